@@ -1,0 +1,1 @@
+"""Settings (pydantic-settings), credentials (keyring) and paths."""

@@ -1,0 +1,1 @@
+"""Open the TUI on the configured environment."""

@@ -1,0 +1,1 @@
+"""Start the built-in simulator and open the TUI on it."""

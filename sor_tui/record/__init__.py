@@ -1,0 +1,1 @@
+"""Recording and replay of raw frames; executions in SQLite."""

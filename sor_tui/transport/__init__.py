@@ -1,0 +1,1 @@
+"""Async I/O with no UI: OAuth2 token provider, WebSocket feed session, headless stream."""

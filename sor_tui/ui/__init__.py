@@ -1,0 +1,1 @@
+"""The Textual UI: it only reacts to messages."""
