@@ -162,6 +162,8 @@ class Rejected:
     reason: str
     excerpt: str
     market: str | None = None
+    channel: str | None = None  # the streaming channel when known, e.g. "market_data"
+    detail: str = ""  # sanitized, human-readable specifics (field path, offending value)
 
 
 ServerEvent = (

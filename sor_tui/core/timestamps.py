@@ -1,0 +1,88 @@
+"""Strict RFC3339Nano timestamps as integer nanoseconds since the Unix epoch.
+
+The feed emits Go-style trimmed fractions (0-9 digits), so the strings must
+never be compared as text, and a microsecond type would merge distinct
+nanosecond times (protocol §8.3). Everything here is integer arithmetic.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_PATTERN = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
+    r"(?:\.([0-9]{1,9}))?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+
+NS_PER_SECOND = 1_000_000_000
+_SECONDS_PER_DAY = 86_400
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+# 2262-04-11 is where signed 64-bit nanoseconds end; anything before the epoch
+# is not a time a live feed can send. Both bounds catch garbage years early.
+MIN_YEAR = 1970
+MAX_YEAR = 2261
+
+# Most frames of a session share a handful of calendar days.
+_DAY_CACHE: dict[str, int] = {}
+_DAY_CACHE_MAX = 4096
+
+
+def _epoch_day(text: str, year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 for a validated calendar date, cached by its text."""
+    key = text[:10]
+    cached = _DAY_CACHE.get(key)
+    if cached is not None:
+        return cached
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"timestamp year {year} is outside {MIN_YEAR}-{MAX_YEAR}")
+    try:
+        days = date(year, month, day).toordinal() - _EPOCH_ORDINAL
+    except ValueError:
+        raise ValueError(f"timestamp has an invalid date {key!r}") from None
+    if len(_DAY_CACHE) >= _DAY_CACHE_MAX:
+        _DAY_CACHE.clear()
+    _DAY_CACHE[key] = days
+    return days
+
+
+def parse_rfc3339_ns(text: str) -> int:
+    """Parse a strict RFC3339Nano timestamp into integer nanoseconds since the epoch."""
+    if not isinstance(text, str) or len(text) > 40:
+        raise ValueError("timestamp is not a short string")
+    match = _PATTERN.fullmatch(text)
+    if match is None:
+        raise ValueError("timestamp is not RFC3339 (YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM))")
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    days = _epoch_day(text, int(year), int(month), int(day))
+    hours, minutes, seconds = int(hour), int(minute), int(second)
+    if hours > 23 or minutes > 59 or seconds > 59:
+        raise ValueError(f"timestamp has an invalid time of day {text[11:19]!r}")
+    total = days * _SECONDS_PER_DAY + hours * 3600 + minutes * 60 + seconds
+    if zone != "Z":
+        offset_hours, offset_minutes = int(zone[1:3]), int(zone[4:6])
+        if offset_hours > 23 or offset_minutes > 59:
+            raise ValueError(f"timestamp has an invalid offset {zone!r}")
+        offset = offset_hours * 3600 + offset_minutes * 60
+        # Local time = UTC + offset, so UTC = local - offset.
+        total += -offset if zone[0] == "+" else offset
+    nanos = int(fraction.ljust(9, "0")) if fraction else 0
+    result = total * NS_PER_SECOND + nanos
+    if result < 0:
+        raise ValueError("timestamp is before the Unix epoch")
+    return result
+
+
+def format_rfc3339_ns(ns: int) -> str:
+    """Format integer nanoseconds as Go's RFC3339Nano in UTC (trimmed fraction, ``Z``)."""
+    seconds, nanos = divmod(ns, NS_PER_SECOND)
+    days, second_of_day = divmod(seconds, _SECONDS_PER_DAY)
+    day = date.fromordinal(days + _EPOCH_ORDINAL)
+    hours, rest = divmod(second_of_day, 3600)
+    minutes, secs = divmod(rest, 60)
+    fraction = f".{nanos:09d}".rstrip("0") if nanos else ""
+    return (
+        f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
+        f"T{hours:02d}:{minutes:02d}:{secs:02d}{fraction}Z"
+    )
