@@ -7,6 +7,7 @@ current directory, ``config.toml`` in the user config dir, then the defaults bel
 from __future__ import annotations
 
 import ipaddress
+import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +21,7 @@ from pydantic_settings import (
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -312,6 +314,20 @@ def _describe(error: Any, toml_path: Path) -> str:
     return f"{env_name(key)} ({key}): {message}"
 
 
+def _describe_source_error(text: str) -> str:
+    match = re.search(r'field "(\w+)" from source "(\w+)"', text)
+    if match is None:
+        return f"invalid configuration: {text}"
+    field_name, source = match.groups()
+    where = {"EnvSettingsSource": "the environment", "DotEnvSettingsSource": ".env"}.get(
+        source, source
+    )
+    return (
+        f"invalid configuration:\n  - {env_name(field_name)} ({field_name}) in {where}: "
+        "cannot parse the value (lists are comma-separated, mappings are JSON)"
+    )
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Build the settings from all sources, raising ``ConfigError`` with a readable message."""
     toml_path = paths.config_file()
@@ -320,6 +336,8 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         problems = "\n".join(f"  - {_describe(error, toml_path)}" for error in exc.errors())
         raise ConfigError(f"invalid configuration:\n{problems}") from None
+    except SettingsError as exc:
+        raise ConfigError(_describe_source_error(str(exc))) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{toml_path} is not valid TOML: {exc}") from None
     except OSError as exc:
