@@ -1,0 +1,308 @@
+"""The market engine: steps the generators and fans frames out to subscribed sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from sor_tui.sim import wire
+from sor_tui.sim.config import SimConfig
+from sor_tui.sim.generator import Execution, MarketEvent, MarketGenerator
+from sor_tui.sim.markets import AMOUNT_DECIMALS, market_spec
+from sor_tui.sim.scenarios import ScenarioSet
+from sor_tui.sim.session import Session
+
+MD, TOB, EXE, HB = "market_data", "market_data.top_of_book", "execution_data", "heartbeat"
+
+
+@dataclass(slots=True)
+class PendingSnapshot:
+    """A market_data subscription waiting for its one SNAPSHOT."""
+
+    due_ns: int
+    frame: bytes | None = None
+    lag: int = 0
+
+
+class Engine:
+    """Owns the books; encodes each event once and queues it to every subscriber."""
+
+    def __init__(self, config: SimConfig, scenarios: ScenarioSet, frames: Counter[str]) -> None:
+        self.config = config
+        self.scenarios = scenarios
+        self.frames = frames
+        fixed = config.clock == "fixed"
+        self.generators: dict[str, MarketGenerator] = {
+            name: MarketGenerator(
+                market_spec(name),
+                config.seed,
+                config.depth,
+                None if fixed else time.time_ns,
+                config.fixed_epoch_ns if fixed else time.time_ns(),
+                config.rate,
+            )
+            for name in config.markets
+        }
+        self.subscribers: dict[tuple[str, str | None], set[Session]] = {}
+        self.pending: dict[str, dict[Session, PendingSnapshot]] = {m: {} for m in config.markets}
+        self.leaks: dict[str, set[Session]] = {m: set() for m in config.markets}
+        self.sent_executions: list[dict[str, str]] = []
+        self.paused = False
+        self._resumed = asyncio.Event()
+        self._resumed.set()
+        self._format_rng = random.Random(config.seed ^ 0x5EED)
+
+    # -- formatting --------------------------------------------------------------------
+
+    def _price(self, gen: MarketGenerator, units: int) -> str:
+        decimals = gen.spec.price_decimals
+        if self.scenarios.on("mixed_decimals"):
+            return wire.mixed(units, decimals, self._format_rng)
+        return wire.fixed(units, decimals)
+
+    def _amount(self, units: int) -> str:
+        if self.scenarios.on("mixed_decimals"):
+            return wire.mixed(units, AMOUNT_DECIMALS, self._format_rng)
+        return wire.canonical(units, AMOUNT_DECIMALS)
+
+    def _levels(self, gen: MarketGenerator, changes: dict[int, int]) -> list[wire.Level]:
+        return [(self._price(gen, p), self._amount(a)) for p, a in changes.items()]
+
+    def snapshot_frame(self, gen: MarketGenerator) -> bytes:
+        """Encode the current book of a market as a SNAPSHOT at the market's time."""
+        bids = [(self._price(gen, p), self._amount(a)) for p, a in reversed(gen.bids.items())]
+        asks = [(self._price(gen, p), self._amount(a)) for p, a in gen.asks.items()]
+        omit = self.scenarios.on("omit_empty_arrays")
+        text = wire.book_frame(
+            "SNAPSHOT", gen.spec.name, wire.format_time(gen.time_ns), bids, asks, omit
+        )
+        return text.encode()
+
+    def top_frame(self, gen: MarketGenerator) -> bytes:
+        """Encode the current best bid and ask of a market."""
+        bid, ask = gen.best_bid(), gen.best_ask()
+        return wire.top_of_book_frame(
+            gen.spec.name,
+            wire.format_time(gen.time_ns),
+            (self._price(gen, bid[0]), self._amount(bid[1])) if bid else None,
+            (self._price(gen, ask[0]), self._amount(ask[1])) if ask else None,
+            self.scenarios.on("omit_empty_arrays"),
+        ).encode()
+
+    def execution_payload(self, market: str, execution: Execution) -> dict[str, str]:
+        """The wire payload of one execution."""
+        gen = self.generators[market]
+        return {
+            "market": market,
+            "price": self._price(gen, execution.price),
+            "amount": self._amount(execution.amount),
+            "executed_at": wire.format_time(execution.time_ns),
+        }
+
+    # -- stepping ----------------------------------------------------------------------
+
+    def apply_scenarios(self) -> None:
+        """Push data-shaping scenario switches into the generators."""
+        huge = self.scenarios.params("huge_snapshot")
+        depth = max(self.config.depth, int(huge["levels"])) if huge else self.config.depth
+        for gen in self.generators.values():
+            gen.crossed = self.scenarios.on("crossed_book")
+            gen.out_of_order = self.scenarios.on("out_of_order_executions")
+            gen.target_depth = depth
+
+    def step(self, market: str) -> None:
+        """Advance one market by one event and fan its frames out."""
+        gen = self.generators[market]
+        event = gen.step()
+        self._fan_out(gen, event)
+
+    def _fan_out(self, gen: MarketGenerator, event: MarketEvent) -> None:
+        market = gen.spec.name
+        md = self.subscribers.get((MD, market))
+        leaks = self.leaks[market]
+        if (md or leaks) and (event.bids or event.asks):
+            omit = self.scenarios.on("omit_empty_arrays")
+            frame = wire.book_frame(
+                "UPDATE",
+                market,
+                wire.format_time(event.time_ns),
+                self._levels(gen, event.bids),
+                self._levels(gen, event.asks),
+                omit,
+            ).encode()
+            for session in md or ():
+                session.send(frame, "UPDATE")
+                seen = session.update_seen.get(market)
+                if seen is not None:
+                    seen.set()
+            for session in leaks:
+                session.send(frame, "UPDATE")
+            leaks.clear()
+        if self.pending[market]:
+            self._advance_snapshots(gen, event.time_ns)
+        tob = self.subscribers.get((TOB, market))
+        if tob and event.top_changed:
+            frame = self.top_frame(gen)
+            for session in tob:
+                session.send(frame, "TOP_OF_BOOK")
+        exe = self.subscribers.get((EXE, market))
+        if exe and event.executions:
+            for execution in event.executions:
+                payload = self.execution_payload(market, execution)
+                self.sent_executions.append(payload)
+                frame = wire.execution_frame(**payload).encode()
+                for session in exe:
+                    session.send(frame, "execution")
+
+    def _advance_snapshots(self, gen: MarketGenerator, now_ns: int) -> None:
+        pending = self.pending[gen.spec.name]
+        for session, state in list(pending.items()):
+            if state.frame is None:
+                if now_ns >= state.due_ns:
+                    self._capture(gen, state)
+            else:
+                state.lag -= 1
+            if state.frame is not None and state.lag <= 0:
+                del pending[session]
+                session.send(state.frame, "SNAPSHOT")
+
+    def _capture(self, gen: MarketGenerator, state: PendingSnapshot) -> None:
+        state.frame = self.snapshot_frame(gen)
+        state.lag = self.config.snapshot_lag_updates
+        # Everything after the snapshot must be strictly later than its time (§8.1).
+        gen.time_ns += 1
+
+    def flush_snapshots(self) -> None:
+        """Deliver every pending SNAPSHOT now (used while paused, so tests never wait)."""
+        for market, pending in self.pending.items():
+            gen = self.generators[market]
+            for session, state in list(pending.items()):
+                if state.frame is None:
+                    self._capture(gen, state)
+                del pending[session]
+                assert state.frame is not None
+                session.send(state.frame, "SNAPSHOT")
+
+    # -- subscriptions -----------------------------------------------------------------
+
+    def activate(self, session: Session, key: tuple[str, str | None]) -> list[tuple[bytes, str]]:
+        """Start streaming a channel to a session; return the frames to send after the ack."""
+        channel, market = key
+        self.subscribers.setdefault(key, set()).add(session)
+        initial: list[tuple[bytes, str]] = []
+        if market is None:
+            return initial
+        gen = self.generators[market]
+        if channel == MD:
+            delay_ns = int(self.config.snapshot_delay * 1e9)
+            state = PendingSnapshot(gen.time_ns + delay_ns)
+            if self.paused:
+                self._capture(gen, state)
+                initial.append((state.frame or b"", "SNAPSHOT"))
+            else:
+                self.pending[market][session] = state
+                if delay_ns <= 0:
+                    self._capture(gen, state)
+        elif channel == TOB:
+            initial.append((self.top_frame(gen), "TOP_OF_BOOK"))
+        elif channel == EXE and self.scenarios.on("replay_last_execution"):
+            last = gen.last_execution
+            if last is not None:
+                payload = self.execution_payload(market, last)
+                initial.append((wire.execution_frame(**payload).encode(), "execution"))
+        return initial
+
+    def deactivate(self, session: Session, key: tuple[str, str | None], leak: bool) -> None:
+        """Stop streaming a channel to a session."""
+        subs = self.subscribers.get(key)
+        if subs is not None:
+            subs.discard(session)
+            if not subs:
+                del self.subscribers[key]
+        channel, market = key
+        if market is not None and channel == MD:
+            self.pending[market].pop(session, None)
+            if leak:
+                self.leaks[market].add(session)
+
+    def forget(self, session: Session) -> None:
+        """Remove a closed session everywhere."""
+        for key in list(session.subscriptions):
+            self.deactivate(session, key, leak=False)
+        for leaks in self.leaks.values():
+            leaks.discard(session)
+
+    def heartbeat_time(self) -> int:
+        """The heartbeat timestamp: wall clock, or the latest simulated market time."""
+        if self.config.clock == "fixed":
+            return max(gen.time_ns for gen in self.generators.values())
+        return time.time_ns()
+
+    def active_markets(self) -> list[str]:
+        """Markets with at least one subscriber on any channel (firehose steps only those)."""
+        return [
+            m for m in self.generators if any((c, m) in self.subscribers for c in (MD, TOB, EXE))
+        ]
+
+    # -- pacing ------------------------------------------------------------------------
+
+    def pause(self) -> None:
+        """Stop generating events; pending snapshots are delivered at once."""
+        self.paused = True
+        self._resumed.clear()
+        self.flush_snapshots()
+
+    def resume(self) -> None:
+        """Resume generating events."""
+        self.paused = False
+        self._resumed.set()
+
+    async def run(self, sessions: set[Session]) -> None:
+        """Generate events at the configured rate (or as fast as clients take them)."""
+        loop = asyncio.get_running_loop()
+        rate = max(self.config.rate, 0.001)
+        markets = list(self.generators)
+        while True:
+            if self.paused:
+                await self._resumed.wait()
+            if self.config.firehose:
+                await self._firehose_round(sessions)
+                continue
+            start, produced = loop.time(), 0
+            while not self.paused and not self.config.firehose:
+                due = int((loop.time() - start) * rate) - produced
+                if due > 0:
+                    burst = max(1, int(rate * 0.25))
+                    if due > burst:  # too far behind (a stall): skip ahead, never flood
+                        produced += due - burst
+                        due = burst
+                    for _ in range(due):
+                        for market in markets:
+                            self.step(market)
+                    produced += due
+                await asyncio.sleep(max(0.0, (produced + 1) / rate - (loop.time() - start)))
+
+    async def _firehose_round(self, sessions: set[Session]) -> None:
+        markets = self.active_markets()
+        if not markets:
+            await asyncio.sleep(0.01)
+            return
+        for session in list(sessions):
+            if not session.drained.is_set():
+                try:
+                    async with asyncio.timeout(0.2):
+                        await session.drained.wait()
+                except TimeoutError:
+                    pass
+        for _ in range(max(1, 256 // len(markets))):
+            for market in markets:
+                self.step(market)
+        await asyncio.sleep(0)
+
+    def params_of(self, session: Session, key: tuple[str, str | None]) -> Any:
+        """Return the params a session subscribed a key with."""
+        return session.subscriptions.get(key)

@@ -1,0 +1,164 @@
+"""Client requests: subscribe, unsubscribe, subscription_list and their error codes (§5, §6, §9)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from sor_tui.sim import wire
+from sor_tui.sim.engine import EXE, HB, MD, TOB, Engine
+from sor_tui.sim.scenarios import ScenarioSet
+from sor_tui.sim.session import Session, SubKey
+
+CHANNEL_TYPES = (MD, TOB, EXE, HB)
+_MARKET_CHANNELS = (MD, TOB, EXE)
+
+
+class Malformed(Exception):
+    """The request cannot be understood at all: top-level MALFORMED_REQUEST."""
+
+
+def _result(
+    descriptor: dict[str, Any], success: bool, error: str | None, legacy: bool
+) -> dict[str, Any]:
+    result: dict[str, Any] = {"type": descriptor["type"]}
+    if "params" in descriptor and not legacy:
+        result["params"] = descriptor["params"]
+    result["success"] = success
+    if error is not None:
+        result["error"] = error
+    return result
+
+
+class Operations:
+    """Answers the requests of one simulator's sessions."""
+
+    def __init__(self, engine: Engine, scenarios: ScenarioSet) -> None:
+        self.engine = engine
+        self.scenarios = scenarios
+
+    async def handle(self, session: Session, message: str | bytes) -> None:
+        """Answer one client message."""
+        if isinstance(message, bytes):
+            self._error(session, "MALFORMED_REQUEST")
+            return
+        try:
+            request = json.loads(message)
+        except (ValueError, RecursionError):
+            self._error(session, "MALFORMED_REQUEST")
+            return
+        if not isinstance(request, dict) or not isinstance(request.get("type"), str):
+            self._error(session, "MALFORMED_REQUEST")
+            return
+        action = request["type"]
+        if action not in ("subscribe", "unsubscribe", "subscription_list"):
+            self._error(session, "UNKNOWN_ACTION")
+            return
+        internal = self.scenarios.params("internal_error")
+        if internal is not None and not internal["per_channel"]:
+            self._error(session, "INTERNAL_SERVER_ERROR")
+            return
+        if action == "subscription_list":
+            self._list(session)
+            return
+        try:
+            descriptors = self._descriptors(request)
+        except Malformed:
+            self._error(session, "MALFORMED_REQUEST")
+            return
+        if action == "subscribe":
+            await self._subscribe(session, descriptors)
+        else:
+            self._unsubscribe(session, descriptors)
+
+    def _error(self, session: Session, code: str) -> None:
+        session.send(wire.error_frame(code).encode(), "error", data_frame=False)
+
+    def _descriptors(self, request: dict[str, Any]) -> list[dict[str, Any]]:
+        channels = request.get("channels")
+        if not isinstance(channels, list):
+            raise Malformed
+        for descriptor in channels:
+            if not isinstance(descriptor, dict) or not isinstance(descriptor.get("type"), str):
+                raise Malformed
+            if "params" in descriptor and not isinstance(descriptor["params"], dict):
+                raise Malformed
+        return channels
+
+    def _check(self, descriptor: dict[str, Any]) -> tuple[SubKey | None, str | None]:
+        """Validate a descriptor: its subscription key, or the per-channel error code."""
+        channel = descriptor["type"]
+        if channel not in CHANNEL_TYPES:
+            return None, "UNKNOWN_CHANNEL"
+        if channel == HB:
+            return (HB, None), None  # params on heartbeat are ignored (§14 #22)
+        params = descriptor.get("params")
+        if not isinstance(params, dict) or set(params) != {"market"}:
+            return None, "UNKNOWN_CHANNEL_PARAMS_CONFIGURATION"
+        market = params["market"]
+        if not isinstance(market, str) or market not in self.engine.generators:
+            return None, "UNKNOWN_CHANNEL_PARAMS_CONFIGURATION"
+        return (channel, market), None
+
+    async def _subscribe(self, session: Session, descriptors: list[dict[str, Any]]) -> None:
+        legacy = self.scenarios.on("legacy_results")
+        per_channel_internal = self.scenarios.on("internal_error")
+        results = []
+        initial: list[tuple[bytes, str]] = []
+        waits: list[asyncio.Event] = []
+        for descriptor in descriptors:
+            key, error = self._check(descriptor)
+            if key is not None and per_channel_internal:
+                error = "INTERNAL_SERVER_ERROR"
+            elif key is not None and key in session.subscriptions:
+                error = "NO_EFFECT_ACTION"
+            if key is None or error is not None:
+                results.append(_result(descriptor, False, error, legacy))
+                continue
+            session.subscriptions[key] = descriptor.get("params")
+            if key[0] == MD and self.scenarios.on("update_before_ack"):
+                assert key[1] is not None
+                seen = session.update_seen.setdefault(key[1], asyncio.Event())
+                seen.clear()
+                waits.append(seen)
+            initial += self.engine.activate(session, key)
+            results.append(_result(descriptor, True, None, legacy))
+        for seen in waits:
+            # Data may precede the ack (§14 #9): hold the ack until an UPDATE went out.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2.0):
+                    await seen.wait()
+        session.update_seen.clear()
+        frame = wire.operation_frame("subscribe", results)
+        session.send(frame.encode(), "subscribe", data_frame=False)
+        for data, kind in initial:
+            session.send(data, kind)
+
+    def _unsubscribe(self, session: Session, descriptors: list[dict[str, Any]]) -> None:
+        legacy = self.scenarios.on("legacy_results")
+        leak = self.scenarios.on("leak_after_unsubscribe")
+        results = []
+        for descriptor in descriptors:
+            key, error = self._check(descriptor)
+            if key is not None and key not in session.subscriptions:
+                error = "NO_EFFECT_ACTION"
+            if key is None or error is not None:
+                results.append(_result(descriptor, False, error, legacy))
+                continue
+            del session.subscriptions[key]
+            self.engine.deactivate(session, key, leak=leak)
+            results.append(_result(descriptor, True, None, legacy))
+        frame = wire.operation_frame("unsubscribe", results)
+        session.send(frame.encode(), "unsubscribe", data_frame=False)
+
+    def _list(self, session: Session) -> None:
+        channels: list[dict[str, Any]] = []
+        for (channel, _market), params in session.subscriptions.items():
+            entry: dict[str, Any] = {"type": channel}
+            if channel != HB and params is not None:
+                entry["params"] = params
+            channels.append(entry)
+        frame = wire.operation_frame("subscription_list", channels)
+        session.send(frame.encode(), "subscription_list", data_frame=False)

@@ -1,0 +1,92 @@
+"""Named fault scenarios, switchable while the simulator runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+SCENARIOS: dict[str, dict[str, Any]] = {
+    # transport
+    "drop": {"after_frames": None, "every": None},
+    "close": {"code": 1001, "reason": "", "after_frames": None},
+    "accept_then_close": {"code": 1011, "reason": ""},
+    "handshake_hang": {},
+    "http_5xx": {"status": 503, "times": None},
+    "close_at_token_expiry": {"code": 1008, "reason": "token expired"},
+    "slow_consumer": {"threshold": 1_000_000, "code": 1008},
+    # protocol
+    "internal_error": {"per_channel": False},
+    "legacy_results": {},
+    "update_before_ack": {},
+    "leak_after_unsubscribe": {},
+    "garbage_frames": {"every": 20, "kinds": None},
+    # data
+    "mixed_decimals": {},
+    "omit_empty_arrays": {},
+    "out_of_order_executions": {},
+    "replay_last_execution": {},
+    "stall_heartbeat": {},
+    "huge_snapshot": {"levels": 20_000},
+    "crossed_book": {},
+    # token endpoint
+    "oauth_5xx": {"status": 500, "times": None},
+    "oauth_slow": {"delay": 0.05},
+    "oauth_redirect": {"location": "http://127.0.0.1:9/elsewhere"},
+    "oauth_429": {"retry_after": "300"},
+}
+"""Every scenario name with its parameters and their defaults."""
+
+
+class ScenarioSet:
+    """The enabled scenarios and their parameters; notifies a listener of each change."""
+
+    def __init__(self, on_change: Callable[[str, bool], None] | None = None) -> None:
+        self._enabled: dict[str, dict[str, Any]] = {}
+        self._on_change = on_change
+
+    def set(self, name: str, enabled: bool = True, **params: Any) -> None:
+        """Enable (with parameters, defaults filled in) or disable a scenario."""
+        if name not in SCENARIOS:
+            raise ValueError(f"unknown scenario {name!r}; known: {', '.join(sorted(SCENARIOS))}")
+        unknown = set(params) - set(SCENARIOS[name])
+        if unknown:
+            raise ValueError(f"unknown parameters for {name!r}: {', '.join(sorted(unknown))}")
+        if enabled:
+            self._enabled[name] = {**SCENARIOS[name], **params}
+        else:
+            self._enabled.pop(name, None)
+        if self._on_change is not None:
+            self._on_change(name, enabled)
+
+    def on(self, name: str) -> bool:
+        """Tell whether a scenario is enabled."""
+        return name in self._enabled
+
+    def params(self, name: str) -> dict[str, Any] | None:
+        """Return the parameters of an enabled scenario, or None."""
+        return self._enabled.get(name)
+
+    def get(self, name: str, key: str) -> Any:
+        """Return one parameter of an enabled scenario (KeyError when disabled)."""
+        return self._enabled[name][key]
+
+    def enabled(self) -> dict[str, dict[str, Any]]:
+        """Return a copy of every enabled scenario and its parameters."""
+        return {name: dict(params) for name, params in self._enabled.items()}
+
+
+def parse_scenario(text: str) -> tuple[str, dict[str, Any]]:
+    """Parse ``name`` or ``name:key=value,key=value`` (values as int/float when they look so)."""
+    name, _, rest = text.partition(":")
+    params: dict[str, Any] = {}
+    for item in filter(None, rest.split(",")):
+        key, _, raw = item.partition("=")
+        value: Any = raw
+        for convert in (int, float):
+            try:
+                value = convert(raw)
+                break
+            except ValueError:
+                continue
+        params[key.strip()] = value
+    return name.strip(), params

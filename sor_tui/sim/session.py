@@ -1,0 +1,146 @@
+"""One WebSocket connection: its subscriptions and a batching writer with accounting."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter, deque
+from typing import TYPE_CHECKING, Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from sor_tui.sim.garbage import garbage_cycle
+
+if TYPE_CHECKING:
+    from sor_tui.sim.tokens import IssuedToken
+
+log = logging.getLogger("sor_tui.sim.session")
+
+SubKey = tuple[str, str | None]
+"""A subscription key: (channel type, market or None for heartbeat)."""
+
+_BATCH = 512
+_LOW_WATER = 256 * 1024
+
+
+class Session:
+    """The server side of one client connection."""
+
+    def __init__(
+        self,
+        connection: ServerConnection,
+        token: IssuedToken | None,
+        frame_counter: Counter[str],
+        max_queue_bytes: int,
+    ) -> None:
+        self.connection = connection
+        self.token = token
+        self.subscriptions: dict[SubKey, dict[str, Any] | None] = {}
+        """Active subscriptions, in subscription order, with their params as sent."""
+        self.closing = False
+        self.data_frames = 0
+        self.queued_bytes = 0
+        self.max_queue_bytes = max_queue_bytes
+        self.overflow_code = 1008
+        self.drop_after: int | None = None
+        self.close_after: tuple[int, int, str] | None = None
+        self.garbage_every = 0
+        self.garbage: list[Any] = []
+        self._garbage_index = 0
+        self._frame_counter = frame_counter
+        self._queue: deque[tuple[bool, bytes]] = deque()
+        self._wakeup = asyncio.Event()
+        self.drained = asyncio.Event()
+        self.drained.set()
+        self.update_seen: dict[str, asyncio.Event] = {}
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    def __repr__(self) -> str:
+        return f"Session(remote={self.connection.remote_address!r}, subs={len(self.subscriptions)})"
+
+    def set_garbage(self, every: int, kinds: Any) -> None:
+        """Inject a garbage frame after every ``every`` data frames (0 = off)."""
+        self.garbage = garbage_cycle(kinds) if every else []
+        self.garbage_every = int(every)
+
+    def spawn(self, coroutine: Any) -> None:
+        """Run a coroutine tied to this session's lifetime."""
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def send(self, data: bytes, kind: str, binary: bool = False, data_frame: bool = True) -> None:
+        """Queue a pre-encoded frame; ``data_frame`` frames count for the frame-based faults."""
+        if self.closing:
+            return
+        self._queue.append((binary, data))
+        self.queued_bytes += len(data)
+        self._frame_counter[kind] += 1
+        self._wakeup.set()
+        if self.queued_bytes > _LOW_WATER:
+            self.drained.clear()
+        if self.queued_bytes > self.max_queue_bytes:
+            log.info("slow consumer: %d bytes queued, closing", self.queued_bytes)
+            self.close(self.overflow_code, "slow consumer")
+            return
+        if not data_frame:
+            return
+        self.data_frames += 1
+        if self.drop_after is not None and self.data_frames >= self.drop_after:
+            self.abort()
+        elif self.close_after is not None and self.data_frames >= self.close_after[0]:
+            self.close(self.close_after[1], self.close_after[2])
+        elif self.garbage_every and self.data_frames % self.garbage_every == 0 and self.garbage:
+            frame = self.garbage[self._garbage_index % len(self.garbage)]
+            self._garbage_index += 1
+            self.send(frame.data, "garbage", binary=frame.binary, data_frame=False)
+
+    def abort(self) -> None:
+        """Drop the TCP connection abruptly (no close frame)."""
+        self.closing = True
+        self._queue.clear()
+        self.connection.transport.abort()
+
+    def close(self, code: int, reason: str = "") -> None:
+        """Close the WebSocket with a code, after what is already written."""
+        if self.closing:
+            return
+        self.closing = True
+        self._queue.clear()
+        self.queued_bytes = 0
+        self.spawn(self._close(code, reason))
+
+    async def _close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await self.connection.close(code, reason)
+
+    async def run_writer(self) -> None:
+        """Write queued frames in batches, with the connection's flow control."""
+        connection = self.connection
+        protocol = connection.protocol
+        queue = self._queue
+        try:
+            while True:
+                await self._wakeup.wait()
+                self._wakeup.clear()
+                while queue:
+                    count = min(len(queue), _BATCH)
+                    sent = 0
+                    async with connection.send_context():
+                        for _ in range(count):
+                            binary, data = queue.popleft()
+                            sent += len(data)
+                            if binary:
+                                protocol.send_binary(data)
+                            else:
+                                protocol.send_text(data)
+                    self.queued_bytes = max(0, self.queued_bytes - sent)
+                    if self.queued_bytes <= _LOW_WATER:
+                        self.drained.set()
+        except ConnectionClosed:
+            pass
+        finally:
+            self.closing = True
+            self.drained.set()
