@@ -7,13 +7,9 @@ test as zero (protocol §8.5, pitfalls §13.2 and §13.3).
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 MAX_DECIMAL_CHARS = 40
-
-# ASCII digits only: Python's \d and Decimal() both accept other scripts' digits.
-_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]*)?")
 
 ZERO = Decimal(0)
 
@@ -36,9 +32,14 @@ def parse_decimal(text: str) -> Decimal:
         raise ValueError("decimal is not a string")
     if len(text) > MAX_DECIMAL_CHARS:
         raise ValueError(f"decimal is longer than {MAX_DECIMAL_CHARS} characters")
-    if _DECIMAL.fullmatch(text) is None:
+    # isdigit() alone would accept other scripts' digits and superscripts, hence
+    # isascii(); removing one point leaves pure digits only for "123" or "1.5"-like text.
+    if not (text.isascii() and text.replace(".", "", 1).isdigit()) or text[0] == ".":
         raise ValueError("decimal must be digits with an optional fraction")
-    return Decimal(canonical_digits(text))
+    if "." in text:
+        # Trailing zeros only: Decimal() already drops leading integer zeros.
+        text = text.rstrip("0").rstrip(".")
+    return Decimal(text)
 
 
 def canonical_text(value: Decimal) -> str:

@@ -27,6 +27,10 @@ MAX_YEAR = 2261
 # Most frames of a session share a handful of calendar days.
 _DAY_CACHE: dict[str, int] = {}
 _DAY_CACHE_MAX = 4096
+_SCALE = tuple(10 ** (9 - digits) for digits in range(10))
+# Within a second many frames share the same "YYYY-MM-DDTHH:MM:SS" head.
+_HEAD_CACHE: dict[str, int] = {}
+_HEAD_CACHE_MAX = 4096
 
 
 def _epoch_day(text: str, year: int, month: int, day: int) -> int:
@@ -47,28 +51,63 @@ def _epoch_day(text: str, year: int, month: int, day: int) -> int:
     return days
 
 
+def _tail_ns(fraction: str | None, zone: str, text: str) -> tuple[int, int]:
+    """Nanoseconds of the fraction and the offset in seconds to add to reach UTC."""
+    nanos = int(fraction.ljust(9, "0")) if fraction else 0
+    if zone == "Z":
+        return nanos, 0
+    offset_hours, offset_minutes = int(zone[1:3]), int(zone[4:6])
+    if offset_hours > 23 or offset_minutes > 59:
+        raise ValueError(f"timestamp has an invalid offset {zone!r}")
+    offset = offset_hours * 3600 + offset_minutes * 60
+    # Local time = UTC + offset, so UTC = local - offset.
+    return nanos, (-offset if zone[0] == "+" else offset)
+
+
+def _head_seconds(text: str) -> int:
+    """Seconds since the epoch of a validated "YYYY-MM-DDTHH:MM:SS" head (no offset)."""
+    year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
+    hours, minutes, seconds = int(text[11:13]), int(text[14:16]), int(text[17:19])
+    days = _epoch_day(text, year, month, day)
+    if hours > 23 or minutes > 59 or seconds > 59:
+        raise ValueError(f"timestamp has an invalid time of day {text[11:19]!r}")
+    return days * _SECONDS_PER_DAY + hours * 3600 + minutes * 60 + seconds
+
+
 def parse_rfc3339_ns(text: str) -> int:
     """Parse a strict RFC3339Nano timestamp into integer nanoseconds since the epoch."""
     if not isinstance(text, str) or len(text) > 40:
         raise ValueError("timestamp is not a short string")
+    seconds = _HEAD_CACHE.get(text[:19])
+    if seconds is not None:
+        # Hot path: the head is a previously validated one; only the tail is new.
+        # The digit test is ASCII-only (str.isdigit accepts other scripts) and excludes
+        # the underscores and spaces that int() would quietly accept.
+        tail = text[19:]
+        if tail == "Z":
+            return seconds * NS_PER_SECOND
+        fraction = tail[1:-1]
+        if (
+            tail[0] == "."
+            and tail[-1] == "Z"
+            and 1 <= len(fraction) <= 9
+            and fraction.isascii()
+            and fraction.isdigit()
+        ):
+            nanos: int = int(fraction) * _SCALE[len(fraction)]
+            return seconds * NS_PER_SECOND + nanos
     match = _PATTERN.fullmatch(text)
     if match is None:
         raise ValueError("timestamp is not RFC3339 (YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM))")
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    days = _epoch_day(text, int(year), int(month), int(day))
-    hours, minutes, seconds = int(hour), int(minute), int(second)
-    if hours > 23 or minutes > 59 or seconds > 59:
-        raise ValueError(f"timestamp has an invalid time of day {text[11:19]!r}")
-    total = days * _SECONDS_PER_DAY + hours * 3600 + minutes * 60 + seconds
-    if zone != "Z":
-        offset_hours, offset_minutes = int(zone[1:3]), int(zone[4:6])
-        if offset_hours > 23 or offset_minutes > 59:
-            raise ValueError(f"timestamp has an invalid offset {zone!r}")
-        offset = offset_hours * 3600 + offset_minutes * 60
-        # Local time = UTC + offset, so UTC = local - offset.
-        total += -offset if zone[0] == "+" else offset
-    nanos = int(fraction.ljust(9, "0")) if fraction else 0
-    result = total * NS_PER_SECOND + nanos
+    head = text[:19]
+    seconds = _HEAD_CACHE.get(head)
+    if seconds is None:
+        seconds = _head_seconds(head)
+        if len(_HEAD_CACHE) >= _HEAD_CACHE_MAX:
+            _HEAD_CACHE.clear()
+        _HEAD_CACHE[head] = seconds
+    nanos, offset = _tail_ns(match.group(7), match.group(8), text)
+    result = (seconds + offset) * NS_PER_SECOND + nanos
     if result < 0:
         raise ValueError("timestamp is before the Unix epoch")
     return result
