@@ -1,0 +1,462 @@
+"""One market's aggregated order book: snapshot/buffer synchronization, integrity, views.
+
+Synchronization follows protocol §8.1-§8.2: UPDATEs received while SYNCING are buffered
+(bounded; overflow asks for a resync instead of dropping anything), the SNAPSHOT at time T
+replaces the book, buffered UPDATEs with ``time > T`` are applied in arrival order, the rest
+are dropped, and live UPDATEs with ``time <= T`` are dropped too.
+
+Decisions where the protocol is silent (documented here, tested in tests/core):
+
+- A SNAPSHOT is accepted in every state except IDLE (data for an unsubscribed book is
+  dropped and counted); after a buffer overflow it is ignored too, because the UPDATEs lost
+  to the overflow cannot be recovered: only the requested resync can fix the book.
+- A time going backwards is applied (arrival order is the server's emission order) and
+  counted; ``last_update_ns`` keeps the largest trusted time.
+- A far-future time (beyond wall clock + ``future_tolerance_ns``) is counted and flagged but
+  never becomes a threshold: a live UPDATE is applied without advancing ``last_update_ns``;
+  a far-future SNAPSHOT is loaded but its time is not used to drop later UPDATEs, and the
+  book asks for a resync.
+- A persistent cross (best bid > best ask for ``max_crossed_updates`` consecutive messages
+  or ``max_crossed_ns`` of wall time) asks for a resync; a momentary cross or lock is only
+  flagged (a consolidated book may legitimately touch or cross).
+- A level that cannot be valid (non-positive price, negative or NaN amount) asks for a
+  resync; the rest of that message is not applied.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from decimal import Decimal
+
+from sor_tui.core.book_levels import EXACT, PriceScaleError, Side, scale_for
+from sor_tui.core.book_view import (
+    MarkState,
+    grouped_pairs,
+    side_levels,
+    spread_figures,
+    unmarked,
+)
+from sor_tui.core.events import BookSnapshot, BookUpdate, PriceLevel
+from sor_tui.core.views import BookStatus, BookView, LevelView
+
+IDLE = BookStatus.IDLE
+SYNCING = BookStatus.SYNCING
+LIVE = BookStatus.LIVE
+STALE = BookStatus.STALE
+RESYNCING = BookStatus.RESYNCING
+
+_ZERO = Decimal(0)
+_PRICE_CACHE_LIMIT = 4096
+
+
+class InvalidLevelError(ValueError):
+    """A level no valid book can hold (non-positive price, negative or NaN amount)."""
+
+
+class OrderBook:
+    """The aggregated book of one market, kept exactly, with its synchronization state."""
+
+    def __init__(
+        self,
+        market: str,
+        *,
+        max_buffer: int = 50_000,
+        future_tolerance_ns: int = 5 * 60 * 10**9,
+        wall_clock_ns: Callable[[], int] = time.time_ns,
+        max_crossed_updates: int = 50,
+        max_crossed_ns: int = 5 * 10**9,
+    ) -> None:
+        self.market = market
+        self._max_buffer = max_buffer
+        self._tolerance = future_tolerance_ns
+        self._wall = wall_clock_ns
+        self._max_crossed_updates = max_crossed_updates
+        self._max_crossed_ns = max_crossed_ns
+        self._bids = Side()
+        self._asks = Side()
+        self._scale = 0
+        self._factor = 1
+        self._status = IDLE
+        self._buffer: list[BookUpdate] = []
+        self._overflowed = False
+        self._snapshot_ns: int | None = None  # the SNAPSHOT's time as sent (for display)
+        self._drop_at_or_before: int | None = None  # the live ``time <= snapT`` threshold
+        self._last_ns: int | None = None
+        # The wall-clock limit is cached and refreshed only when a time exceeds it: the
+        # cached value is never above the true limit, so the check stays correct.
+        self._future_limit = 0
+        self._version = 0
+        self._needs_resync = False
+        self._resync_reason: str | None = None
+        self._crossed_count = 0
+        self._crossed_since: int | None = None
+        self._marks: dict[tuple[int, Decimal | None], MarkState] = {}
+        self._prices: dict[int, Decimal] = {}
+        self.updates_applied = 0
+        self.levels_applied = 0
+        self.dropped_stale_time = 0
+        self.dropped_not_live = 0
+        self.dropped_overflow = 0
+        self.snapshots_ignored = 0
+        self.time_regressions = 0
+        self.future_times = 0
+        self._flag_base = (0, 0, 0)  # counters at begin_sync: flags describe this sync only
+
+    # -- state ------------------------------------------------------------------------
+
+    @property
+    def status(self) -> BookStatus:
+        """The synchronization status."""
+        return self._status
+
+    @property
+    def needs_resync(self) -> bool:
+        """True when the book cannot be trusted until a fresh SNAPSHOT (resubscribe)."""
+        return self._needs_resync
+
+    @property
+    def resync_reason(self) -> str | None:
+        """Why a resync is needed (None when it is not)."""
+        return self._resync_reason
+
+    @property
+    def buffered(self) -> int:
+        """UPDATEs currently buffered while waiting for the SNAPSHOT."""
+        return len(self._buffer)
+
+    @property
+    def version(self) -> int:
+        """Changes whenever the book or its status changes (never reused)."""
+        return self._version
+
+    @property
+    def snapshot_time_ns(self) -> int | None:
+        """The time of the SNAPSHOT the book was built from."""
+        return self._snapshot_ns
+
+    @property
+    def last_update_ns(self) -> int | None:
+        """The largest trusted time applied (snapshot or update)."""
+        return self._last_ns
+
+    def counters(self) -> dict[str, int]:
+        """All counters by name (for metrics and the status bar)."""
+        return {
+            "updates_applied": self.updates_applied,
+            "levels_applied": self.levels_applied,
+            "dropped_stale_time": self.dropped_stale_time,
+            "dropped_not_live": self.dropped_not_live,
+            "dropped_overflow": self.dropped_overflow,
+            "snapshots_ignored": self.snapshots_ignored,
+            "time_regressions": self.time_regressions,
+            "future_times": self.future_times,
+            "buffered": len(self._buffer),
+        }
+
+    def _clear(self) -> None:
+        self._bids.clear()
+        self._asks.clear()
+        self._buffer = []
+        self._overflowed = False
+        self._snapshot_ns = None
+        self._drop_at_or_before = None
+        self._last_ns = None
+        self._crossed_count = 0
+        self._crossed_since = None
+        self._version += 1
+
+    def begin_sync(self) -> None:
+        """A subscribe was sent (or re-sent): forget everything and wait for a SNAPSHOT."""
+        self._clear()
+        self._needs_resync = False
+        self._resync_reason = None
+        self._flag_base = (self.time_regressions, self.future_times, self.dropped_stale_time)
+        self._status = SYNCING
+
+    def reset(self) -> None:
+        """Unsubscribed: forget everything and drop any later data (IDLE)."""
+        self._clear()
+        self._needs_resync = False
+        self._resync_reason = None
+        self._status = IDLE
+
+    def mark_stale(self) -> None:
+        """The connection was lost: keep the levels for display, but say they are old."""
+        if self._status is IDLE:
+            return
+        self._buffer = []
+        self._status = STALE
+        self._version += 1
+
+    def mark_resyncing(self) -> None:
+        """A resync was requested: keep the levels for display until the new SNAPSHOT."""
+        if self._status is IDLE:
+            return
+        self._buffer = []
+        self._status = RESYNCING
+        self._version += 1
+
+    def request_resync(self, reason: str) -> None:
+        """Judge the book untrustworthy; the first reason is kept until the next sync."""
+        if not self._needs_resync:
+            self._needs_resync = True
+            self._resync_reason = reason
+            self._version += 1
+
+    # -- events -----------------------------------------------------------------------
+
+    def apply_snapshot(self, event: BookSnapshot) -> bool:
+        """Replace the book with a SNAPSHOT and replay the buffer; False when ignored."""
+        if self._status is IDLE or self._overflowed:
+            self.snapshots_ignored += 1
+            return False
+        buffer = self._buffer
+        self._clear()
+        snap_ns = event.time_ns
+        self._snapshot_ns = snap_ns
+        self._status = LIVE
+        if self._is_future(snap_ns):
+            self.future_times += 1
+            self.request_resync("snapshot time is far in the future")
+        else:
+            self._drop_at_or_before = snap_ns
+            self._last_ns = snap_ns
+        try:
+            self._load(self._bids, event.bids)
+            self._load(self._asks, event.asks)
+        except (InvalidLevelError, PriceScaleError, ArithmeticError) as exc:
+            self.request_resync(f"invalid snapshot level: {exc}")
+            return True
+        for update in buffer:
+            if update.time_ns > snap_ns:
+                self._apply(update)
+            else:
+                self.dropped_stale_time += 1
+        self._check_cross()
+        return True
+
+    def apply_update(self, event: BookUpdate) -> bool:
+        """Apply (LIVE) or buffer (SYNCING) an UPDATE; True when the levels changed."""
+        status = self._status
+        if status is LIVE:
+            threshold = self._drop_at_or_before
+            if threshold is not None and event.time_ns <= threshold:
+                self.dropped_stale_time += 1
+                return False
+            self._apply(event)
+            self._check_cross()
+            return True
+        if status is SYNCING:
+            if self._overflowed:
+                self.dropped_overflow += 1
+            elif len(self._buffer) >= self._max_buffer:
+                # Dropping the oldest would corrupt the book silently: resync instead.
+                self._overflowed = True
+                self._buffer = []
+                self.dropped_overflow += 1
+                self.request_resync(f"more than {self._max_buffer} updates before the snapshot")
+            else:
+                self._buffer.append(event)
+            return False
+        self.dropped_not_live += 1
+        return False
+
+    def _is_future(self, time_ns: int) -> bool:
+        if time_ns <= self._future_limit:
+            return False
+        self._future_limit = self._wall() + self._tolerance
+        return time_ns > self._future_limit
+
+    def _apply(self, event: BookUpdate) -> None:
+        time_ns = event.time_ns
+        if self._is_future(time_ns):
+            self.future_times += 1
+        else:
+            last = self._last_ns
+            if last is not None and time_ns < last:
+                self.time_regressions += 1
+            else:
+                self._last_ns = time_ns
+        try:
+            self._set_levels(self._bids, event.bids)
+            self._set_levels(self._asks, event.asks)
+        except (InvalidLevelError, PriceScaleError, ArithmeticError) as exc:
+            self.request_resync(f"invalid update level: {exc}")
+        self.updates_applied += 1
+        self._version += 1
+
+    def _load(self, side: Side, levels: Sequence[PriceLevel]) -> None:
+        # A snapshot is a series of "set" operations on an empty side.
+        self._set_levels(side, levels)
+
+    def _set_levels(self, side: Side, levels: Sequence[PriceLevel]) -> None:
+        if not levels:
+            return
+        book = side.levels
+        keys = side.keys
+        factor = self._factor
+        for level in levels:
+            numerator, denominator = level.price.as_integer_ratio()
+            if factor % denominator:
+                factor = self._grow_scale(denominator)
+                book = side.levels
+                keys = side.keys
+            if numerator <= 0:
+                raise InvalidLevelError("price is not positive")
+            key = numerator * (factor // denominator)
+            amount = level.amount
+            if amount > _ZERO:
+                if key not in book:
+                    keys.add(key)
+                book[key] = amount
+            elif amount.is_zero():
+                if key in book:
+                    del book[key]
+                    keys.remove(key)
+            else:
+                raise InvalidLevelError("amount is negative")
+        self.levels_applied += len(levels)
+
+    def _grow_scale(self, denominator: int) -> int:
+        scale = scale_for(denominator, self._scale)
+        multiplier = 10 ** (scale - self._scale)
+        self._bids.rescale(multiplier)
+        self._asks.rescale(multiplier)
+        for state in self._marks.values():
+            state.bids = {key * multiplier: amount for key, amount in state.bids.items()}
+            state.asks = {key * multiplier: amount for key, amount in state.asks.items()}
+            state.scale = scale
+        self._prices.clear()
+        self._scale = scale
+        self._factor = 10**scale
+        return self._factor
+
+    def _check_cross(self) -> None:
+        bids = self._bids.keys
+        asks = self._asks.keys
+        if bids and asks and bids[-1] > asks[0]:
+            self._crossed_count += 1
+            now = self._wall()
+            if self._crossed_since is None:
+                self._crossed_since = now
+            if (
+                self._crossed_count >= self._max_crossed_updates
+                or now - self._crossed_since >= self._max_crossed_ns
+            ):
+                self.request_resync(f"book crossed for {self._crossed_count} consecutive messages")
+        else:
+            self._crossed_count = 0
+            self._crossed_since = None
+
+    # -- views ------------------------------------------------------------------------
+
+    def _price(self, key: int) -> Decimal:
+        prices = self._prices
+        price = prices.get(key)
+        if price is None:
+            if len(prices) >= _PRICE_CACHE_LIMIT:
+                prices.clear()
+            price = EXACT.scaleb(Decimal(key), -self._scale)
+            prices[key] = price
+        return price
+
+    def _group_key(self, group: Decimal) -> int:
+        if not group.is_finite() or group <= 0:
+            raise ValueError("group must be a positive finite decimal")
+        numerator, denominator = group.as_integer_ratio()
+        if self._factor % denominator:
+            self._grow_scale(denominator)
+        return numerator * (self._factor // denominator)
+
+    def best_bid(self) -> Decimal | None:
+        """The best bid price, or None when the side is empty."""
+        keys = self._bids.keys
+        return self._price(keys[-1]) if keys else None
+
+    def best_ask(self) -> Decimal | None:
+        """The best ask price, or None when the side is empty."""
+        keys = self._asks.keys
+        return self._price(keys[0]) if keys else None
+
+    def view(self, depth: int, group: Decimal | None = None) -> BookView:
+        """A frozen best-first view; change marks compare with the previous call's view."""
+        cache_key = (depth, group)
+        state = self._marks.get(cache_key)
+        if state is not None and state.version == self._version:
+            if state.marked:
+                # Nothing changed since the previous call, so nothing is marked now.
+                view = state.view
+                state.view = _replace_levels(view, unmarked(view.bids), unmarked(view.asks))
+                state.marked = False
+            return state.view
+        if group is None:
+            bid_pairs = self._pairs(self._bids, depth, True)
+            ask_pairs = self._pairs(self._asks, depth, False)
+        else:
+            group_key = self._group_key(group)
+            bid_pairs = grouped_pairs(self._bids, depth, True, group_key)
+            ask_pairs = grouped_pairs(self._asks, depth, False, group_key)
+        price = self._price
+        bids, shown_bids, bids_marked = side_levels(bid_pairs, state.bids if state else None, price)
+        asks, shown_asks, asks_marked = side_levels(ask_pairs, state.asks if state else None, price)
+        view = self._assemble(bids, asks)
+        self._marks[cache_key] = MarkState(
+            self._version, self._scale, view, bids_marked or asks_marked, shown_bids, shown_asks
+        )
+        return view
+
+    @staticmethod
+    def _pairs(side: Side, depth: int, descending: bool) -> list[tuple[int, Decimal]]:
+        levels = side.levels
+        return [(key, levels[key]) for key in side.top_keys(depth, descending)]
+
+    def _flags(self) -> tuple[str, ...]:
+        flags: list[str] = []
+        if self._needs_resync:
+            flags.append(f"resync needed: {self._resync_reason}")
+        regressions = self.time_regressions - self._flag_base[0]
+        if regressions:
+            flags.append(f"time went backwards {regressions}x")
+        future = self.future_times - self._flag_base[1]
+        if future:
+            flags.append(f"far-future time {future}x")
+        if self._overflowed:
+            flags.append("update buffer overflowed")
+        return tuple(flags)
+
+    def _assemble(self, bids: tuple[LevelView, ...], asks: tuple[LevelView, ...]) -> BookView:
+        best_bid = self.best_bid()
+        best_ask = self.best_ask()
+        spread, spread_bps, mid = spread_figures(best_bid, best_ask)
+        crossed = locked = False
+        if best_bid is not None and best_ask is not None:
+            crossed = best_bid > best_ask
+            locked = best_bid == best_ask
+        return BookView(
+            market=self.market,
+            status=self._status,
+            bids=bids,
+            asks=asks,
+            best_bid=best_bid,
+            best_ask=best_ask,
+            spread=spread,
+            spread_bps=spread_bps,
+            mid=mid,
+            crossed=crossed,
+            locked=locked,
+            snapshot_time_ns=self._snapshot_ns,
+            last_update_ns=self._last_ns,
+            bid_levels=len(self._bids),
+            ask_levels=len(self._asks),
+            updates_applied=self.updates_applied,
+            version=self._version,
+            flags=self._flags(),
+        )
+
+
+def _replace_levels(
+    view: BookView, bids: tuple[LevelView, ...], asks: tuple[LevelView, ...]
+) -> BookView:
+    return replace(view, bids=bids, asks=asks)

@@ -1,0 +1,234 @@
+"""The desk state: the one object the feed applies events to and consumers read views from.
+
+Book data is routed only to books that are SYNCING or LIVE; anything else (unsubscribed,
+stale after a disconnect, waiting for a resync) is dropped and counted, so in-flight data
+after an unsubscribe can never touch a book (protocol §8.4).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sor_tui.core.book import OrderBook
+from sor_tui.core.events import (
+    BookSnapshot,
+    BookUpdate,
+    ChannelType,
+    Execution,
+    Heartbeat,
+    Ignored,
+    OperationResult,
+    Rejected,
+    ServerError,
+    ServerEvent,
+    SubscriptionList,
+    TopOfBook,
+)
+from sor_tui.core.tape import ExecutionTape
+from sor_tui.core.views import BookStatus, BookView, TapeView
+
+_ROUTED = (BookStatus.SYNCING, BookStatus.LIVE)
+LAG_SAMPLES = 256
+
+
+@dataclass(frozen=True, slots=True)
+class LagStats:
+    """Exchange-to-arrival lag of one market over its recent messages, in nanoseconds."""
+
+    p50_ns: int
+    max_ns: int
+    samples: int
+
+
+class LagWindow:
+    """The last ``LAG_SAMPLES`` lags of one market (small, so percentiles sort on read)."""
+
+    __slots__ = ("_samples",)
+
+    def __init__(self, size: int = LAG_SAMPLES) -> None:
+        self._samples: deque[int] = deque(maxlen=size)
+
+    def add(self, lag_ns: int) -> None:
+        """Record one lag."""
+        self._samples.append(lag_ns)
+
+    def stats(self) -> LagStats | None:
+        """Median and maximum of the window, or None when empty."""
+        if not self._samples:
+            return None
+        ordered = sorted(self._samples)
+        return LagStats(ordered[(len(ordered) - 1) // 2], ordered[-1], len(ordered))
+
+
+class DeskState:
+    """Books per market, top of book, the execution tape, liveness and counters."""
+
+    def __init__(
+        self,
+        *,
+        book_factory: Callable[[str], OrderBook] | None = None,
+        tape: ExecutionTape | None = None,
+        wall_clock_ns: Callable[[], int] = time.time_ns,
+    ) -> None:
+        self._wall = wall_clock_ns
+        self._book_factory = book_factory or (
+            lambda market: OrderBook(market, wall_clock_ns=wall_clock_ns)
+        )
+        self.tape = tape if tape is not None else ExecutionTape(wall_clock_ns=wall_clock_ns)
+        self._books: dict[str, OrderBook] = {}
+        self._reported: set[str] = set()
+        self.top_of_book: dict[str, TopOfBook] = {}
+        self.last_heartbeat_ns: int | None = None  # local arrival time of the last heartbeat
+        self.last_heartbeat_server_ns: int | None = None
+        self.rejects_by_reason: Counter[str] = Counter()
+        self.executions_by_market: Counter[str] = Counter()
+        self.dropped_book_data: Counter[str] = Counter()  # per market, book not SYNCING/LIVE
+        self.ignored = 0
+        self.session_messages = 0
+        self.events = 0
+        self._lags: dict[str, LagWindow] = {}
+        self._version = 0
+
+    # -- events -----------------------------------------------------------------------
+
+    def apply(self, event: ServerEvent, received_ns: int) -> None:
+        """Route one decoded event; never raises for well-typed events."""
+        self.events += 1
+        self._version += 1
+        if isinstance(event, BookUpdate | BookSnapshot):
+            self._lag(event.market, received_ns - event.time_ns)
+            book = self._books.get(event.market)
+            if book is None or book.status not in _ROUTED:
+                self.dropped_book_data[event.market] += 1
+            elif isinstance(event, BookUpdate):
+                book.apply_update(event)
+            else:
+                book.apply_snapshot(event)
+        elif isinstance(event, Execution):
+            self._lag(event.market, received_ns - event.executed_at_ns)
+            if self.tape.add(event):
+                self.executions_by_market[event.market] += 1
+        elif isinstance(event, TopOfBook):
+            self._lag(event.market, received_ns - event.time_ns)
+            self.top_of_book[event.market] = event
+        elif isinstance(event, Heartbeat):
+            self.last_heartbeat_ns = received_ns
+            self.last_heartbeat_server_ns = event.time_ns
+        elif isinstance(event, Rejected):
+            self.rejects_by_reason[event.reason] += 1
+            self._rejected(event)
+        elif isinstance(event, Ignored):
+            self.ignored += 1
+        elif isinstance(event, OperationResult | SubscriptionList | ServerError):
+            self.session_messages += 1
+
+    def _rejected(self, event: Rejected) -> None:
+        # A rejected book frame is a lost UPDATE: the book is silently wrong unless resynced.
+        if event.channel != ChannelType.MARKET_DATA or event.market is None:
+            return
+        book = self._books.get(event.market)
+        if book is not None and book.status in _ROUTED:
+            book.request_resync(f"a market_data frame was rejected ({event.reason})")
+
+    def _lag(self, market: str, lag_ns: int) -> None:
+        window = self._lags.get(market)
+        if window is None:
+            window = self._lags[market] = LagWindow()
+        window.add(lag_ns)
+
+    # -- subscription lifecycle (called by the session) --------------------------------
+
+    def _book(self, market: str) -> OrderBook:
+        book = self._books.get(market)
+        if book is None:
+            book = self._books[market] = self._book_factory(market)
+        return book
+
+    def begin_sync(self, market: str) -> None:
+        """A market_data subscribe was sent: the book starts over and waits for a SNAPSHOT."""
+        self._book(market).begin_sync()
+        self._reported.discard(market)
+        self._version += 1
+
+    def end_sync(self, market: str) -> None:
+        """The market_data subscription ended (or failed): the book goes IDLE."""
+        book = self._books.get(market)
+        if book is not None:
+            book.reset()
+            self._reported.discard(market)
+            self._version += 1
+
+    def connection_lost(self) -> None:
+        """Every book becomes STALE (levels kept for display, buffers cleared)."""
+        for book in self._books.values():
+            book.mark_stale()
+        self._version += 1
+
+    def mark_resyncing(self, market: str) -> None:
+        """A resync of ``market`` was requested by the session."""
+        book = self._books.get(market)
+        if book is not None:
+            book.mark_resyncing()
+            self._version += 1
+
+    def resync_needed(self) -> list[tuple[str, str]]:
+        """Books needing a resync as (market, reason), each reported once until begin_sync."""
+        found: list[tuple[str, str]] = []
+        for market, book in self._books.items():
+            if book.needs_resync and market not in self._reported:
+                self._reported.add(market)
+                found.append((market, book.resync_reason or "book untrustworthy"))
+        return found
+
+    # -- reading ----------------------------------------------------------------------
+
+    def book(self, market: str) -> OrderBook | None:
+        """The mutable book of ``market`` (for tests and diagnostics, not for the UI)."""
+        return self._books.get(market)
+
+    def book_view(self, market: str, depth: int, group: Decimal | None = None) -> BookView | None:
+        """A frozen view of one market's book, or None when the market is unknown."""
+        book = self._books.get(market)
+        return None if book is None else book.view(depth, group)
+
+    def tape_view(self, limit: int, market: str | None = None) -> TapeView:
+        """Recent executions newest-first with session and window stats."""
+        return self.tape.view(limit, market)
+
+    def drain_new_executions(self) -> list[Execution]:
+        """Every accepted execution exactly once, in acceptance order."""
+        return self.tape.drain_new()
+
+    def lag(self, market: str) -> LagStats | None:
+        """Exchange-to-arrival lag of ``market`` over its recent messages."""
+        window = self._lags.get(market)
+        return None if window is None else window.stats()
+
+    @property
+    def markets(self) -> tuple[str, ...]:
+        """Markets that have a book (subscribed at some point), sorted."""
+        return tuple(sorted(self._books))
+
+    @property
+    def version(self) -> int:
+        """Changes whenever anything in the state changes."""
+        return self._version
+
+    def counters(self) -> dict[str, int]:
+        """Totals for metrics and the status bar."""
+        totals: Counter[str] = Counter()
+        for book in self._books.values():
+            totals.update(book.counters())
+        totals["events"] = self.events
+        totals["rejects"] = sum(self.rejects_by_reason.values())
+        totals["ignored"] = self.ignored
+        totals["session_messages"] = self.session_messages
+        totals["dropped_book_data"] = sum(self.dropped_book_data.values())
+        totals["executions"] = self.tape.accepted
+        totals["duplicates_suppressed"] = self.tape.duplicates_suppressed
+        totals["executions_too_old"] = self.tape.too_old
+        return dict(totals)
