@@ -14,6 +14,8 @@ from pydantic import SecretStr
 
 from sor_tui.cli import main
 from sor_tui.config.credentials import DEFAULT_ID_USER, SERVICE, CredentialStore
+from sor_tui.sim.config import SimConfig
+from sor_tui.sim.server import Simulator
 from tests.config.test_credentials import PlaintextKeyring
 from tests.memory_keyring import MemoryKeyring
 from tests.transport.oauth_server import OAuthServer, Reply
@@ -180,3 +182,12 @@ def test_logout_deletes_secret_and_default(capsys: pytest.CaptureFixture[str]) -
     assert "Deleted the stored secret of ci" in capsys.readouterr().out
     assert main(["logout"]) == 0
     assert "No stored credentials" in capsys.readouterr().out
+
+
+async def test_login_against_the_simulator(monkeypatch: pytest.MonkeyPatch) -> None:
+    async with Simulator(SimConfig()) as sim:
+        monkeypatch.setattr("sys.stdin", io.StringIO(sim.client_secret + "\n"))
+        args = ["login", "--oauth-url", sim.oauth_url, "--client-id", sim.client_id]
+        # login runs its own event loop (asyncio.run), so it gets a thread of its own.
+        assert await asyncio.to_thread(main, [*args, "--secret-stdin"]) == 0
+    assert memory().store[(SERVICE, sim.client_id)] == sim.client_secret

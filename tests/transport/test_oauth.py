@@ -14,6 +14,8 @@ from urllib.parse import quote, quote_plus
 import pytest
 from pydantic import SecretStr
 
+from sor_tui.sim.config import SimConfig
+from sor_tui.sim.server import Simulator
 from sor_tui.transport.oauth import (
     ASSUMED_LIFETIME,
     MAX_LIFETIME,
@@ -449,3 +451,62 @@ def test_access_token_remaining_uses_its_clock() -> None:
     )
     assert token.remaining() == 10
     assert token.remaining(now=105.0) == 5
+
+
+class TestAgainstTheSimulator:
+    """End to end against the simulator's own token endpoint (written independently)."""
+
+    @pytest.fixture
+    async def sim(self) -> AsyncIterator[Simulator]:
+        async with Simulator(SimConfig(token_ttl=1200)) as simulator:
+            yield simulator
+
+    async def test_token_is_granted_and_cached(self, sim: Simulator) -> None:
+        async with TokenProvider(sim.oauth_url, sim.client_id, SecretStr(sim.client_secret)) as tp:
+            token = await tp.get_token()
+            assert SOR_SCOPE in token.scopes
+            assert token.lifetime == 1200
+            assert await tp.get_token() is token
+            assert tp.token_requests == 1
+
+    async def test_wrong_secret_is_invalid_client(self, sim: Simulator) -> None:
+        async with TokenProvider(sim.oauth_url, sim.client_id, SecretStr("wrong")) as tp:
+            with pytest.raises(TokenError) as caught:
+                await tp.get_token()
+        assert caught.value.kind == "invalid_client"
+        assert caught.value.final
+
+    async def test_client_without_the_sor_scope_is_refused(self, sim: Simulator) -> None:
+        sim.add_client("weak", "weak-secret", scopes=("exchange:read_order",))
+        async with TokenProvider(sim.oauth_url, "weak", SecretStr("weak-secret")) as tp:
+            with pytest.raises(TokenError) as caught:
+                await tp.get_token()
+        assert caught.value.kind in ("invalid_scope", "missing_scope")
+        assert caught.value.final
+
+    async def test_server_errors_then_success(self, sim: Simulator, fake: FakeTime) -> None:
+        sim.set_scenario("oauth_5xx", status=503, times=2)
+        async with TokenProvider(
+            sim.oauth_url, sim.client_id, SecretStr(sim.client_secret), sleep=fake.sleep
+        ) as tp:
+            await tp.get_token()
+            assert tp.token_requests == 3
+
+    async def test_rate_limit_penalty_is_visible(self, sim: Simulator) -> None:
+        sim.set_scenario("oauth_429", retry_after="300")
+        async with TokenProvider(sim.oauth_url, sim.client_id, SecretStr(sim.client_secret)) as tp:
+            with pytest.raises(TokenError) as caught:
+                await tp.get_token()
+            assert caught.value.kind == "rate_limited"
+            assert tp.retry_at is not None
+            assert tp.retry_at - time.monotonic() > 290
+            with pytest.raises(TokenError):
+                await tp.get_token()
+            assert tp.token_requests == 1
+
+    async def test_redirect_is_not_followed(self, sim: Simulator) -> None:
+        sim.set_scenario("oauth_redirect")
+        async with TokenProvider(sim.oauth_url, sim.client_id, SecretStr(sim.client_secret)) as tp:
+            with pytest.raises(TokenError) as caught:
+                await tp.get_token()
+        assert caught.value.kind == "protocol"
