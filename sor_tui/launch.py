@@ -1,1 +1,53 @@
-"""Open the TUI on the configured environment."""
+"""``sor-tui tui``: open the desk on the configured environment.
+
+Settings and credentials are resolved here, before the app runs (keyring calls can block);
+without credentials the app offers to enter them or to start the demo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sor_tui.config.credentials import CredentialStore, CredentialStoreError, resolve_credentials
+from sor_tui.config.settings import ConfigError, Settings, load_settings
+from sor_tui.ui.factory import make_app
+from sor_tui.ui.sources import LiveSource
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the ``tui`` command."""
+    parser.add_argument("--environment", choices=("sandbox", "production", "demo"))
+    parser.add_argument("--markets", help="comma-separated markets, e.g. BTCUSD,ETHUSD")
+    parser.add_argument("--ws-url", help="override the environment's WebSocket URL")
+    parser.add_argument("--oauth-url", help="override the environment's token URL")
+    parser.add_argument("--theme", help="sor-dark, sor-light, sor-colourblind or a Textual theme")
+
+
+def overrides(args: argparse.Namespace) -> dict[str, object]:
+    """Settings given on the command line (they win over env, .env and the TOML file)."""
+    names = ("environment", "markets", "ws_url", "oauth_url", "theme")
+    return {name: getattr(args, name) for name in names if getattr(args, name, None)}
+
+
+def run_app_with(settings: Settings, store: CredentialStore) -> int:
+    """Resolve credentials, then run the desk until the user quits."""
+    try:
+        credentials = resolve_credentials(settings, store)
+    except CredentialStoreError as error:
+        print(f"sor-tui: {error.message}", file=sys.stderr)
+        credentials = None
+    source = LiveSource(settings, credentials) if credentials is not None else None
+    app = make_app(settings, source=source, store=store)
+    app.run()
+    return app.return_code or 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the ``tui`` command."""
+    try:
+        settings = load_settings(**overrides(args))
+    except ConfigError as error:
+        print(f"sor-tui: {error}", file=sys.stderr)
+        return 2
+    return run_app_with(settings, CredentialStore())

@@ -1,1 +1,51 @@
-"""Start the built-in simulator and open the TUI on it."""
+"""``sor-tui demo``: start the built-in simulator in-process and open the desk on it.
+
+The desk connects through the real client path (token fetch, handshake, subscribe) to the
+simulator's ephemeral loopback ports; nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sor_tui.config.credentials import CredentialStore
+from sor_tui.config.settings import ConfigError, load_settings
+from sor_tui.launch import overrides
+from sor_tui.ui.factory import make_app
+from sor_tui.ui.sources import DemoSource
+
+DEMO_MARKETS = ("BTCUSD", "ETHUSD", "SOLUSD", "LTCUSD")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the ``demo`` command."""
+    parser.add_argument("--seed", type=int, default=1, help="simulator seed (default 1)")
+    parser.add_argument("--rate", type=float, help="book updates per second per market")
+    parser.add_argument("--markets", help="comma-separated markets (default: four)")
+    parser.add_argument("--theme", help="sor-dark, sor-light, sor-colourblind or a Textual theme")
+    parser.add_argument(
+        "--scenario", action="append", default=[], help="enable a simulator fault scenario"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the ``demo`` command."""
+    chosen = overrides(args)
+    try:
+        settings = load_settings(**chosen)
+        if "markets" not in settings.model_fields_set:
+            # Nothing configured: the demo shows four markets to fill a wide terminal.
+            settings = load_settings(**chosen, markets=",".join(DEMO_MARKETS))
+    except ConfigError as error:
+        print(f"sor-tui: {error}", file=sys.stderr)
+        return 2
+    sim_options: dict[str, object] = {}
+    if args.rate:
+        sim_options["rate"] = args.rate
+    if args.scenario:
+        sim_options["scenarios"] = {name: {} for name in args.scenario}
+    source = DemoSource(settings, seed=args.seed, sim_options=sim_options)
+    app = make_app(settings, source=source, store=CredentialStore(), demo_seed=args.seed)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,276 @@
+"""The sor-tui App: a router between the feed worker, the frame timer and the screens.
+
+The feed runs in one exclusive async worker whose callback only fills the inbox; one
+timer at the render rate turns the latest state into messages; handlers below route those
+messages to the desk screen and turn panel requests into feed calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.traceback import Traceback
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+from textual.widgets import TabbedContent
+from textual.worker import Worker, WorkerState
+
+from sor_tui.core.sanitize import sanitize
+from sor_tui.transport.status import Problem
+from sor_tui.ui import messages as msg
+from sor_tui.ui.bindings import APP_BINDINGS
+from sor_tui.ui.clock import Clock
+from sor_tui.ui.commands import desk_commands
+from sor_tui.ui.desk_config import DeskConfig
+from sor_tui.ui.frame import FrameComposer
+from sor_tui.ui.inbox import FeedInbox
+from sor_tui.ui.ports import FeedLike, FeedSource
+from sor_tui.ui.screens.desk import DeskScreen
+from sor_tui.ui.status_view import status_line
+from sor_tui.ui.themes import DESK_VARIABLES, THEMES
+from sor_tui.ui.widgets.error_log import ErrorLog
+from sor_tui.ui.widgets.status_bar import StatusBar
+from sor_tui.ui.widgets.subscription_panel import SubscriptionPanel
+from sor_tui.ui.widgets.trade_tape import TradeTape, last_price
+
+
+class SorApp(App[str | None]):
+    """The desk terminal app; built by ``make_app``."""
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    TITLE = "sor-tui"
+    BINDINGS = APP_BINDINGS
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, config: DeskConfig, *, clock: Clock | None = None) -> None:
+        super().__init__()
+        self.config = config
+        self.clock = clock or Clock()
+        self.source: FeedSource | None = config.source
+        self.feed: FeedLike | None = None
+        self.inbox = FeedInbox(self.clock)
+        self.composer = FrameComposer(self.inbox, depth=config.depth)
+        self.desk = DeskScreen(config.markets, clock=self.clock, depth=config.depth)
+
+    # ---- start-up ----------------------------------------------------------------------
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """The desk's own colours, so Textual's built-in themes work too."""
+        return dict(DESK_VARIABLES)
+
+    def on_mount(self) -> None:
+        """Register themes and keys, show the desk, start the frame timer and the feed."""
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = self.config.theme
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+        self.push_screen(self.desk)
+        self.set_interval(1 / self.config.render_rate, self.render_frame, name="frame")
+        if self.source is not None:
+            self.start_feed(self.source)
+        else:
+            self.call_later(self.offer_start)
+
+    def offer_start(self) -> None:
+        """No credentials: offer to enter them or to start the demo."""
+        from sor_tui.ui.screens.welcome import WelcomeScreen
+
+        self.push_screen(WelcomeScreen(self.config.environment), self.start_from_welcome)
+
+    def start_from_welcome(self, choice: str | None) -> None:
+        """Act on the welcome screen's choice."""
+        if choice == "demo" and self.config.demo_source is not None:
+            self.start_feed(self.config.demo_source())
+        elif choice == "credentials":
+            self.action_credentials()
+        elif choice == "quit":
+            self.exit()
+
+    def start_feed(self, source: FeedSource) -> None:
+        """(Re)start the feed worker on a source; the previous feed is stopped first."""
+        self.source = source
+        self.inbox.add_problem(Problem("app", "starting", f"connecting to {source.environment}"))
+        self.run_feed(source)
+
+    @work(exclusive=True, group="feed", exit_on_error=False, description="SOR feed")
+    async def run_feed(self, source: FeedSource) -> None:
+        """Open the source and run its feed until stopped; failures reach the handler below."""
+        previous, self.feed = self.feed, None
+        if previous is not None:
+            await previous.stop()
+        try:
+            feed = await source.open()
+            self.feed = feed
+            self.composer.invalidate()
+            await feed.run(self.inbox.on_event)
+        finally:
+            await source.close()
+
+    @on(Worker.StateChanged)
+    def log_worker_failure(self, event: Worker.StateChanged) -> None:
+        """A dead feed is never silent: show it in the error pane, status bar and a toast."""
+        worker = event.worker
+        if worker.group == "feed" and event.state is WorkerState.ERROR:
+            error = worker.error
+            text = sanitize(f"{type(error).__name__}: {error}", 300)
+            self.post_message(msg.FeedFailed(text))
+
+    # ---- the frame ---------------------------------------------------------------------
+
+    def render_frame(self) -> None:
+        """Turn the latest state into messages; runs at the render rate, never per message."""
+        desk = self.desk
+        if not desk.is_mounted:
+            return
+        self.composer.depth = desk.depth
+        self.composer.groups = {m: g for m, g in desk.groups.items() if g}
+        self.composer.tape_filter = desk.focused_market if desk.tape_filtered else None
+        state = self.feed.state if self.feed is not None else None
+        for message in self.composer.compose(state, desk.visible_markets()):
+            self.post_message(message)
+        desk.tick_frame()
+        line = status_line(self.feed, self.source, self.clock, desk.focused_market)
+        desk.query_one(StatusBar).show(line)
+
+    # ---- facts -> widgets --------------------------------------------------------------
+
+    @on(msg.BookChanged)
+    def show_book(self, event: msg.BookChanged) -> None:
+        """Route a book view to the desk."""
+        self.desk.show_book(event.view)
+
+    @on(msg.TapeChanged)
+    def show_tape(self, event: msg.TapeChanged) -> None:
+        """Route the tape view to the tape and the last prices to the ladders."""
+        self.desk.query_one(TradeTape).show(event.tape)
+        for ladder in self.desk.ladders():
+            ladder.show_last_trade(last_price(event.tape, ladder.market))
+
+    @on(msg.ProblemsLogged)
+    def log_problems(self, event: msg.ProblemsLogged) -> None:
+        """Add problems to the error pane; toast the important ones (a few per frame)."""
+        self.desk.query_one(ErrorLog).add_problems(event.problems)
+        for problem in [p for p in event.problems if p.important][:3]:
+            market = f" {problem.market}" if problem.market else ""
+            self.notify(
+                f"{problem.code}{market}: {problem.explanation}",
+                title=problem.source,
+                severity="error",
+                timeout=6,
+                markup=False,
+            )
+
+    @on(msg.SubscriptionsUpdated)
+    def show_subscriptions(self, event: msg.SubscriptionsUpdated) -> None:
+        """Route registry entries to the subscription panel."""
+        self.desk.query_one(SubscriptionPanel).show(event.entries)
+
+    @on(msg.FeedFailed)
+    def log_feed_failure(self, event: msg.FeedFailed) -> None:
+        """Show a crashed feed worker as a problem."""
+        self.inbox.add_problem(Problem("feed", "feed_failed", event.description))
+
+    @on(msg.FeedStatusChanged)
+    def toast_final_status(self, event: msg.FeedStatusChanged) -> None:
+        """Final states (auth failed, forbidden) deserve a toast besides the status bar."""
+        state = str(getattr(event.status, "state", ""))
+        if state in ("AUTH_FAILED", "FORBIDDEN"):
+            detail = sanitize(str(getattr(event.status, "detail", "")), 200)
+            self.notify(detail or state, title=state, severity="error", timeout=10, markup=False)
+
+    # ---- requests -> feed --------------------------------------------------------------
+
+    @on(msg.SubscribeRequested)
+    def subscribe(self, event: msg.SubscribeRequested) -> None:
+        """Subscribe the requested channels."""
+        if self.feed is not None:
+            self.feed.subscribe(event.channels)
+
+    @on(msg.UnsubscribeRequested)
+    def unsubscribe(self, event: msg.UnsubscribeRequested) -> None:
+        """Unsubscribe the requested channels."""
+        if self.feed is not None:
+            self.feed.unsubscribe(event.channels)
+
+    @on(msg.ResyncRequested)
+    def resync(self, event: msg.ResyncRequested) -> None:
+        """Fetch a fresh snapshot of one market."""
+        if self.feed is not None and not self.feed.resync(event.market):
+            self.notify(f"Cannot resync {event.market} now (not connected)", timeout=3)
+
+    @on(msg.SubscriptionListRequested)
+    def refresh_subscription_list(self) -> None:
+        """Ask the server for its list."""
+        if self.feed is not None:
+            self.feed.refresh_subscription_list()
+
+    @on(msg.MarketFocused)
+    def redraw_books(self) -> None:
+        """Markets, grouping or depth changed: the next frame re-sends every view."""
+        self.composer.invalidate()
+
+    @on(msg.CredentialsChanged)
+    def restart_with_credentials(self, event: msg.CredentialsChanged) -> None:
+        """New credentials saved: rebuild the source (keyring in a thread) and reconnect."""
+        if self.config.live_source is not None:
+            self.build_live_source()
+
+    @work(thread=True, group="credentials", exit_on_error=False)
+    def build_live_source(self) -> None:
+        """Resolve credentials off the event loop, then restart the feed on the loop."""
+        factory = self.config.live_source
+        source = factory() if factory is not None else None
+        if source is not None:
+            self.call_from_thread(self.start_feed, source)
+
+    # ---- actions -----------------------------------------------------------------------
+
+    def action_show_tab(self, tab: str) -> None:
+        """Switch the desk's tab."""
+        if self.screen is not self.desk:
+            return
+        self.desk.query_one(TabbedContent).active = tab
+        focus = {"subscriptions": "#subscription-table", "errors": "#error-table"}.get(tab)
+        if focus:
+            self.desk.query_one(focus).focus()
+
+    def action_help(self) -> None:
+        """Show the help screen."""
+        from sor_tui.ui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.config.keymap))
+
+    def action_credentials(self) -> None:
+        """Open the credentials screen."""
+        from sor_tui.ui.screens.credentials import CredentialsScreen
+
+        self.push_screen(CredentialsScreen(self.config.credentials))
+
+    def action_next_theme(self) -> None:
+        """Cycle through the desk's themes."""
+        names = [theme.name for theme in THEMES]
+        current = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(current + 1) % len(names)]
+        self.notify(f"Theme: {self.theme}", timeout=1.5)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Every action in the command palette."""
+        yield from super().get_system_commands(screen)
+        yield from desk_commands(self)
+
+    async def action_quit(self) -> None:
+        """Stop the feed cleanly, then exit."""
+        if self.feed is not None:
+            await self.feed.stop()
+        self.exit()
+
+    def _fatal_error(self) -> None:
+        # Textual's default renders tracebacks with show_locals=True; locals can hold a
+        # token or a secret, so crash reports here never include them.
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None)
+        self._exit_renderables.append(traceback)
+        self._close_messages_no_wait()

@@ -1,0 +1,37 @@
+"""Every app- and desk-level key binding, each with an id so that users can remap it.
+
+Settings carry a keymap ``{binding id: "key[,key]"}`` applied with ``App.set_keymap``.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+APP_BINDINGS: list[BindingType] = [
+    Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit sor-tui"),
+    Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="Keys and what they do"),
+    Binding("b", "show_tab('desk')", "Books", id="app.books", tooltip="Order books and trades"),
+    Binding("s", "show_tab('subscriptions')", "Subs", id="app.subscriptions", tooltip="Subs"),
+    Binding("e", "show_tab('errors')", "Errors", id="app.errors", tooltip="The error log"),
+    Binding("k", "credentials", "Keys", id="app.credentials", tooltip="Client id and secret"),
+    Binding("ctrl+t", "next_theme", "Theme", id="app.theme", show=False, tooltip="Next theme"),
+]
+
+DESK_BINDINGS: list[BindingType] = [
+    Binding("right_square_bracket,n", "market(1)", "Next mkt", id="desk.next_market"),
+    Binding("left_square_bracket,p", "market(-1)", "Prev mkt", id="desk.prev_market", show=False),
+    Binding("g", "group", "Group", id="desk.group", tooltip="Group prices by multiples of tick"),
+    Binding("f", "filter_tape", "Filter", id="desk.filter_tape", tooltip="Tape: this market/all"),
+    Binding("r", "resync", "Resync", id="desk.resync", tooltip="Fresh snapshot of this market"),
+    Binding("plus", "depth(5)", "Depth+", id="desk.depth_more", show=False),
+    Binding("minus", "depth(-5)", "Depth-", id="desk.depth_less", show=False),
+]
+
+# Digits jump to the n-th market; they are listed separately to keep the footer short.
+MARKET_DIGIT_BINDINGS: list[BindingType] = [
+    Binding(str(n), f"jump({n - 1})", f"Market {n}", id=f"desk.market_{n}", show=False)
+    for n in range(1, 10)
+]
+
+GROUP_MULTIPLES = (1, 2, 5, 10, 25, 100)
+

@@ -1,0 +1,45 @@
+"""What the app is built with: display choices and the collaborators made outside it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sor_tui.config.credentials import CredentialStore
+from sor_tui.config.settings import SOR_SCOPE
+from sor_tui.ui.ports import FeedSource
+from sor_tui.ui.themes import DEFAULT_THEME
+
+
+@dataclass(frozen=True)
+class CredentialsContext:
+    """What the credentials screen needs: the store and where to test a secret."""
+
+    store: CredentialStore | None
+    oauth_url: str
+    scope: str = SOR_SCOPE
+    client_id: str | None = None
+    token_deadline: float = 15.0
+
+
+@dataclass(frozen=True)
+class DeskConfig:
+    """Display settings and injected collaborators (posting's ``make_posting`` model)."""
+
+    environment: str = "demo"
+    markets: tuple[str, ...] = ("BTCUSD", "ETHUSD")
+    depth: int = 25
+    render_rate: float = 20.0
+    large_trade: Decimal = Decimal("100000")
+    theme: str = DEFAULT_THEME
+    keymap: dict[str, str] = field(default_factory=dict)
+    source: FeedSource | None = None
+    """The feed source to start with; None offers to enter credentials or start the demo."""
+    live_source: Callable[[], FeedSource | None] | None = None
+    """Re-resolves credentials (blocking: called in a thread) after they change."""
+    demo_source: Callable[[], FeedSource] | None = None
+    """Builds the in-process simulator source."""
+    credentials: CredentialsContext = field(
+        default_factory=lambda: CredentialsContext(store=None, oauth_url="")
+    )

@@ -1,0 +1,64 @@
+"""``make_app``: build the app and its collaborators outside it (posting's ``make_posting``).
+
+The launchers and the tests call this same factory, so what is tested is what runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sor_tui.config.credentials import CredentialStore, CredentialStoreError, resolve_credentials
+from sor_tui.config.settings import Settings
+from sor_tui.ui.app import SorApp
+from sor_tui.ui.clock import Clock
+from sor_tui.ui.desk_config import CredentialsContext, DeskConfig
+from sor_tui.ui.ports import FeedSource
+from sor_tui.ui.sources import DemoSource, LiveSource
+from sor_tui.ui.themes import DEFAULT_THEME
+
+# The settings' default theme means "not chosen": the desk then uses its own dark theme.
+_UNCHOSEN_THEMES = frozenset({"", "textual-dark"})
+
+
+def live_source(settings: Settings, store: CredentialStore | None) -> LiveSource | None:
+    """Resolve credentials (blocking keyring call) into a source, or None when incomplete."""
+    if store is None:
+        return None
+    try:
+        credentials = resolve_credentials(settings, store)
+    except CredentialStoreError:
+        return None
+    return LiveSource(settings, credentials) if credentials is not None else None
+
+
+def make_app(
+    settings: Settings,
+    *,
+    source: FeedSource | None = None,
+    store: CredentialStore | None = None,
+    clock: Clock | None = None,
+    demo_seed: int = 1,
+    sim_options: dict[str, Any] | None = None,
+) -> SorApp:
+    """The desk app for these settings; ``source=None`` offers credentials or the demo."""
+    theme = DEFAULT_THEME if settings.theme in _UNCHOSEN_THEMES else settings.theme
+    config = DeskConfig(
+        environment=source.environment if source is not None else settings.environment,
+        markets=tuple(settings.markets),
+        depth=settings.book_depth,
+        render_rate=settings.render_rate,
+        large_trade=settings.large_trade,
+        theme=theme,
+        keymap=dict(settings.keymap),
+        source=source,
+        live_source=lambda: live_source(settings, store),
+        demo_source=lambda: DemoSource(settings, seed=demo_seed, sim_options=sim_options),
+        credentials=CredentialsContext(
+            store=store,
+            oauth_url=settings.oauth_url,
+            scope=settings.scope,
+            client_id=settings.client_id,
+            token_deadline=min(settings.token_deadline, 15.0),
+        ),
+    )
+    return SorApp(config, clock=clock)

@@ -1,0 +1,193 @@
+"""Enter, replace, test or delete the client id and secret kept in the system keyring.
+
+The secret input is masked; the secret is wrapped in ``SecretStr`` as soon as it leaves
+the input and is never rendered, logged or put in a message. Keyring calls run in
+threads (the store's ``a*`` methods), never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from pydantic import SecretStr
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from sor_tui.config.credentials import CredentialStoreError
+from sor_tui.core.explain import explain
+from sor_tui.core.sanitize import sanitize
+from sor_tui.transport.oauth import TokenError, TokenProvider
+from sor_tui.ui.desk_config import CredentialsContext
+from sor_tui.ui.messages import CredentialsChanged
+
+
+class CredentialsScreen(ModalScreen[None]):
+    """A dialog with the client id, a masked secret and save / test / delete."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="credentials.save", tooltip="Store in the keyring"),
+        Binding("ctrl+y", "test", "Test", id="credentials.test", tooltip="Fetch a token"),
+        Binding("ctrl+d", "delete", "Delete", id="credentials.delete", tooltip="Forget them"),
+        Binding("escape", "close", "Close", id="credentials.close"),
+    ]
+
+    def __init__(self, context: CredentialsContext) -> None:
+        super().__init__(id="credentials-screen")
+        self.context = context
+
+    def compose(self) -> ComposeResult:
+        """Inputs, buttons and a result line."""
+        with Vertical(id="credentials-dialog", classes="dialog"):
+            yield Static(Text("Credentials", style="bold"), classes="dialog-title")
+            yield Label("Client id")
+            yield Input(self.context.client_id or "", placeholder="client id", id="client-id")
+            yield Label("Client secret (hidden; leave empty to keep the stored one)")
+            yield Input(password=True, placeholder="secret", id="client-secret")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save ^s", id="credentials-save", variant="primary")
+                yield Button("Test ^y", id="credentials-test")
+                yield Button("Delete ^d", id="credentials-delete", variant="error")
+                yield Button("Close esc", id="credentials-close")
+            yield Static(Text(""), id="credentials-result")
+            yield Static(Text(""), id="credentials-backend", classes="dim")
+
+    def on_mount(self) -> None:
+        """Fill in the remembered client id and the keyring's health."""
+        self.load()
+
+    @work(exclusive=True, group="credentials")
+    async def load(self) -> None:
+        """Read the keyring in a thread."""
+        store = self.context.store
+        if store is None:
+            self._backend("No keyring configured for this session.")
+            return
+        status = await store.abackend_status()
+        advice = "" if status.usable and status.secure else f" {status.advice}"
+        self._backend(f"Keyring: {sanitize(status.name, 60)}.{sanitize(advice, 300)}")
+        client_input = self.query_one("#client-id", Input)
+        if not client_input.value:
+            try:
+                client_id = await store.adefault_client_id()
+            except CredentialStoreError as error:
+                self._result(error.message, ok=False)
+                return
+            if client_id:
+                client_input.value = client_id
+
+    def _backend(self, text: str) -> None:
+        self.query_one("#credentials-backend", Static).update(Text(text))
+
+    def _result(self, text: str, *, ok: bool) -> None:
+        result = self.query_one("#credentials-result", Static)
+        result.set_class(ok, "-ok")
+        result.set_class(not ok, "-bad")
+        result.update(Text(sanitize(text, 400)))
+
+    def _client_id(self) -> str:
+        return self.query_one("#client-id", Input).value.strip()
+
+    def _typed_secret(self) -> SecretStr | None:
+        value = self.query_one("#client-secret", Input).value
+        return SecretStr(value) if value else None
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        """Buttons run the same actions as the keys."""
+        action = (event.button.id or "").removeprefix("credentials-")
+        {"save": self.action_save, "test": self.action_test, "delete": self.action_delete}.get(
+            action, self.action_close
+        )()
+
+    def action_close(self) -> None:
+        """Close the dialog."""
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        """Store the secret for the client id and make it the default."""
+        self.save(self._client_id(), self._typed_secret())
+
+    def action_test(self) -> None:
+        """Fetch a token with the typed (or stored) secret."""
+        self.test(self._client_id(), self._typed_secret())
+
+    def action_delete(self) -> None:
+        """Delete the stored secret of the client id."""
+        self.delete(self._client_id())
+
+    @work(exclusive=True, group="credentials")
+    async def save(self, client_id: str, secret: SecretStr | None) -> None:
+        """Store in a thread; the feed restarts with the new credentials."""
+        store = self.context.store
+        if store is None or not client_id or secret is None:
+            self._result("Enter a client id and a secret to save.", ok=False)
+            return
+        try:
+            await store.aset_secret(client_id, secret)
+            await store.aset_default_client_id(client_id)
+        except CredentialStoreError as error:
+            self._result(error.message, ok=False)
+            return
+        self.query_one("#client-secret", Input).value = ""
+        self._result(f"Saved the secret for {client_id} in the keyring.", ok=True)
+        self.app.post_message(CredentialsChanged(client_id))
+
+    @work(exclusive=True, group="credentials")
+    async def test(self, client_id: str, secret: SecretStr | None) -> None:
+        """Ask the token endpoint for a token and say plainly what happened."""
+        context = self.context
+        if not client_id:
+            self._result("Enter a client id first.", ok=False)
+            return
+        if secret is None and context.store is not None:
+            try:
+                secret = await context.store.aget_secret(client_id)
+            except CredentialStoreError as error:
+                self._result(error.message, ok=False)
+                return
+        if secret is None:
+            self._result("No secret typed and none stored for this client id.", ok=False)
+            return
+        if not context.oauth_url:
+            self._result("No token URL is configured.", ok=False)
+            return
+        self._result("Testing…", ok=True)
+        provider = TokenProvider(
+            context.oauth_url,
+            client_id,
+            secret,
+            context.scope,
+            deadline=context.token_deadline,
+        )
+        try:
+            token = await provider.get_token()
+        except TokenError as error:
+            self._result(f"Failed ({error.kind}): {error.message} {explain(error.kind)}", ok=False)
+            return
+        finally:
+            await provider.aclose()
+        minutes = int(token.remaining() // 60)
+        self._result(f"OK: the token endpoint issued a token valid for {minutes} min.", ok=True)
+
+    @work(exclusive=True, group="credentials")
+    async def delete(self, client_id: str) -> None:
+        """Delete in a thread."""
+        store = self.context.store
+        if store is None or not client_id:
+            self._result("Enter the client id to delete.", ok=False)
+            return
+        try:
+            deleted = await store.adelete(client_id)
+            if await store.adefault_client_id() == client_id:
+                await asyncio.to_thread(store.clear_default_client_id)
+        except CredentialStoreError as error:
+            self._result(error.message, ok=False)
+            return
+        text = "Deleted from the keyring." if deleted else "Nothing was stored for this id."
+        self._result(text, ok=deleted)
+        self.app.post_message(CredentialsChanged(None))

@@ -1,0 +1,63 @@
+"""The help screen: every key, what it does, and where else to find it."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from sor_tui.ui.bindings import APP_BINDINGS, DESK_BINDINGS
+from sor_tui.ui.widgets.error_log import ErrorLog
+from sor_tui.ui.widgets.subscription_panel import SubscriptionPanel
+
+_INTRO = (
+    "Everything is reachable by keyboard; ctrl+p opens the command palette with every "
+    "action. Keys can be remapped with SOR_KEYMAP (binding id → key)."
+)
+
+
+def _section(title: str, bindings: list[BindingType], keymap: dict[str, str]) -> Table:
+    table = Table(title=title, title_justify="left", show_header=False, box=None, expand=True)
+    table.add_column("key", style="bold", width=14, no_wrap=True)
+    table.add_column("action", ratio=1)
+    table.add_column("id", style="dim", no_wrap=True)
+    for binding in bindings:
+        if not isinstance(binding, Binding):
+            continue
+        keys = keymap.get(binding.id or "", binding.key)
+        shown = ", ".join(k.replace("_", " ") for k in keys.split(","))
+        table.add_row(shown, binding.tooltip or binding.description, binding.id or "")
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys by area with their binding ids."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
+
+    def __init__(self, keymap: dict[str, str] | None = None) -> None:
+        super().__init__(id="help-screen")
+        self.keymap = dict(keymap or {})
+
+    def compose(self) -> ComposeResult:
+        """The key tables in a scrollable dialog."""
+        with VerticalScroll(id="help-dialog", classes="dialog"):
+            yield Static(Text("sor-tui help  (esc closes)", style="bold"), classes="dialog-title")
+            yield Static(Text(_INTRO), classes="dialog-body")
+            digits = Binding("1-9", "", "Show the n-th market first", id="desk.market_N")
+            sections: list[tuple[str, list[BindingType]]] = [
+                ("Everywhere", [*APP_BINDINGS, Binding("ctrl+p", "", "Command palette")]),
+                ("Books", [*DESK_BINDINGS, digits]),
+                ("Subscriptions", list(SubscriptionPanel.BINDINGS)),
+                ("Errors", list(ErrorLog.BINDINGS)),
+            ]
+            for title, bindings in sections:
+                yield Static(_section(title, bindings, self.keymap), classes="help-section")
+
+    async def action_dismiss(self, result: None = None) -> None:
+        """Close the help."""
+        self.dismiss(None)

@@ -1,0 +1,87 @@
+"""Feed sources: the configured environment, and the in-process demo simulator.
+
+Both build the same real client path (token provider, feed, desk state); the demo only
+starts the simulator first and points the client at its loopback ports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import SecretStr
+
+from sor_tui.config.credentials import Credentials
+from sor_tui.config.settings import Settings
+from sor_tui.transport.feed import Feed, FeedOptions, channels_from_settings
+from sor_tui.transport.oauth import TokenProvider
+
+
+class LiveSource:
+    """A feed on the configured environment with the given credentials."""
+
+    def __init__(self, settings: Settings, credentials: Credentials) -> None:
+        self.settings = settings
+        self.credentials = credentials
+        self.environment: str = settings.environment
+        self.tokens: TokenProvider | None = None
+
+    def __repr__(self) -> str:
+        return f"LiveSource(environment={self.environment!r})"
+
+    async def open(self) -> Feed:
+        """Build the token provider and the feed (nothing connects until the feed runs)."""
+        return self._feed(self.settings.ws_url, self.settings.oauth_url, self.credentials)
+
+    def _feed(self, ws_url: str, oauth_url: str, credentials: Credentials) -> Feed:
+        settings = self.settings
+        self.tokens = TokenProvider(
+            oauth_url,
+            credentials.client_id,
+            credentials.client_secret,
+            settings.scope,
+            deadline=settings.token_deadline,
+        )
+        desired = channels_from_settings(settings.markets, settings.channels)
+        return Feed(ws_url, self.tokens, desired, options=FeedOptions.from_settings(settings))
+
+    async def close(self) -> None:
+        """Close the token provider's HTTP client."""
+        if self.tokens is not None:
+            await self.tokens.aclose()
+            self.tokens = None
+
+
+class DemoSource(LiveSource):
+    """Starts the built-in simulator on ephemeral loopback ports and connects to it."""
+
+    def __init__(
+        self, settings: Settings, *, seed: int = 1, sim_options: dict[str, Any] | None = None
+    ) -> None:
+        placeholder = Credentials("demo-client", SecretStr("demo-secret"), "env")
+        super().__init__(settings, placeholder)
+        self.environment = "demo"
+        self.seed = seed
+        self.sim_options = dict(sim_options or {})
+        self.simulator: Any = None
+
+    def __repr__(self) -> str:
+        return f"DemoSource(seed={self.seed})"
+
+    async def open(self) -> Feed:
+        """Start the simulator, then build the real client path against it."""
+        from sor_tui.sim.config import SimConfig  # imported only when the demo runs
+        from sor_tui.sim.server import Simulator
+
+        config = SimConfig(seed=self.seed, **self.sim_options)
+        simulator = Simulator(config)
+        await simulator.__aenter__()
+        self.simulator = simulator
+        credentials = Credentials(simulator.client_id, SecretStr(simulator.client_secret), "env")
+        return self._feed(simulator.ws_url, simulator.oauth_url, credentials)
+
+    async def close(self) -> None:
+        """Close the client side, then stop the simulator."""
+        await super().close()
+        if self.simulator is not None:
+            simulator, self.simulator = self.simulator, None
+            await simulator.__aexit__(None, None, None)

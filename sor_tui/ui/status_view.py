@@ -1,0 +1,33 @@
+"""Read the feed's status, counters and token lifetime into the status bar's line."""
+
+from __future__ import annotations
+
+from sor_tui.transport.status import FeedCounters, FeedStatus
+from sor_tui.ui.clock import Clock
+from sor_tui.ui.ports import FeedLike, FeedSource
+from sor_tui.ui.widgets.status_bar import StatusLine
+
+
+def status_line(
+    feed: FeedLike | None, source: FeedSource | None, clock: Clock, market: str | None
+) -> StatusLine:
+    """The status bar's content for this frame."""
+    environment = source.environment if source is not None else "no credentials"
+    if feed is None:
+        state = "STARTING" if source is not None else "NOT CONNECTED"
+        return StatusLine(environment=environment, state=state)
+    status: FeedStatus = feed.status
+    counters: FeedCounters = feed.counters
+    lag_ns = counters.lag_ns.get(market) if market else None
+    if lag_ns is None and counters.lag_ns:
+        lag_ns = max(counters.lag_ns.values())
+    return StatusLine(
+        environment=environment,
+        state=status.state.value,
+        detail=status.detail,
+        retry_in=status.retry_in(clock.monotonic()),
+        token_expires_in=feed.token_expires_in(),
+        messages_per_second=float(counters.messages_per_second),
+        lag_ms=None if lag_ns is None else lag_ns / 1e6,
+        reconnects=counters.reconnects,
+    )

@@ -1,0 +1,237 @@
+"""An order-book price ladder for one market, rendered from a cached ``Text``.
+
+The frame timer hands it a frozen ``BookView`` only when the book's version changed; the
+widget keeps the change marks long enough to fade them and rebuilds its text only when
+the view, its size, the last trade or a fade step changes.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
+
+from sor_tui.core.sanitize import sanitize
+from sor_tui.core.views import BookStatus, BookView, LevelChange, LevelView
+from sor_tui.ui.clock import Clock
+from sor_tui.ui.format import format_age, format_amount, format_bps, format_price, places_of
+
+FADE_SECONDS = 1.5
+_MARK_CLASS = {LevelChange.UP: "up", LevelChange.DOWN: "down", LevelChange.NEW: "new"}
+
+
+def badge_of(view: BookView | None) -> str:
+    """The status badge text: CROSSED overrides LIVE because the book then needs a look."""
+    if view is None:
+        return BookStatus.IDLE.value
+    if view.crossed and view.status is BookStatus.LIVE:
+        return "CROSSED"
+    return view.status.value
+
+
+class BookLadder(Widget):
+    """Price, size and cumulative size per level, with depth bars, spread, mid and a badge."""
+
+    COMPONENT_CLASSES = {
+        "book-ladder--title",
+        "book-ladder--header",
+        "book-ladder--bid",
+        "book-ladder--ask",
+        "book-ladder--bar-bid",
+        "book-ladder--bar-ask",
+        "book-ladder--up",
+        "book-ladder--down",
+        "book-ladder--new",
+        "book-ladder--last",
+        "book-ladder--spread",
+        "book-ladder--badge-live",
+        "book-ladder--badge-syncing",
+        "book-ladder--badge-stale",
+        "book-ladder--badge-crossed",
+        "book-ladder--badge-idle",
+    }
+
+    def __init__(
+        self,
+        market: str,
+        *,
+        tick: Decimal | None = None,
+        clock: Clock | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.market = market
+        self.tick = tick
+        self.group: Decimal | None = None
+        self.clock = clock or Clock()
+        self.view: BookView | None = None
+        self.last_trade: Decimal | None = None
+        self._marks: dict[tuple[str, Decimal], tuple[LevelChange, float]] = {}
+        self._cache_key: object = None
+        self._cache: Text = Text()
+        self._cache_age: object = None
+
+    @property
+    def places(self) -> int | None:
+        """Fractional digits of displayed prices (the grouping step or the tick)."""
+        step = self.group or self.tick
+        return places_of(step) if step is not None else None
+
+    def show(self, view: BookView) -> None:
+        """Take a new view: remember its change marks and redraw."""
+        now = self.clock.monotonic()
+        for side, levels in (("bid", view.bids), ("ask", view.asks)):
+            for level in levels:
+                if level.change is not LevelChange.NONE:
+                    self._marks[(side, level.price)] = (level.change, now)
+        self.view = view
+        self.set_class(view.status is BookStatus.STALE, "-stale")
+        self.refresh()
+
+    def show_last_trade(self, price: Decimal | None) -> None:
+        """Mark the level of the market's last print."""
+        if price != self.last_trade:
+            self.last_trade = price
+            self.refresh()
+
+    def tick_frame(self) -> None:
+        """Called every frame: redraw only while marks fade or when the shown age changes."""
+        if self._marks or self._age_key() != self._cache_age:
+            self.refresh()
+
+    def _age_key(self) -> object:
+        view = self.view
+        if view is None or view.snapshot_time_ns is None:
+            return None
+        age = (self.clock.wall_ns() - view.snapshot_time_ns) / 1e9
+        return format_age(age)
+
+    def _fade_step_key(self) -> tuple[tuple[tuple[str, Decimal], int], ...]:
+        now = self.clock.monotonic()
+        keys: list[tuple[tuple[str, Decimal], int]] = []
+        expired: list[tuple[str, Decimal]] = []
+        for key, (_, at) in self._marks.items():
+            elapsed = now - at
+            if elapsed >= FADE_SECONDS:
+                expired.append(key)
+            else:
+                keys.append((key, 0 if elapsed < FADE_SECONDS / 2 else 1))
+        for key in expired:
+            del self._marks[key]
+        return tuple(keys)
+
+    def render(self) -> Text:
+        """Build (or reuse) the ladder text for the current size, marks and age."""
+        width, height = self.size.width, self.size.height
+        fade = self._fade_step_key()
+        age = self._age_key()
+        version = None if self.view is None else (self.view.version, self.view.status)
+        key = (version, width, height, self.last_trade, self.group, self.app.theme, fade, age)
+        if key != self._cache_key:
+            self._cache = self._build(width, height, dict(fade))
+            self._cache_key = key
+            self._cache_age = age
+        return self._cache
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"book-ladder--{name}", partial=True)
+
+    def _build(self, width: int, height: int, fade: dict[tuple[str, Decimal], int]) -> Text:
+        view = self.view
+        lines: list[Text] = [self._title_line(width)]
+        rows = max(1, (height - 3) // 2)
+        col = max(6, (width - 2) // 3)
+        header = Text(
+            f"{'Price':>{col}}{'Size':>{col}}{'Total':>{width - 2 * col - 1}}",
+            style=self._style("header"),
+            no_wrap=True,
+            overflow="crop",
+        )
+        lines.append(header)
+        if view is None:
+            lines.append(Text(" waiting for the first snapshot…", style=self._style("header")))
+            return Text("\n").join(lines)
+        asks = list(view.asks[:rows])
+        bids = list(view.bids[:rows])
+        scale = max([level.cumulative for level in asks + bids] or [Decimal(0)], default=Decimal(0))
+        for _ in range(rows - len(asks)):
+            lines.append(Text(""))
+        for level in reversed(asks):
+            lines.append(self._level_line(level, "ask", width, col, scale, fade))
+        lines.append(self._spread_line(view, width))
+        for level in bids:
+            lines.append(self._level_line(level, "bid", width, col, scale, fade))
+        return Text("\n").join(lines)
+
+    def _title_line(self, width: int) -> Text:
+        view = self.view
+        badge = badge_of(view)
+        age = ""
+        if view is not None and view.snapshot_time_ns is not None:
+            age = " " + format_age((self.clock.wall_ns() - view.snapshot_time_ns) / 1e9)
+        group = f" by {format_price(self.group)}" if self.group else ""
+        left = Text(f" {sanitize(self.market, 16)}{group}", style=self._style("title"))
+        badge_style = {
+            "LIVE": "live",
+            "SYNCING": "syncing",
+            "RESYNCING": "syncing",
+            "STALE": "stale",
+            "CROSSED": "crossed",
+        }.get(badge, "idle")
+        right = Text(f" {badge}{age} ", style=self._style(f"badge-{badge_style}"))
+        gap = max(1, width - left.cell_len - right.cell_len)
+        return Text.assemble(left, " " * gap, right, no_wrap=True, overflow="crop")
+
+    def _spread_line(self, view: BookView, width: int) -> Text:
+        places = self.places
+        spread = format_price(view.spread, places) if view.spread is not None else "—"
+        text = f" spread {spread} ({format_bps(view.spread_bps)})  mid {format_price(view.mid)}"
+        if view.locked:
+            text += "  LOCKED"
+        return Text(text[:width].ljust(width), style=self._style("spread"), no_wrap=True)
+
+    def _level_line(
+        self,
+        level: LevelView,
+        side: str,
+        width: int,
+        col: int,
+        scale: Decimal,
+        fade: dict[tuple[str, Decimal], int],
+    ) -> Text:
+        last = self._is_last_trade(level.price, side)
+        marker = "◀" if last else " "
+        price = format_price(level.price, self.places)
+        size = format_amount(level.amount, col - 1)
+        total = format_amount(level.cumulative, width - 2 * col - 2)
+        body = f"{price:>{col}}{size:>{col}}{total:>{width - 2 * col - 1}}{marker}"
+        line = Text(body[:width].ljust(width), no_wrap=True, overflow="crop")
+        line.stylize(self._style(side), 0, col)
+        if scale > 0:
+            bar = int((level.cumulative * width / scale).to_integral_value())
+            line.stylize(self._style(f"bar-{side}"), max(0, width - bar), width)
+        mark = self._marks.get((side, level.price))
+        if mark is not None and (side, level.price) in fade:
+            name = _MARK_CLASS[mark[0]]
+            style = self._style(name)
+            if fade[(side, level.price)]:
+                style = Style(color=style.color, dim=True)
+            line.stylize(style, col, 2 * col)
+        if last:
+            line.stylize(self._style("last"), 0, col)
+            line.stylize(self._style("last"), width - 1, width)
+        return line
+
+    def _is_last_trade(self, price: Decimal, side: str) -> bool:
+        last = self.last_trade
+        if last is None:
+            return False
+        group = self.group
+        if not group:
+            return price == last
+        if side == "bid":
+            return price <= last < price + group
+        return price - group < last <= price

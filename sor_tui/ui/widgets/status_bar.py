@@ -1,0 +1,88 @@
+"""The status bar: environment, connection state, countdowns, message rate and lag."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widget import Widget
+
+from sor_tui.core.sanitize import sanitize
+from sor_tui.ui.format import format_age
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    """Everything the status bar shows, read from the feed once per frame."""
+
+    environment: str
+    state: str
+    detail: str = ""
+    retry_in: float | None = None
+    token_expires_in: float | None = None
+    messages_per_second: float | None = None
+    lag_ms: float | None = None
+    reconnects: int = 0
+
+
+_STATE_CLASS = {
+    "CONNECTED": "ok",
+    "CONNECTING": "warn",
+    "RECONNECTING": "warn",
+    "AUTH_FAILED": "bad",
+    "FORBIDDEN": "bad",
+    "STOPPED": "bad",
+    "FAILED": "bad",
+    "STARTING": "warn",
+}
+
+
+class StatusBar(Widget):
+    """One line at the bottom of the desk showing the feed's health."""
+
+    COMPONENT_CLASSES = {
+        "status-bar--env",
+        "status-bar--ok",
+        "status-bar--warn",
+        "status-bar--bad",
+        "status-bar--dim",
+    }
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.line = StatusLine(environment="", state="STARTING")
+
+    def show(self, line: StatusLine) -> None:
+        """Redraw when what is shown changed."""
+        if line != self.line:
+            self.line = line
+            self.set_class(_STATE_CLASS.get(line.state) == "bad", "-disconnected")
+            self.refresh()
+
+    def render(self) -> Text:
+        """The bar's text, most important first so narrow terminals keep what matters."""
+        line = self.line
+
+        def style(name: str) -> object:
+            return self.get_component_rich_style(f"status-bar--{name}", partial=True)
+
+        parts: list[tuple[str, object]] = [
+            (f" {sanitize(line.environment, 20)} ", style("env")),
+            (f" {line.state}", style(_STATE_CLASS.get(line.state, "warn"))),
+        ]
+        if line.retry_in is not None and line.state in ("RECONNECTING", "CONNECTING"):
+            parts.append((f" retry {format_age(line.retry_in)}", style("warn")))
+        if line.detail and line.state != "CONNECTED":
+            parts.append((f" {sanitize(line.detail, 60)}", style("dim")))
+        if line.token_expires_in is not None:
+            parts.append((f" │ token {format_age(line.token_expires_in)}", style("dim")))
+        if line.messages_per_second is not None:
+            parts.append((f" │ {line.messages_per_second:,.0f} msg/s", style("dim")))
+        if line.lag_ms is not None:
+            parts.append((f" │ lag {line.lag_ms:,.0f} ms", style("dim")))
+        if line.reconnects:
+            parts.append((f" │ reconnects {line.reconnects}", style("dim")))
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for part, part_style in parts:
+            text.append(part, style=part_style)  # type: ignore[arg-type]
+        return text

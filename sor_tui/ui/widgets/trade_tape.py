@@ -1,0 +1,118 @@
+"""The trade tape: newest first by executed_at, tick arrows, large prints, stats, sparkline."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
+
+from sor_tui.core.sanitize import sanitize
+from sor_tui.core.views import TapeStats, TapeView, Tick
+from sor_tui.ui.format import format_amount, format_clock, format_price
+from sor_tui.ui.widgets.sparkline import sparkline
+
+_ARROW = {Tick.UP: "▲", Tick.DOWN: "▼", Tick.ZERO: " "}
+_TICK_CLASS = {Tick.UP: "up", Tick.DOWN: "down", Tick.ZERO: "zero"}
+
+
+class TradeTape(Widget):
+    """Executions newest first with session stats for one market and a price sparkline."""
+
+    COMPONENT_CLASSES = {
+        "trade-tape--title",
+        "trade-tape--stats",
+        "trade-tape--up",
+        "trade-tape--down",
+        "trade-tape--zero",
+        "trade-tape--large",
+        "trade-tape--time",
+        "trade-tape--spark",
+    }
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.tape: TapeView | None = None
+        self.market_filter: str | None = None
+        self.stats_market: str | None = None
+        self.places: dict[str, int] = {}
+        self._cache_key: object = None
+        self._cache = Text()
+
+    def show(self, tape: TapeView) -> None:
+        """Take a new tape view and redraw."""
+        self.tape = tape
+        self.refresh()
+
+    def set_filter(self, market: str | None, stats_market: str | None) -> None:
+        """Show one market only (None: all) and whose stats to show."""
+        self.market_filter = market
+        self.stats_market = market or stats_market
+        self.refresh()
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"trade-tape--{name}", partial=True)
+
+    def render(self) -> Text:
+        """Build (or reuse) the tape text."""
+        width, height = self.size.width, self.size.height
+        key = (id(self.tape), width, height, self.market_filter, self.stats_market, self.app.theme)
+        if key != self._cache_key:
+            self._cache = self._build(width, height)
+            self._cache_key = key
+        return self._cache
+
+    def _build(self, width: int, height: int) -> Text:
+        title = f" Trades · {self.market_filter or 'all markets'}"
+        lines = [Text(title[:width], style=self._style("title"), no_wrap=True)]
+        tape = self.tape
+        market = self.stats_market
+        stats = tape.session.get(market) if tape is not None and market else None
+        lines.extend(self._stats_lines(stats, width))
+        entries = [] if tape is None else list(tape.entries)
+        if self.market_filter:
+            entries = [e for e in entries if e.execution.market == self.market_filter]
+        spark_prices = [
+            e.execution.price for e in reversed(entries) if e.execution.market == market
+        ]
+        spark = sparkline(spark_prices, max(0, width - 2))
+        lines.append(Text(" " + spark, style=self._style("spark"), no_wrap=True))
+        show_market = self.market_filter is None
+        for entry in entries[: max(0, height - len(lines))]:
+            ex = entry.execution
+            places = self.places.get(ex.market)
+            tick = _ARROW[entry.tick]
+            name = f"{sanitize(ex.market, 8):<8}" if show_market and width >= 44 else ""
+            body = (
+                f" {format_clock(ex.executed_at_ns)} {name}"
+                f"{format_price(ex.price, places):>11}{tick}{format_amount(ex.amount, 11):>12}"
+            )
+            line = Text(body[:width].ljust(width), no_wrap=True, overflow="crop")
+            line.stylize(self._style("time"), 0, 13)
+            line.stylize(self._style(_TICK_CLASS[entry.tick]), 13 + len(name), 25 + len(name))
+            if entry.large:
+                line.stylize(self._style("large"), 25 + len(name), width)
+            lines.append(line)
+        return Text("\n").join(lines)
+
+    def _stats_lines(self, stats: TapeStats | None, width: int) -> list[Text]:
+        style = self._style("stats")
+        if stats is None or stats.count == 0:
+            return [Text(" no prints yet", style=style, no_wrap=True)]
+        places = self.places.get(stats.market)
+        first = f" n {stats.count}  vol {format_amount(stats.volume, 10)}"
+        first += f"  vwap {format_price(stats.vwap, places)}"
+        second = f"  hi {format_price(stats.high, places)}  lo {format_price(stats.low, places)}"
+        if len(first) + len(second) <= width:
+            return [Text(first + second, style=style, no_wrap=True)]
+        return [
+            Text(first[:width], style=style, no_wrap=True),
+            Text(second[:width], style=style, no_wrap=True),
+        ]
+
+
+def last_price(tape: TapeView, market: str) -> Decimal | None:
+    """The market's last print by executed_at, from the session stats."""
+    stats = tape.session.get(market)
+    return None if stats is None else stats.last
