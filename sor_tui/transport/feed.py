@@ -1,0 +1,397 @@
+"""The resilient SOR feed: connect, subscribe, read, reconnect, until stopped.
+
+``Feed.run()`` is the connect/reconnect loop. Each attempt takes a token with ample
+lifetime and builds the Authorization header fresh (pitfall §13.7, §13.14); handshake
+outcomes follow protocol §3.3: 401 → refresh the token once, then back off; 403 and final
+token errors stop (a 403 means a missing scope or allow-list entry, which no retry fixes,
+so we stop and tell the user instead of retrying minutes later); everything else backs off
+with full jitter. Each connection is a ``Session``; losing it discards all per-connection
+state and marks books stale at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidStatus, WebSocketException
+
+from sor_tui import __version__
+from sor_tui.core.events import Channel, ChannelType
+from sor_tui.core.sanitize import sanitize
+from sor_tui.core.state import DeskState
+from sor_tui.core.subscriptions import SUBSCRIBE, UNSUBSCRIBE, SubscriptionRegistry
+from sor_tui.transport.backoff import Backoff, ReconnectPolicy
+from sor_tui.transport.oauth import TokenError, parse_retry_after
+from sor_tui.transport.session import Metrics, Session
+from sor_tui.transport.status import (
+    FeedCounters,
+    FeedEvent,
+    FeedState,
+    FeedStatus,
+    Problem,
+    StatusChanged,
+    SubscriptionsChanged,
+)
+
+if TYPE_CHECKING:
+    from sor_tui.config.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class _Secret(Protocol):
+    def get_secret_value(self) -> str: ...
+
+
+class _Token(Protocol):
+    @property
+    def value(self) -> _Secret: ...
+
+
+class TokenSource(Protocol):
+    """What the feed needs from ``TokenProvider``."""
+
+    async def get_token(self, min_ttl: float | None = None) -> Any: ...
+
+    def invalidate(self, token: Any) -> None: ...
+
+    def expires_in(self) -> float | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOptions:
+    """Tuning of the feed; build it from the settings with ``from_settings``."""
+
+    backoff_floor: float = 0.5
+    backoff_cap: float = 30.0
+    heartbeat_timeout: float = 15.0
+    ping_interval: float | None = 20.0
+    ping_timeout: float | None = 20.0
+    open_timeout: float = 10.0
+    snapshot_timeout: float = 10.0
+    max_frame_bytes: int = 64 * 1024 * 1024
+    token_min_ttl: float = 300.0  # protocol §10.4: reconnect only with ample token lifetime
+    request_spacing: float = 1.0  # protocol §10.5: >= 1 s between subscribe requests
+    resync_interval: float = 2.0  # at most one resync per market in this many seconds
+    healthy_after: float = 10.0  # a connection this old that carried data resets the backoff
+    close_timeout: float = 2.0
+    tick: float = 0.1  # watchdog period
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> FeedOptions:
+        """Options from the user's settings, with keyword overrides (tests, benchmarks)."""
+        values: dict[str, Any] = {
+            "backoff_floor": settings.backoff_floor,
+            "backoff_cap": settings.backoff_cap,
+            "heartbeat_timeout": settings.heartbeat_timeout,
+            "ping_interval": settings.ping_interval,
+            "ping_timeout": settings.ping_timeout,
+            "open_timeout": settings.open_timeout,
+            "snapshot_timeout": settings.snapshot_timeout,
+            "max_frame_bytes": settings.max_frame_bytes,
+        }
+        values.update(overrides)
+        return cls(**values)
+
+
+def channels_from_settings(markets: Iterable[str], channel_types: Iterable[str]) -> list[Channel]:
+    """The desired channels: every market channel type per market, heartbeat once."""
+    types = list(channel_types)
+    channels = [
+        Channel(kind, market.upper())
+        for market in markets
+        for kind in types
+        if kind != ChannelType.HEARTBEAT
+    ]
+    if ChannelType.HEARTBEAT in types:
+        channels.append(Channel(ChannelType.HEARTBEAT))
+    return channels
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    detail: str
+    final: FeedState | None = None
+    retry_after: float | None = None
+    immediate: bool = False
+
+
+class Feed:
+    """One multiplexed SOR connection kept alive, with its subscriptions and desk state."""
+
+    def __init__(
+        self,
+        ws_url: str,
+        tokens: TokenSource,
+        desired: Iterable[Channel],
+        *,
+        options: FeedOptions,
+        state: DeskState | None = None,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._url = ws_url
+        self._tokens = tokens
+        self._options = options
+        self._state = state if state is not None else DeskState()
+        self._registry = SubscriptionRegistry(list(desired))
+        self._clock = clock
+        backoff = Backoff(options.backoff_floor, options.backoff_cap, rng=rng)
+        self._policy = ReconnectPolicy(backoff, clock=clock)
+        self._metrics = Metrics(clock)
+        self._status = FeedStatus(FeedState.CONNECTING, "not started", since=clock())
+        self._on_event: Callable[[FeedEvent], None] | None = None
+        self._session: Session | None = None
+        self._main: asyncio.Task[None] | None = None
+        self._finished: asyncio.Event | None = None
+        self._stopping = False
+        self._retried_401 = False
+        self._last_resync: dict[str, float] = {}
+        self._published_version = -1
+
+    # -- public state ------------------------------------------------------------------
+
+    @property
+    def state(self) -> DeskState:
+        """The desk state every decoded event is applied to."""
+        return self._state
+
+    @property
+    def registry(self) -> SubscriptionRegistry:
+        """The desired-subscription registry (read it; change it via subscribe/unsubscribe)."""
+        return self._registry
+
+    @property
+    def status(self) -> FeedStatus:
+        """The current connection status."""
+        return self._status
+
+    @property
+    def counters(self) -> FeedCounters:
+        """A frozen snapshot of the feed's counters."""
+        return self._metrics.snapshot()
+
+    def token_expires_in(self) -> float | None:
+        """Seconds of lifetime left on the cached token, if any."""
+        return self._tokens.expires_in()
+
+    # -- commands (callable at any time) -----------------------------------------------
+
+    def subscribe(self, channels: Iterable[Channel]) -> tuple[Channel, ...]:
+        """Add channels to the desired set and subscribe them now if connected."""
+        added = self._registry.add(list(channels))
+        if added and self._session is not None:
+            self._session.enqueue(SUBSCRIBE, added)
+        self._publish_registry()
+        return added
+
+    def unsubscribe(self, channels: Iterable[Channel]) -> tuple[Channel, ...]:
+        """Remove channels from the desired set and unsubscribe them now if connected."""
+        removed = self._registry.remove(list(channels))
+        for channel in removed:
+            if channel.type == ChannelType.MARKET_DATA and channel.market:
+                self._state.end_sync(channel.market)
+        on_server = tuple(c for c in removed if self._registry.get(c) is not None)
+        if on_server and self._session is not None:
+            self._session.enqueue(UNSUBSCRIBE, on_server)
+        self._publish_registry()
+        return removed
+
+    def resync(self, market: str) -> bool:
+        """Fetch a fresh SNAPSHOT for a book (unsubscribe + subscribe); False if not possible."""
+        if self._session is None:
+            return False
+        return self._session.resync(market.upper(), "requested", automatic=False)
+
+    def refresh_subscription_list(self) -> None:
+        """Ask the server for its subscription list to reconcile the registry."""
+        if self._session is not None:
+            self._session.enqueue("list")
+
+    async def stop(self) -> None:
+        """Stop for good: no reconnect, close the connection, return within a couple seconds."""
+        self._stopping = True
+        self._policy.stop()
+        main = self._main
+        if main is None or main.done():
+            if self._main is None:
+                self._set_status(FeedState.STOPPED, "stopped")
+            return
+        if main is not asyncio.current_task():
+            main.cancel()
+        if self._finished is not None:
+            try:
+                await asyncio.wait_for(self._finished.wait(), self._options.close_timeout + 1.0)
+            except TimeoutError:
+                log.warning("feed did not stop within its close timeout")
+
+    # -- the loop ----------------------------------------------------------------------
+
+    async def run(self, on_event: Callable[[FeedEvent], None] | None = None) -> None:
+        """Connect and reconnect until ``stop()`` or a final authentication failure."""
+        if self._main is not None:
+            raise RuntimeError("Feed.run() may only be called once")
+        self._on_event = on_event
+        self._finished = asyncio.Event()
+        if self._stopping:
+            self._set_status(FeedState.STOPPED, "stopped")
+            self._finished.set()
+            return
+        self._main = asyncio.create_task(self._loop(), name="sor-feed")
+        try:
+            await self._main
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if not self._stopping or (current is not None and current.cancelling()):
+                self._main.cancel()
+                raise  # our caller was cancelled: honour it
+        finally:
+            if not self._status.final:
+                self._set_status(FeedState.STOPPED, "stopped")
+            self._finished.set()
+
+    async def _loop(self) -> None:
+        async for attempt in self._policy:
+            self._set_status(FeedState.CONNECTING, "connecting", attempt=attempt)
+            outcome = await self._attempt()
+            if outcome.final is not None:
+                self._set_status(outcome.final, outcome.detail)
+                return
+            if self._stopping:
+                return
+            self._policy.failed(outcome.retry_after, immediate=outcome.immediate)
+            self._set_status(
+                FeedState.RECONNECTING,
+                outcome.detail,
+                retry_at=self._policy.retry_at,
+                attempt=attempt,
+            )
+
+    async def _attempt(self) -> _Outcome:
+        try:
+            token = await self._tokens.get_token(min_ttl=self._options.token_min_ttl)
+        except TokenError as exc:
+            message = sanitize(str(exc)) or exc.kind
+            self._problem("token", exc.kind, f"access token: {message}")
+            if exc.final:
+                return _Outcome(f"authentication failed: {exc.kind}", final=FeedState.AUTH_FAILED)
+            wait = None if exc.retry_at is None else exc.retry_at - time.monotonic()
+            return _Outcome(f"token request failed: {exc.kind}", retry_after=wait)
+        try:
+            ws = await self._open(token)
+        except InvalidStatus as exc:
+            return self._rejected_handshake(exc, token)
+        except (OSError, TimeoutError, WebSocketException) as exc:
+            detail = _describe_error(exc)
+            log.info("connection attempt failed: %s", detail)
+            return _Outcome(detail)
+        self._retried_401 = False
+        return await self._connected(ws)
+
+    async def _open(self, token: _Token) -> ClientConnection:
+        options = self._options
+        # Fresh header per attempt from the current token (never extra_headers, §13.14).
+        headers = {"Authorization": f"Bearer {token.value.get_secret_value()}"}
+        return await connect(
+            self._url,
+            additional_headers=headers,
+            user_agent_header=f"sor-tui/{__version__}",
+            open_timeout=options.open_timeout,
+            ping_interval=options.ping_interval,
+            ping_timeout=options.ping_timeout,
+            close_timeout=options.close_timeout,
+            max_size=options.max_frame_bytes,
+        )
+
+    def _rejected_handshake(self, exc: InvalidStatus, token: Any) -> _Outcome:
+        status = exc.response.status_code
+        if status == 401:
+            self._tokens.invalidate(token)
+            if not self._retried_401:
+                self._retried_401 = True
+                return _Outcome("handshake 401: refreshing the token", immediate=True)
+            self._problem("handshake", "401", "the server rejected a fresh token (HTTP 401)")
+            return _Outcome("handshake 401 with a fresh token")
+        if status == 403:
+            text = "HTTP 403: the credential lacks the SOR scope or is not allow-listed"
+            self._problem("handshake", "403", text)
+            return _Outcome(text, final=FeedState.FORBIDDEN)
+        retry_after = parse_retry_after(exc.response.headers.get("Retry-After"))
+        return _Outcome(f"handshake HTTP {status}", retry_after=retry_after)
+
+    async def _connected(self, ws: ClientConnection) -> _Outcome:
+        session = Session(
+            ws,
+            registry=self._registry,
+            state=self._state,
+            options=self._options,
+            metrics=self._metrics,
+            emit=self._emit,
+            publish_registry=self._publish_registry,
+            last_resync=self._last_resync,
+            clock=self._clock,
+        )
+        self._session = session
+        self._set_status(FeedState.CONNECTED, "connected")
+        reason = "connection lost"
+        try:
+            reason = await session.run()
+        finally:
+            self._session = None
+            await self._close(ws)
+            self._lost()
+        if self._clock() - session.opened_at >= self._options.healthy_after and session.got_data:
+            self._policy.healthy()
+        self._metrics.reconnects += 1
+        log.info("connection ended: %s", reason)
+        return _Outcome(reason)
+
+    async def _close(self, ws: ClientConnection) -> None:
+        try:
+            await asyncio.wait_for(ws.close(), self._options.close_timeout)
+        except (OSError, TimeoutError, WebSocketException):
+            pass
+
+    def _lost(self) -> None:
+        """Discard per-connection state: books go stale now, answers are forgotten."""
+        self._state.connection_lost()
+        self._registry.connection_lost()
+        self._publish_registry()
+
+    # -- events ------------------------------------------------------------------------
+
+    def _emit(self, event: FeedEvent) -> None:
+        if self._on_event is not None:
+            self._on_event(event)
+
+    def _problem(self, source: str, code: str, message: str, market: str | None = None) -> None:
+        text = sanitize(message)
+        log.warning("%s: %s", source, text)
+        self._emit(Problem(source, sanitize(code, 64), text, market))
+
+    def _publish_registry(self) -> None:
+        if self._registry.version != self._published_version:
+            self._published_version = self._registry.version
+            self._emit(SubscriptionsChanged(self._registry.entries()))
+
+    def _set_status(
+        self, state: FeedState, detail: str, *, retry_at: float | None = None, attempt: int = 0
+    ) -> None:
+        self._status = FeedStatus(state, sanitize(detail), retry_at, attempt, self._clock())
+        log.info("feed %s: %s", state, self._status.detail)
+        self._emit(StatusChanged(self._status))
+
+
+def _describe_error(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "handshake timed out"
+    if isinstance(exc, OSError):
+        return sanitize(f"network error: {exc.strerror or type(exc).__name__}")
+    return sanitize(f"connection failed: {type(exc).__name__}")

@@ -1,0 +1,394 @@
+"""One WebSocket connection of the feed: reader, request writer and watchdog.
+
+A ``Session`` owns everything that lives only as long as its connection (the outbox of
+requests, snapshot deadlines, the heartbeat clock); the feed throws it away on loss, so
+nothing per-connection can leak into the next connection (protocol §10.4, pitfall §13.4).
+The reader decodes and applies every frame inline, so it never stalls behind the UI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import WebSocketException
+
+from sor_tui.core.events import (
+    BookSnapshot,
+    BookUpdate,
+    Channel,
+    ChannelType,
+    Execution,
+    Heartbeat,
+    OperationResult,
+    Rejected,
+    ServerError,
+    ServerEvent,
+    SubscriptionList,
+    TopOfBook,
+)
+from sor_tui.core.explain import explain
+from sor_tui.core.protocol import (
+    decode,
+    encode_subscribe,
+    encode_subscription_list,
+    encode_unsubscribe,
+)
+from sor_tui.core.sanitize import sanitize
+from sor_tui.core.subscriptions import (
+    SUBSCRIBE,
+    UNSUBSCRIBE,
+    ChannelOutcome,
+    DataState,
+    SubscriptionRegistry,
+)
+from sor_tui.transport.status import FeedCounters, FeedEvent, Problem, SubscriptionAnswered
+
+if TYPE_CHECKING:
+    from sor_tui.core.state import DeskState
+    from sor_tui.transport.feed import FeedOptions
+
+log = logging.getLogger(__name__)
+
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+UNKNOWN_CHANNEL = "UNKNOWN_CHANNEL"
+_DATA_CHANNEL = {
+    BookSnapshot: ChannelType.MARKET_DATA,
+    BookUpdate: ChannelType.MARKET_DATA,
+    TopOfBook: ChannelType.TOP_OF_BOOK,
+    Execution: ChannelType.EXECUTION_DATA,
+}
+
+
+class Metrics:
+    """Feed counters that survive reconnects; ``snapshot()`` freezes them for consumers."""
+
+    _BUCKETS = 10  # a rolling second in tenths, cheap enough to update per frame
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.messages = 0
+        self.reconnects = 0
+        self.frames_dropped = 0
+        self.rejects: Counter[str] = Counter()
+        self.lag_ns: dict[str, int] = {}
+        self._clock = clock
+        self._buckets = [0] * self._BUCKETS
+        self._bucket_tick = 0
+
+    def _advance(self, now: float) -> int:
+        tick = int(now * self._BUCKETS)
+        gap = tick - self._bucket_tick
+        if gap > 0:
+            for step in range(1, min(gap, self._BUCKETS) + 1):
+                self._buckets[(self._bucket_tick + step) % self._BUCKETS] = 0
+            self._bucket_tick = tick
+        return tick % self._BUCKETS
+
+    def frame(self) -> None:
+        """Count one received frame."""
+        self.messages += 1
+        self._buckets[self._advance(self._clock())] += 1
+
+    def per_second(self) -> int:
+        """Frames received over the last rolling second."""
+        self._advance(self._clock())
+        return sum(self._buckets)
+
+    def snapshot(self) -> FeedCounters:
+        """A frozen copy of the counters."""
+        return FeedCounters(
+            messages=self.messages,
+            messages_per_second=self.per_second(),
+            reconnects=self.reconnects,
+            frames_dropped=self.frames_dropped,
+            rejects_by_reason=dict(self.rejects),
+            lag_ns=dict(self.lag_ns),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Op:
+    kind: str  # "subscribe" | "unsubscribe" | "list"
+    channel: Channel | None = None
+    resync: bool = False
+
+
+class SessionEnded(Exception):
+    """The session decided to end its connection (stalled heartbeat, server fault)."""
+
+
+class Session:
+    """The live part of one connection; ``run()`` returns why the connection ended."""
+
+    def __init__(
+        self,
+        ws: ClientConnection,
+        *,
+        registry: SubscriptionRegistry,
+        state: DeskState,
+        options: FeedOptions,
+        metrics: Metrics,
+        emit: Callable[[FeedEvent], None],
+        publish_registry: Callable[[], None],
+        last_resync: dict[str, float],
+        clock: Callable[[], float],
+    ) -> None:
+        self.ws = ws
+        self.opened_at = clock()
+        self.got_data = False  # a snapshot, heartbeat or execution arrived
+        self._registry = registry
+        self._state = state
+        self._options = options
+        self._metrics = metrics
+        self._emit = emit
+        self._publish_registry = publish_registry
+        self._last_resync = last_resync
+        self._clock = clock
+        self._outbox: deque[_Op] = deque()
+        self._outbox_ready = asyncio.Event()
+        self._last_request_at: float | None = None
+        self._sync_started: dict[str, float] = {}
+        self._heartbeat_at: float | None = None
+        self._deferred_resyncs: dict[str, str] = {}
+        self._end_reason: str | None = None
+
+    # -- requests (called by the feed at any time) --------------------------------------
+
+    def enqueue(self, kind: str, channels: tuple[Channel, ...] = (), resync: bool = False) -> None:
+        """Queue a subscribe/unsubscribe (per channel) or a subscription_list request."""
+        if kind == "list":
+            self._outbox.append(_Op("list"))
+        for channel in channels:
+            self._outbox.append(_Op(kind, channel, resync))
+        self._outbox_ready.set()
+
+    def resync(self, market: str, reason: str, *, automatic: bool) -> bool:
+        """Unsubscribe and resubscribe a book for a fresh SNAPSHOT (rate-limited per market)."""
+        channel = Channel(ChannelType.MARKET_DATA, market)
+        if not self._registry.is_desired(channel):
+            return False
+        now = self._clock()
+        last = self._last_resync.get(market)
+        if last is not None and now - last < self._options.resync_interval:
+            return False
+        self._last_resync[market] = now
+        self._sync_started.pop(market, None)
+        self._state.mark_resyncing(market)
+        log.info("resyncing %s: %s", market, reason)
+        if automatic:
+            self._emit(Problem("feed", "RESYNC", f"resyncing {market}: {reason}", market))
+        self.enqueue(UNSUBSCRIBE, (channel,), resync=True)
+        self.enqueue(SUBSCRIBE, (channel,), resync=True)
+        return True
+
+    # -- the connection ----------------------------------------------------------------
+
+    async def run(self) -> str:
+        """Read, write and watch until the connection ends; returns a readable reason."""
+        tasks = [
+            asyncio.create_task(self._read(), name="sor-feed-reader"),
+            asyncio.create_task(self._write(), name="sor-feed-writer"),
+            asyncio.create_task(self._watch(), name="sor-feed-watchdog"),
+        ]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            # Collect the cancelled helpers so none is left pending; errors are read below.
+            await asyncio.wait(tasks)
+        for task in done:
+            if task.cancelled():
+                continue
+            exc = task.exception()
+            if isinstance(exc, SessionEnded):
+                return str(exc)
+            if exc is not None and not _is_connection_error(exc):
+                raise exc
+        return self._end_reason or self._close_reason()
+
+    def _close_reason(self) -> str:
+        code = self.ws.close_code
+        reason = sanitize(self.ws.close_reason or "", 80)
+        if code is None:
+            return "connection lost"
+        return f"closed by server ({code}{': ' + reason if reason else ''})"
+
+    async def _read(self) -> None:
+        max_bytes = self._options.max_frame_bytes
+        async for frame in self.ws:
+            received_ns = time.time_ns()
+            self._handle(decode(frame, max_bytes=max_bytes), received_ns)
+            if self._end_reason is not None:
+                return
+
+    async def _send(self, text: str) -> None:
+        await self.ws.send(text)
+
+    async def _write(self) -> None:
+        desired = self._registry.desired()
+        if desired:
+            await self._send_channels(SUBSCRIBE, list(desired))
+        await self._send(encode_subscription_list())
+        while True:
+            await self._outbox_ready.wait()
+            self._outbox_ready.clear()
+            while self._outbox:
+                op = self._outbox.popleft()
+                if op.kind == "list":
+                    await self._send(encode_subscription_list())
+                    continue
+                batch = [op]
+                while self._outbox and self._outbox[0].kind == op.kind:
+                    batch.append(self._outbox.popleft())
+                channels = self._still_wanted(op.kind, batch)
+                if channels:
+                    await self._pace()
+                    await self._send_channels(op.kind, channels)
+
+    def _still_wanted(self, kind: str, batch: list[_Op]) -> list[Channel]:
+        """Drop queued requests that the desired set has overtaken since they were queued."""
+        chosen: list[Channel] = []
+        for op in batch:
+            assert op.channel is not None
+            desired = self._registry.is_desired(op.channel)
+            keep = desired if kind == SUBSCRIBE else (op.resync or not desired)
+            if keep and op.channel not in chosen:
+                chosen.append(op.channel)
+        return chosen
+
+    async def _pace(self) -> None:
+        """Keep subscribe/unsubscribe requests at least ``request_spacing`` apart (§10.5)."""
+        if self._last_request_at is None:
+            return
+        wait = self._last_request_at + self._options.request_spacing - self._clock()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def _send_channels(self, kind: str, channels: list[Channel]) -> None:
+        encoded = encode_subscribe(channels) if kind == SUBSCRIBE else encode_unsubscribe(channels)
+        self._registry.record_request(kind, channels)
+        now = self._clock()
+        for channel in channels:
+            if channel.type != ChannelType.MARKET_DATA or channel.market is None:
+                continue
+            if kind == SUBSCRIBE:
+                self._state.begin_sync(channel.market)
+                self._sync_started[channel.market] = now
+            else:
+                self._sync_started.pop(channel.market, None)
+        self._last_request_at = now
+        self._publish_registry()
+        await self._send(encoded)
+        log.debug("sent %s for %s", kind, ", ".join(str(c) for c in channels))
+
+    async def _watch(self) -> None:
+        options = self._options
+        while True:
+            await asyncio.sleep(options.tick)
+            now = self._clock()
+            beat = self._heartbeat_at
+            if beat is not None and now - beat > options.heartbeat_timeout:
+                raise SessionEnded(f"no heartbeat for {options.heartbeat_timeout:g} s")
+            for market, started in list(self._sync_started.items()):
+                if now - started > options.snapshot_timeout:
+                    waited = f"no snapshot within {options.snapshot_timeout:g} s"
+                    self.resync(market, waited, automatic=True)
+            for market, reason in self._state.resync_needed():
+                # Reported once by the state, so keep it until the rate limit lets it through.
+                self._deferred_resyncs[market] = sanitize(str(reason), 120)
+            for market, reason in list(self._deferred_resyncs.items()):
+                if self.resync(market, reason, automatic=True) or not self._registry.is_desired(
+                    Channel(ChannelType.MARKET_DATA, market)
+                ):
+                    del self._deferred_resyncs[market]
+
+    # -- incoming events ---------------------------------------------------------------
+
+    def _handle(self, event: ServerEvent, received_ns: int) -> None:
+        self._metrics.frame()
+        self._state.apply(event, received_ns)
+        self._emit(event)
+        data_channel = _DATA_CHANNEL.get(type(event))
+        if data_channel is not None:
+            market = str(getattr(event, "market", ""))
+            self._data_arrived(Channel(data_channel, market), event, received_ns)
+        elif isinstance(event, Heartbeat):
+            self._heartbeat_at = self._clock()
+            self.got_data = True
+            self._registry.set_data(Channel(ChannelType.HEARTBEAT), DataState.LIVE)
+        elif isinstance(event, OperationResult):
+            for outcome in self._registry.apply_result(event):
+                self._answered(outcome)
+        elif isinstance(event, SubscriptionList):
+            plan = self._registry.apply_list(event)
+            if plan.subscribe:
+                log.info("server lacks %s: resubscribing", ", ".join(map(str, plan.subscribe)))
+                self.enqueue(SUBSCRIBE, plan.subscribe)
+            if plan.unsubscribe:
+                self.enqueue(UNSUBSCRIBE, plan.unsubscribe)
+        elif isinstance(event, ServerError):
+            self._server_error(event.code)
+        elif isinstance(event, Rejected):
+            self._metrics.frames_dropped += 1
+            self._metrics.rejects[event.reason] += 1
+            text = f"frame rejected: {event.detail or event.reason}"
+            self._emit(Problem("frame", event.reason, sanitize(text), event.market))
+        self._publish_registry()
+
+    def _data_arrived(self, channel: Channel, event: Any, received_ns: int) -> None:
+        exchange_ns = event.executed_at_ns if isinstance(event, Execution) else event.time_ns
+        self._metrics.lag_ns[channel.market or ""] = received_ns - exchange_ns
+        if isinstance(event, BookUpdate):
+            return  # UPDATEs before the SNAPSHOT do not make the book live
+        if isinstance(event, BookSnapshot):
+            self._sync_started.pop(event.market, None)
+        self.got_data = True
+        if self._registry.is_desired(channel):
+            self._registry.set_data(channel, DataState.LIVE)
+
+    def _answered(self, outcome: ChannelOutcome) -> None:
+        channel = outcome.channel
+        self._emit(SubscriptionAnswered(outcome.action, channel, outcome.success, outcome.error))
+        if channel.type == ChannelType.HEARTBEAT:
+            self._heartbeat_answered(outcome)
+        if outcome.success or outcome.no_effect:
+            return
+        code = outcome.error or "UNKNOWN"
+        if (
+            channel.type == ChannelType.MARKET_DATA
+            and channel.market
+            and outcome.action == SUBSCRIBE
+        ):
+            self._sync_started.pop(channel.market, None)
+            self._state.end_sync(channel.market)
+        message = f"{outcome.action} {channel} failed: {code}. {explain(code)}"
+        log.warning("%s", sanitize(message))
+        self._emit(Problem("channel", code, sanitize(message), channel.market))
+
+    def _heartbeat_answered(self, outcome: ChannelOutcome) -> None:
+        if outcome.action == SUBSCRIBE and (outcome.success or outcome.no_effect):
+            if self._heartbeat_at is None:
+                self._heartbeat_at = self._clock()  # the watchdog starts with the ack
+        else:
+            # Rejected (UNKNOWN_CHANNEL on servers without it) or unsubscribed: degrade to
+            # WebSocket ping/pong liveness only.
+            self._heartbeat_at = None
+
+    def _server_error(self, code: str) -> None:
+        message = f"server error {code}: {explain(code)}"
+        log.warning("%s", sanitize(message))
+        self._emit(Problem("server", code, sanitize(message)))
+        if code == INTERNAL_SERVER_ERROR:
+            self._end_reason = "server reported INTERNAL_SERVER_ERROR"
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    """Errors that end a connection normally (as opposed to bugs, which propagate)."""
+    return isinstance(exc, OSError | TimeoutError | WebSocketException)

@@ -1,0 +1,294 @@
+"""``sor-tui stream``: headless JSON Lines of books, executions, subscriptions and status.
+
+stdout carries one JSON object per line; logs go to stderr. Books are coalesced to at most
+the render rate per market and always written once more in their final state; executions
+are written every one, exactly once (the desk state de-duplicates replays). Exit status: 0
+for a normal end (duration reached, SIGINT/SIGTERM), 2 for configuration or credential
+problems, 3 when the server or token endpoint refuses the credentials.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from sor_tui.core.events import BookSnapshot, BookUpdate
+from sor_tui.core.numbers import canonical_text
+from sor_tui.core.state import DeskState
+from sor_tui.core.timestamps import format_rfc3339_ns
+from sor_tui.core.views import BookView
+from sor_tui.transport.feed import Feed, FeedOptions, channels_from_settings
+from sor_tui.transport.status import (
+    FeedEvent,
+    FeedState,
+    Problem,
+    StatusChanged,
+    SubscriptionAnswered,
+)
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_CONFIG = 2
+EXIT_AUTH = 3
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the ``stream`` command's options."""
+    parser.add_argument("--markets", help="comma-separated markets, e.g. BTCUSD,ETHUSD")
+    parser.add_argument(
+        "--channels", help="comma-separated channel types, e.g. market_data,execution_data"
+    )
+    parser.add_argument("--depth", type=int, help="price levels per book side (default: setting)")
+    parser.add_argument("--duration", type=float, help="stop after this many seconds")
+    parser.add_argument("--ws-url", help="WebSocket URL (overrides the environment's)")
+    parser.add_argument("--oauth-url", help="OAuth2 token URL (overrides the environment's)")
+    parser.add_argument("--environment", help="sandbox, production or demo")
+    parser.add_argument(
+        "--sim", action="store_true", help="start the local simulator in-process and stream it"
+    )
+    parser.add_argument("--log-level", help="stderr log level (default: setting, WARNING)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the stream until the duration ends, a signal arrives or authentication fails."""
+    try:
+        return asyncio.run(_main(args))
+    except KeyboardInterrupt:  # a second Ctrl-C while shutting down
+        return EXIT_OK
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"sor-tui stream: {message}", file=sys.stderr)
+    return code
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    names = ("markets", "channels", "ws_url", "oauth_url", "environment", "log_level")
+    overrides: dict[str, Any] = {n: getattr(args, n) for n in names if getattr(args, n, None)}
+    if args.depth is not None:
+        overrides["book_depth"] = args.depth
+    return overrides
+
+
+async def _main(args: argparse.Namespace) -> int:
+    if args.duration is not None and args.duration <= 0:
+        return _fail("--duration must be positive", EXIT_CONFIG)
+    overrides = _overrides(args)
+    if args.sim:
+        async with _simulator() as sim_overrides:
+            return await _stream(args, {**overrides, **sim_overrides})
+    return await _stream(args, overrides)
+
+
+@contextlib.asynccontextmanager
+async def _simulator() -> AsyncIterator[dict[str, Any]]:
+    # Imported only for --sim: a production stream never loads the simulator.
+    from sor_tui.sim.config import SimConfig
+    from sor_tui.sim.server import Simulator
+
+    async with Simulator(SimConfig()) as sim:
+        print(f"sor-tui stream: simulator on {sim.ws_url}", file=sys.stderr)
+        yield {
+            "environment": "demo",
+            "ws_url": sim.ws_url,
+            "oauth_url": sim.oauth_url,
+            "client_id": sim.client_id,
+            "client_secret": sim.client_secret,
+        }
+
+
+async def _stream(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    from sor_tui.config.credentials import (
+        CredentialStore,
+        CredentialStoreError,
+        aresolve_credentials,
+    )
+    from sor_tui.config.settings import ConfigError, load_settings
+    from sor_tui.transport.oauth import TokenProvider
+    from sor_tui.transport.redact import credential_secrets, install_redaction
+
+    try:
+        settings = load_settings(**overrides)
+    except ConfigError as exc:
+        return _fail(" ".join(exc.message.split()), EXIT_CONFIG)
+    _configure_logging(settings.log_level)
+    try:
+        credentials = await aresolve_credentials(settings, CredentialStore())
+    except CredentialStoreError as exc:
+        return _fail(" ".join(exc.message.split()), EXIT_CONFIG)
+    if credentials is None:
+        return _fail(
+            "no credentials: set SOR_CLIENT_ID and SOR_CLIENT_SECRET, or run 'sor-tui login'",
+            EXIT_CONFIG,
+        )
+    async with TokenProvider(
+        settings.oauth_url,
+        credentials.client_id,
+        credentials.client_secret,
+        settings.scope,
+        deadline=settings.token_deadline,
+    ) as tokens:
+
+        def current_token() -> str | None:
+            cached = tokens.cached
+            return None if cached is None else cached.value.get_secret_value()
+
+        install_redaction(
+            credential_secrets(
+                credentials.client_id, credentials.client_secret.get_secret_value(), current_token
+            )
+        )
+        state = DeskState()
+        feed = Feed(
+            settings.ws_url,
+            tokens,
+            channels_from_settings(settings.markets, settings.channels),
+            options=FeedOptions.from_settings(settings),
+            state=state,
+        )
+        markets = list(settings.markets) if "market_data" in settings.channels else []
+        writer = JsonLinesWriter(sys.stdout, state, markets, settings.book_depth)
+        await _run_feed(feed, writer, settings.render_rate, args.duration)
+    status = feed.status
+    if status.state in (FeedState.AUTH_FAILED, FeedState.FORBIDDEN):
+        return _fail(f"{status.state.lower().replace('_', ' ')}: {status.detail}", EXIT_AUTH)
+    return EXIT_OK
+
+
+async def _run_feed(
+    feed: Feed, writer: JsonLinesWriter, render_rate: float, duration: float | None
+) -> None:
+    loop = asyncio.get_running_loop()
+    stopping: list[asyncio.Task[None]] = []
+
+    def request_stop() -> None:
+        if not stopping:
+            stopping.append(loop.create_task(feed.stop()))
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, request_stop)
+    timer = loop.call_later(duration, request_stop) if duration is not None else None
+    flusher = loop.create_task(writer.flush_every(1.0 / render_rate))
+    try:
+        await feed.run(writer.on_event)
+    finally:
+        if timer is not None:
+            timer.cancel()
+        flusher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await flusher
+        for task in stopping:
+            await task
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        writer.flush(final=True)
+
+
+def _configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+@dataclass(slots=True)
+class _Shown:
+    version: int
+    status: str
+
+
+class JsonLinesWriter:
+    """Turns feed events into JSON Lines; books are coalesced and flushed on a timer."""
+
+    def __init__(self, out: IO[str], state: DeskState, markets: list[str], depth: int) -> None:
+        self._out = out
+        self._state = state
+        self._markets = markets
+        self._depth = depth
+        self._dirty: set[str] = set()
+        self._shown: dict[str, _Shown] = {}
+
+    def write(self, obj: dict[str, Any]) -> None:
+        """Write one JSON object as one line."""
+        self._out.write(json.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n")
+
+    def on_event(self, event: FeedEvent) -> None:
+        """Feed callback: cheap; books are only marked dirty here."""
+        if isinstance(event, BookSnapshot | BookUpdate):
+            self._dirty.add(event.market)
+        elif isinstance(event, SubscriptionAnswered):
+            channel = event.channel
+            self.write(
+                {
+                    "event": "subscription",
+                    "action": event.action,
+                    "channel": channel.type,
+                    "market": channel.market,
+                    "success": event.success,
+                    "error": event.error,
+                }
+            )
+        elif isinstance(event, Problem):
+            line = {"event": "error", "code": event.code, "message": event.message}
+            if event.market:
+                line["market"] = event.market
+            self.write(line)
+        elif isinstance(event, StatusChanged):
+            status = event.status
+            self.write({"event": "status", "state": str(status.state), "detail": status.detail})
+            self._dirty.update(self._markets)  # books change status with the connection
+            self.flush()
+
+    async def flush_every(self, interval: float) -> None:
+        """Flush coalesced books and new executions every ``interval`` seconds."""
+        while True:
+            await asyncio.sleep(interval)
+            self.flush()
+
+    def flush(self, *, final: bool = False) -> None:
+        """Write new executions, then every changed book (every book when ``final``)."""
+        for execution in self._state.drain_new_executions():
+            self.write(
+                {
+                    "event": "execution",
+                    "market": execution.market,
+                    "price": canonical_text(execution.price),
+                    "amount": canonical_text(execution.amount),
+                    "executed_at": execution.executed_at,
+                }
+            )
+        markets = set(self._markets) if final else self._dirty
+        for market in sorted(markets):
+            view = self._state.book_view(market, self._depth)
+            if view is None:
+                continue
+            shown = self._shown.get(market)
+            if shown is not None and (shown.version, shown.status) == (view.version, view.status):
+                continue  # already on stdout exactly like this
+            self._shown[market] = _Shown(view.version, str(view.status))
+            self.write(book_line(view))
+        self._dirty.clear()
+        self._out.flush()
+
+
+def book_line(view: BookView) -> dict[str, Any]:
+    """The JSON object of one book view: top levels best first, exact decimal strings."""
+    when = view.last_update_ns or view.snapshot_time_ns
+    return {
+        "event": "book",
+        "market": view.market,
+        "time": None if when is None else format_rfc3339_ns(when),
+        "status": str(view.status),
+        "bids": [[canonical_text(lv.price), canonical_text(lv.amount)] for lv in view.bids],
+        "asks": [[canonical_text(lv.price), canonical_text(lv.amount)] for lv in view.asks],
+    }
