@@ -88,8 +88,8 @@ def parse_rfc3339_ns(text: str) -> int:
             return seconds * NS_PER_SECOND
         fraction = tail[1:-1]
         if (
-            tail[0] == "."
-            and tail[-1] == "Z"
+            tail[:1] == "."
+            and tail[-1:] == "Z"
             and 1 <= len(fraction) <= 9
             and fraction.isascii()
             and fraction.isdigit()
