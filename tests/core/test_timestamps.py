@@ -100,8 +100,8 @@ def test_nanosecond_values_that_collapse_at_microseconds_stay_distinct(
         " 2026-03-02T14:05:07Z",
         "2026-03-02T14:05:07Z ",
         "2026-03-02T14:05:07Z\n",
-        "２０２６-03-02T14:05:07Z",  # full-width digits
-        "2026-03-02T14:05:07.١Z",  # Arabic-Indic digit in the fraction
+        "\uff12\uff10\uff12\uff16-03-02T14:05:07Z",  # full-width digits
+        "2026-03-02T14:05:07.\u0661Z",  # Arabic-Indic digit in the fraction
         "2026-03-02T14:05:07.1_2Z",  # int() would accept the underscore
         "2026-03-02T14:05:07.+1Z",
         "2026-03-02T14:05:07. 1Z",
