@@ -40,7 +40,7 @@ class TestSync:
         assert book.buffered == 3
         assert book.view(10).bids == ()  # nothing is shown before the snapshot
         book.apply_snapshot(snapshot(T, (("100", "1"), ("99", "2")), (("101", "3"),)))
-        assert book.status is BookStatus.LIVE
+        assert book.view(1).status is BookStatus.LIVE
         assert book.buffered == 0
         bids, asks = sides(book)
         assert bids == [(d("100"), d("1")), (d("99"), d("2")), (d("98"), d("5"))]
@@ -81,7 +81,7 @@ class TestSync:
         assert book.status is BookStatus.IDLE
         assert book.view(10).bids == ()
         book.begin_sync()
-        assert book.status is BookStatus.SYNCING
+        assert book.view(1).status is BookStatus.SYNCING
         # The new subscription's snapshot may even be older than the old one (other venue
         # clock): only its own time may filter.
         book.apply_update(update(T - 50, (("97", "1"),)))

@@ -1,0 +1,208 @@
+"""ExecutionTape: ordering, de-duplication, bounds, ticks and exact statistics."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from fractions import Fraction
+
+from sor_tui.core.events import Execution
+from sor_tui.core.tape import ExecutionTape
+from sor_tui.core.views import Tick
+
+BASE = 1_780_000_000 * 10**9
+D = Decimal
+
+
+def ex(ns: int, price: str, amount: str = "1", market: str = "BTCUSD") -> Execution:
+    """An execution at BASE + ns."""
+    return Execution(market, Decimal(price), Decimal(amount), BASE + ns, f"t+{ns}")
+
+
+def times(tape: ExecutionTape, **kwargs: object) -> list[int]:
+    """Executed-at offsets of the tape view, newest first."""
+    view = tape.view(**kwargs)  # type: ignore[arg-type]
+    return [entry.execution.executed_at_ns - BASE for entry in view.entries]
+
+
+class TestOrderAndDedupe:
+    def test_out_of_order_prints_are_shown_by_executed_at(self) -> None:
+        tape = ExecutionTape()
+        for ns in (30, 10, 20, 50, 40):
+            assert tape.add(ex(ns, "100"))
+        assert times(tape) == [50, 40, 30, 20, 10]
+
+    def test_ties_keep_arrival_order(self) -> None:
+        tape = ExecutionTape()
+        tape.add(ex(10, "100", "1"))
+        tape.add(ex(10, "101", "2"))
+        view = tape.view()
+        assert [entry.execution.price for entry in view.entries] == [Decimal(101), Decimal(100)]
+
+    def test_exact_duplicates_are_suppressed(self) -> None:
+        tape = ExecutionTape()
+        assert tape.add(ex(10, "100", "1.5"))
+        assert not tape.add(ex(10, "100", "1.5"))
+        assert not tape.add(ex(10, "100.00", "1.50"))  # the same numbers, other spelling
+        assert tape.add(ex(10, "100", "1.6"))
+        assert tape.add(ex(11, "100", "1.5"))
+        assert tape.add(ex(10, "100", "1.5", market="ETHUSD"))
+        assert tape.duplicates_suppressed == 2
+        assert tape.view().duplicates_suppressed == 2
+        assert len(tape) == 4
+
+    def test_limit_and_market_filter(self) -> None:
+        tape = ExecutionTape()
+        for ns in range(10):
+            tape.add(ex(ns, "100", market="BTCUSD" if ns % 2 else "ETHUSD"))
+        assert times(tape, limit=3) == [9, 8, 7]
+        assert times(tape, limit=3, market="ETHUSD") == [8, 6, 4]
+        assert times(tape, market="SOLUSD") == []
+
+
+class TestBounds:
+    def test_oldest_by_executed_at_is_evicted(self) -> None:
+        tape = ExecutionTape(max_entries=3)
+        for ns in (40, 10, 30, 20):
+            tape.add(ex(ns, "100"))
+        assert len(tape) == 3
+        assert times(tape) == [40, 30, 20]
+        assert tape.horizon_ns == BASE + 10
+        assert tape.evicted == 1
+
+    def test_replay_of_an_evicted_print_is_never_accepted(self) -> None:
+        tape = ExecutionTape(max_entries=2)
+        first = ex(10, "100")
+        tape.add(first)
+        tape.add(ex(20, "100"))
+        tape.add(ex(30, "100"))  # evicts the first
+        assert not tape.add(first)
+        assert not tape.add(ex(10, "999"))  # at the horizon: indistinguishable from replay
+        assert tape.too_old == 2
+        assert tape.add(ex(11, "100"))  # after the horizon: accepted
+        assert len(tape) == 2
+
+    def test_drain_new_returns_every_accepted_print_once(self) -> None:
+        tape = ExecutionTape(max_entries=2)
+        accepted = [ex(ns, "100") for ns in (5, 3, 9, 7)]
+        for execution in accepted:
+            tape.add(execution)
+        tape.add(accepted[2])  # duplicate: not new
+        assert tape.drain_new() == accepted  # evicted prints were still delivered
+        assert tape.drain_new() == []
+        tape.add(ex(100, "1"))
+        assert [e.executed_at_ns - BASE for e in tape.drain_new()] == [100]
+
+
+class TestTicksAndLarge:
+    def test_ticks_compare_with_previous_print_of_the_same_market(self) -> None:
+        tape = ExecutionTape()
+        tape.add(ex(1, "100"))
+        tape.add(ex(2, "50", market="ETHUSD"))
+        tape.add(ex(4, "100"))  # equal: ZERO (inherits nothing)
+        tape.add(ex(3, "101"))  # arrives late, sits between 1 and 4
+        tape.add(ex(5, "99"))
+        view = tape.view()
+        ticks = {
+            (e.execution.market, e.execution.executed_at_ns - BASE): e.tick for e in view.entries
+        }
+        assert ticks == {
+            ("BTCUSD", 1): Tick.ZERO,
+            ("ETHUSD", 2): Tick.ZERO,
+            ("BTCUSD", 3): Tick.UP,
+            ("BTCUSD", 4): Tick.DOWN,
+            ("BTCUSD", 5): Tick.DOWN,
+        }
+
+    def test_tick_of_oldest_shown_print_looks_beyond_the_limit(self) -> None:
+        tape = ExecutionTape()
+        tape.add(ex(1, "100"))
+        tape.add(ex(2, "105"))
+        assert tape.view(limit=1).entries[0].tick is Tick.UP
+        assert tape.view(limit=1, market="BTCUSD").entries[0].tick is Tick.UP
+
+    def test_large_flag_per_market(self) -> None:
+        tape = ExecutionTape(large_trade={"BTCUSD": Decimal("5")})
+        tape.add(ex(1, "100", "5"))
+        tape.add(ex(2, "100", "4.99999999"))
+        tape.add(ex(3, "100", "500", market="ETHUSD"))
+        flags = {e.execution.executed_at_ns - BASE: e.large for e in tape.view().entries}
+        assert flags == {1: True, 2: False, 3: False}
+
+
+class TestStats:
+    def test_session_stats_are_exact(self) -> None:
+        rng = random.Random(7)
+        tape = ExecutionTape(max_entries=50)  # eviction must not touch session stats
+        notional = Fraction(0)
+        volume = Fraction(0)
+        prices = []
+        for index in range(2_000):
+            ns = index * 10 + rng.randint(0, 30)  # out of order, within a small horizon
+            price = f"{rng.randint(90_000, 110_000)}.{rng.randint(0, 99):02d}"
+            amount = f"0.{rng.randint(1, 99_999_999):08d}"
+            tape.add(ex(ns, price, amount))
+            notional += Fraction(price) * Fraction(amount)
+            volume += Fraction(amount)
+            prices.append((ns, index, Decimal(price)))
+        stats = tape.view().session["BTCUSD"]
+        assert tape.too_old == 0 and tape.evicted == 1_950
+        assert stats.count == 2_000
+        assert Fraction(stats.notional) == notional
+        assert Fraction(stats.volume) == volume
+        assert stats.high == max(price for _, _, price in prices)
+        assert stats.low == min(price for _, _, price in prices)
+        assert stats.last == max(prices)[2]  # last by executed_at, not by arrival
+        assert stats.vwap is not None
+        assert abs(Fraction(stats.vwap) - notional / volume) < Fraction(1, 10**20)
+
+    def test_vwap_of_many_small_prints_is_exact(self) -> None:
+        tape = ExecutionTape()
+        for ns in range(10_000):
+            tape.add(ex(ns, "0.1", "0.1"))
+        stats = tape.view().session["BTCUSD"]
+        assert stats.notional == Decimal(100)
+        assert stats.volume == Decimal(1000)
+        assert stats.vwap == Decimal("0.1")
+
+    def test_window_stats_follow_the_clock(self) -> None:
+        clock = [BASE]
+        tape = ExecutionTape(window_ns=100, wall_clock_ns=lambda: clock[0])
+        tape.add(ex(0, "10", "1"))
+        tape.add(ex(50, "30", "2"))
+        tape.add(ex(20, "20", "3"))  # late arrival, still in the window
+        window = tape.view().window["BTCUSD"]
+        assert (window.count, window.volume, window.high, window.low) == (3, D(6), D(30), D(10))
+        clock[0] = BASE + 110  # the print at 0 leaves (window is (10, 110])
+        window = tape.view().window["BTCUSD"]
+        assert (window.count, window.volume, window.notional) == (2, D(5), D(120))
+        assert (window.high, window.low, window.last) == (D(30), D(20), D(30))
+        assert window.vwap == 24
+        tape.add(ex(5, "1000"))  # older than the window: session only
+        assert tape.view().window["BTCUSD"].high == 30
+        assert tape.view().session["BTCUSD"].high == 1000
+        clock[0] = BASE + 1_000
+        window = tape.view().window["BTCUSD"]
+        assert window.count == 0 and window.vwap is None and window.last is None
+
+    def test_window_without_clock_follows_newest_print(self) -> None:
+        tape = ExecutionTape(window_ns=10)
+        tape.add(ex(0, "1"))
+        tape.add(ex(5, "2"))
+        tape.add(ex(12, "3"))
+        assert tape.view().window["BTCUSD"].count == 2
+
+    def test_eviction_updates_window_stats(self) -> None:
+        tape = ExecutionTape(max_entries=2, window_ns=10**12)
+        for ns, price in ((1, "5"), (2, "7"), (3, "6")):
+            tape.add(ex(ns, price))
+        window = tape.view().window["BTCUSD"]
+        assert (window.count, window.low, window.high) == (2, D(6), D(7))
+
+    def test_view_is_cached_until_something_changes(self) -> None:
+        tape = ExecutionTape()
+        tape.add(ex(1, "1"))
+        first = tape.view()
+        assert tape.view() is first
+        tape.add(ex(2, "1"))
+        assert tape.view() is not first
