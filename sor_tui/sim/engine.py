@@ -55,19 +55,32 @@ class Engine:
         self._resumed = asyncio.Event()
         self._resumed.set()
         self._format_rng = random.Random(config.seed ^ 0x5EED)
+        self._mixed = False
+        self._price_text: dict[str, dict[int, str]] = {m: {} for m in config.markets}
+        self._amount_text: dict[int, str] = {}
 
     # -- formatting --------------------------------------------------------------------
 
     def _price(self, gen: MarketGenerator, units: int) -> str:
-        decimals = gen.spec.price_decimals
-        if self.scenarios.on("mixed_decimals"):
-            return wire.mixed(units, decimals, self._format_rng)
-        return wire.fixed(units, decimals)
+        if self._mixed:
+            return wire.mixed(units, gen.spec.price_decimals, self._format_rng)
+        cache = self._price_text[gen.spec.name]
+        text = cache.get(units)
+        if text is None:
+            if len(cache) > 200_000:
+                cache.clear()
+            text = cache[units] = wire.fixed(units, gen.spec.price_decimals)
+        return text
 
     def _amount(self, units: int) -> str:
-        if self.scenarios.on("mixed_decimals"):
+        if self._mixed:
             return wire.mixed(units, AMOUNT_DECIMALS, self._format_rng)
-        return wire.canonical(units, AMOUNT_DECIMALS)
+        text = self._amount_text.get(units)
+        if text is None:
+            if len(self._amount_text) > 200_000:
+                self._amount_text.clear()
+            text = self._amount_text[units] = wire.canonical(units, AMOUNT_DECIMALS)
+        return text
 
     def _levels(self, gen: MarketGenerator, changes: dict[int, int]) -> list[wire.Level]:
         return [(self._price(gen, p), self._amount(a)) for p, a in changes.items()]
@@ -109,15 +122,16 @@ class Engine:
         """Push data-shaping scenario switches into the generators."""
         huge = self.scenarios.params("huge_snapshot")
         depth = max(self.config.depth, int(huge["levels"])) if huge else self.config.depth
+        self._mixed = self.scenarios.on("mixed_decimals")
         for gen in self.generators.values():
             gen.crossed = self.scenarios.on("crossed_book")
             gen.out_of_order = self.scenarios.on("out_of_order_executions")
             gen.target_depth = depth
 
-    def step(self, market: str) -> None:
-        """Advance one market by one event and fan its frames out."""
+    def step(self, market: str, fast: bool = False) -> None:
+        """Advance one market by one event (a cheap one when ``fast``) and fan its frames out."""
         gen = self.generators[market]
-        event = gen.step()
+        event = gen.fast_step() if fast else gen.step()
         self._fan_out(gen, event)
 
     def _fan_out(self, gen: MarketGenerator, event: MarketEvent) -> None:
@@ -300,7 +314,7 @@ class Engine:
                     pass
         for _ in range(max(1, 256 // len(markets))):
             for market in markets:
-                self.step(market)
+                self.step(market, fast=True)
         await asyncio.sleep(0)
 
     def params_of(self, session: Session, key: tuple[str, str | None]) -> Any:

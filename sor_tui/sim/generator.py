@@ -8,7 +8,6 @@ clients always describe exactly the server's book.
 from __future__ import annotations
 
 import random
-import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -76,6 +75,7 @@ class MarketGenerator:
         self._crossed_levels: dict[int, int] = {}
         self.last_execution: Execution | None = None
         self._build()
+        self._amount_pool = [self._amount() for _ in range(128)]
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -280,6 +280,24 @@ class MarketGenerator:
         if len(executions) > 2:
             self._held.append(executions.pop())
 
-    def wall_clock(self) -> int:
-        """The wall clock in epoch ns (used when the generator has no fixed clock)."""
-        return time.time_ns()
+    def fast_step(self) -> MarketEvent:
+        """A cheap event for the firehose: one amount change near the top, often a full step."""
+        rng = self.rng
+        bits = rng.getrandbits(16)
+        is_bid = bits & 1
+        side = self.bids if is_bid else self.asks
+        index = (bits >> 1) & 15
+        if bits >> 12 == 0 or index >= len(side):
+            return self.step()  # 1 in 16: trades, sweeps, requotes and depth upkeep
+        if self._clock is None:
+            self.time_ns += 1 + rng.getrandbits(20)
+        else:
+            self.time_ns = max(self.time_ns, self._clock())
+        event = MarketEvent(self.time_ns)
+        keys = side.keys()
+        price = keys[-1 - index] if is_bid else keys[index]
+        amount = self._amount_pool[(bits >> 5) & 127]
+        side[price] = amount
+        (event.bids if is_bid else event.asks)[price] = amount
+        event.top_changed = index == 0
+        return event

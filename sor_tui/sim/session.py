@@ -116,6 +116,16 @@ class Session:
         with contextlib.suppress(Exception):
             await self.connection.close(code, reason)
 
+    def _write_joined(self) -> None:
+        """Hand the whole batch to the transport in one write (one syscall, not one per frame)."""
+        chunks = self.connection.protocol.data_to_send()
+        transport = self.connection.transport
+        payload = b"".join(chunks)
+        if payload:
+            transport.write(payload)
+        if any(not chunk for chunk in chunks) and transport.can_write_eof():
+            transport.write_eof()  # the protocol asked for a half-close (after a close frame)
+
     async def run_writer(self) -> None:
         """Write queued frames in batches, with the connection's flow control."""
         connection = self.connection
@@ -136,6 +146,7 @@ class Session:
                                 protocol.send_binary(data)
                             else:
                                 protocol.send_text(data)
+                        self._write_joined()
                     self.queued_bytes = max(0, self.queued_bytes - sent)
                     if self.queued_bytes <= _LOW_WATER:
                         self.drained.set()

@@ -1,0 +1,110 @@
+"""``sor-tui sim``: run the local SOR simulator in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from typing import Any
+
+from sor_tui.sim.config import DEFAULT_MARKETS, SimConfig
+from sor_tui.sim.markets import MARKETS
+from sor_tui.sim.scenarios import SCENARIOS, parse_scenario
+from sor_tui.sim.server import Simulator
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the options of ``sor-tui sim``."""
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback)")
+    parser.add_argument("--ws-port", type=int, default=0, help="WebSocket port (0 = any free)")
+    parser.add_argument("--oauth-port", type=int, default=0, help="token port (0 = any free)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed of the books")
+    parser.add_argument(
+        "--markets",
+        nargs="+",
+        default=list(DEFAULT_MARKETS),
+        choices=sorted(MARKETS),
+        metavar="MARKET",
+        help="markets to offer (default: %(default)s)",
+    )
+    parser.add_argument("--rate", type=float, default=10.0, help="UPDATEs per second per market")
+    parser.add_argument(
+        "--firehose", action="store_true", help="send as fast as the client reads (benchmarks)"
+    )
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="NAME[:k=v,...]",
+        help=f"enable a fault scenario (repeatable); one of: {', '.join(SCENARIOS)}",
+    )
+    parser.add_argument("--client-id", default="demo-client")
+    parser.add_argument("--client-secret", default="demo-secret")
+    parser.add_argument("--token-ttl", type=int, default=3600, help="token lifetime in seconds")
+    parser.add_argument("--heartbeat-interval", type=float, default=5.0)
+    parser.add_argument("--clock", choices=("wall", "fixed"), default="wall")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+
+
+def config_from_args(args: argparse.Namespace) -> SimConfig:
+    """Build a SimConfig from parsed arguments (ValueError for a bad scenario)."""
+    scenarios: dict[str, dict[str, Any]] = {}
+    for text in args.scenario:
+        name, params = parse_scenario(text)
+        if name not in SCENARIOS:
+            raise ValueError(f"unknown scenario {name!r}")
+        scenarios[name] = params
+    return SimConfig(
+        host=args.host,
+        ws_port=args.ws_port,
+        oauth_port=args.oauth_port,
+        seed=args.seed,
+        markets=tuple(args.markets),
+        rate=args.rate,
+        firehose=args.firehose,
+        scenarios=scenarios,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        token_ttl=args.token_ttl,
+        heartbeat_interval=args.heartbeat_interval,
+        clock=args.clock,
+    )
+
+
+async def serve_forever(config: SimConfig) -> None:
+    """Run the simulator until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    async with Simulator(config) as sim:
+        print(f"SOR_WS_URL={sim.ws_url}", flush=True)
+        print(f"SOR_OAUTH_URL={sim.oauth_url}", flush=True)
+        log = logging.getLogger("sor_tui.sim")
+        log.info("client id %s; markets %s", config.client_id, " ".join(config.markets))
+        if config.scenarios:
+            log.info("scenarios: %s", ", ".join(config.scenarios))
+        await stop.wait()
+        log.info("stopping")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``sor-tui sim``; returns the exit status."""
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        logging.getLogger("sor_tui.sim").warning("binding to non-loopback address %s", args.host)
+    try:
+        config = config_from_args(args)
+    except ValueError as exc:
+        print(f"sor-tui sim: {exc}", file=sys.stderr)
+        return 2
+    asyncio.run(serve_forever(config))
+    return 0
