@@ -27,7 +27,7 @@ def _token(oauth_url: str) -> str:
             "scope": "exchange:read_aggregated_marketdata_stream",
         }
     ).encode()
-    with urllib.request.urlopen(oauth_url, data=body, timeout=5) as response:  # noqa: S310
+    with urllib.request.urlopen(oauth_url, data=body, timeout=5) as response:
         token: str = json.load(response)["access_token"]
     return token
 
