@@ -123,7 +123,10 @@ async def running_feed(
         yield running
     finally:
         await asyncio.wait_for(feed.stop(), 3)
-        await asyncio.wait_for(task, 3)
+        await asyncio.wait({task}, timeout=3)
+        assert task.done(), "feed did not stop"
+        if not task.cancelled():
+            task.result()  # a feed that crashed fails the test here
         await tokens.aclose()
 
 

@@ -1,0 +1,206 @@
+"""Feed resilience against the simulator: drops, close storms, 5xx, server faults, stalls, stop."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from sor_tui.core.views import BookStatus
+from sor_tui.transport.status import FeedState, Problem, StatusChanged
+from tests.transport.feed_harness import (
+    BTC_BOOK,
+    BTC_EXEC,
+    HEARTBEAT,
+    is_live,
+    options,
+    running_feed,
+    settle_and_compare,
+    simulator,
+    wait_until,
+)
+
+
+async def test_drop_mid_feed_marks_stale_resubscribes_and_resyncs() -> None:
+    async with simulator() as sim:
+        stale_seen: list[BookStatus] = []
+
+        def watch(event: object) -> None:
+            # At the moment the loss is reported, the book must already be STALE.
+            if isinstance(event, StatusChanged) and event.status.state is FeedState.RECONNECTING:
+                view = run.feed.state.book_view("BTCUSD", 1)
+                stale_seen.append(view.status if view else BookStatus.IDLE)
+
+        async with running_feed(sim, on_event=watch) as run:
+            await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
+            sim.drop_connections()
+            await wait_until(lambda: run.feed.counters.reconnects == 1, what="loss counted")
+            await wait_until(lambda: sim.stats.handshakes[101] == 2, what="reconnect")
+            await settle_and_compare(sim, run, "BTCUSD")
+            assert stale_seen == [BookStatus.STALE]
+            assert run.states().count(FeedState.CONNECTED) == 2
+            reconnecting = [
+                e.status for e in run.of(StatusChanged) if e.status.state is FeedState.RECONNECTING
+            ]
+            assert reconnecting[0].retry_at is not None
+            assert reconnecting[0].retry_in(reconnecting[0].since) <= 0.2  # within the cap
+            assert run.feed.registry.is_active(BTC_EXEC) and run.feed.registry.is_active(HEARTBEAT)
+
+
+async def test_accept_then_close_storm_is_paced_by_the_floor() -> None:
+    floor = 0.1
+    async with simulator() as sim:
+        sim.set_scenario("accept_then_close")
+        async with running_feed(sim, feed_options=options(backoff_floor=floor, backoff_cap=floor)):
+            await wait_until(lambda: sim.stats.handshakes[101] >= 2, what="first attempts")
+            start_count = sim.stats.handshakes[101]
+            started = time.monotonic()
+            await asyncio.sleep(1.0)
+            attempts = sim.stats.handshakes[101] - start_count
+            elapsed = time.monotonic() - started
+    # At most one attempt per floor interval (+1 for the boundary), and it kept trying.
+    assert 3 <= attempts <= elapsed / floor + 1
+
+
+async def test_http_5xx_three_times_then_connects() -> None:
+    async with simulator() as sim:
+        sim.set_scenario("http_5xx", status=503, times=3)
+        async with running_feed(sim) as run:
+            await wait_until(lambda: is_live(run, "BTCUSD"), what="live after 5xx")
+            assert sim.stats.handshakes[503] == 3
+            states = run.states()
+            assert states.count(FeedState.RECONNECTING) == 3
+            assert states[-1] is FeedState.CONNECTED
+            details = [
+                e.status.detail
+                for e in run.of(StatusChanged)
+                if e.status.state is FeedState.RECONNECTING
+            ]
+            assert all("503" in d for d in details)
+            assert run.feed.counters.reconnects == 0  # never had a connection to lose
+            assert run.tokens.token_requests == 1  # 5xx is not a token problem
+
+
+async def test_internal_server_error_reported_and_reconnects() -> None:
+    async with simulator() as sim, running_feed(sim) as run:
+        await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
+        sim.set_scenario("internal_error")
+        sim.set_scenario("internal_error", enabled=False)
+        await wait_until(lambda: run.feed.counters.reconnects == 1, what="reconnect")
+        problems = [p for p in run.of(Problem) if p.code == "INTERNAL_SERVER_ERROR"]
+        assert problems and problems[0].source == "server"
+        await wait_until(lambda: is_live(run, "BTCUSD"), what="live again")
+
+
+async def test_stalled_heartbeat_detected_within_the_timeout() -> None:
+    timeout = 0.5
+    async with simulator() as sim:
+        feed_options = options(heartbeat_timeout=timeout, healthy_after=60)
+        async with running_feed(sim, feed_options=feed_options) as run:
+            await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
+            await wait_until(lambda: run.feed.state.last_heartbeat_ns is not None, what="beat")
+            sim.set_scenario("stall_heartbeat")
+            stalled_at = time.monotonic()
+            await wait_until(
+                lambda: run.feed.counters.reconnects >= 1, within=timeout * 4, what="stall"
+            )
+            detected_after = time.monotonic() - stalled_at
+            sim.set_scenario("stall_heartbeat", enabled=False)
+            reasons = [
+                e.status.detail
+                for e in run.of(StatusChanged)
+                if e.status.state is FeedState.RECONNECTING
+            ]
+            assert "no heartbeat" in reasons[0]
+            # Detected no earlier than the timeout allows (last beat <= 0.1 s before the stall).
+            assert detected_after >= timeout - 0.15
+            await wait_until(lambda: is_live(run, "BTCUSD"), what="live again")
+
+
+async def test_without_heartbeat_channel_silence_is_not_death() -> None:
+    async with simulator() as sim:
+        sim.set_scenario("stall_heartbeat")
+        feed_options = options(heartbeat_timeout=0.3)
+        async with running_feed(sim, (BTC_BOOK,), feed_options=feed_options) as run:
+            await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
+            await asyncio.sleep(0.6)
+            assert run.feed.counters.reconnects == 0
+
+
+async def test_heartbeat_rejected_degrades_to_ping_liveness() -> None:
+    from sor_tui.core.events import ChannelResult, OperationResult
+
+    async with simulator() as sim:
+        feed_options = options(heartbeat_timeout=0.3)
+        async with running_feed(sim, feed_options=feed_options) as run:
+            await wait_until(lambda: run.feed.registry.is_active(HEARTBEAT), what="hb acked")
+            # A server without the channel answers UNKNOWN_CHANNEL; deliver that answer.
+            session = run.feed._session
+            assert session is not None
+            rejected = ChannelResult("heartbeat", None, False, "UNKNOWN_CHANNEL", False)
+            session._handle(OperationResult("subscribe", (rejected,)), time.time_ns())
+            sim.set_scenario("stall_heartbeat")
+            await asyncio.sleep(0.6)
+            assert run.feed.counters.reconnects == 0
+            assert any(p.code == "UNKNOWN_CHANNEL" for p in run.of(Problem))
+
+
+async def test_stop_during_backoff_is_quick_and_clean() -> None:
+    async with simulator() as sim:
+        sim.set_scenario("http_5xx", status=503)
+        feed_options = options(backoff_floor=30.0, backoff_cap=60.0)
+        async with running_feed(sim, feed_options=feed_options) as run:
+            await wait_until(lambda: FeedState.RECONNECTING in run.states(), what="backoff")
+            started = time.monotonic()
+            await run.feed.stop()
+            assert time.monotonic() - started < 2.0
+            await asyncio.wait_for(run.task, 1)
+            assert run.task.exception() is None
+            assert run.feed.status.state is FeedState.STOPPED
+            assert sim.stats.handshakes[503] == 1
+
+
+async def test_stop_during_a_hanging_handshake_and_while_connected() -> None:
+    async with simulator() as sim:
+        sim.set_scenario("handshake_hang")
+        async with running_feed(sim, feed_options=options(open_timeout=30.0)) as run:
+            await wait_until(lambda: FeedState.CONNECTING in run.states(), what="connecting")
+            await asyncio.sleep(0.1)
+            started = time.monotonic()
+            await run.feed.stop()
+            assert time.monotonic() - started < 2.0
+            assert run.task.done() and run.task.exception() is None
+        sim.set_scenario("handshake_hang", enabled=False)
+        async with running_feed(sim) as run:
+            await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
+            started = time.monotonic()
+            await run.feed.stop()
+            assert time.monotonic() - started < 2.0
+            assert run.feed.status.state is FeedState.STOPPED
+            await asyncio.sleep(0.2)
+            assert sim.stats.handshakes[101] == 1  # no reconnect after a stop
+
+
+async def test_handshake_timeout_backs_off() -> None:
+    async with simulator() as sim:
+        sim.set_scenario("handshake_hang")
+        async with running_feed(sim, feed_options=options(open_timeout=0.2)) as run:
+            await wait_until(
+                lambda: run.states().count(FeedState.RECONNECTING) >= 2, what="timeouts"
+            )
+            details = [
+                e.status.detail
+                for e in run.of(StatusChanged)
+                if e.status.state is FeedState.RECONNECTING
+            ]
+            assert "timed out" in details[0]
+
+
+async def test_cancelling_run_propagates_cancellation() -> None:
+    async with simulator() as sim, running_feed(sim) as run:
+        await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
+        run.task.cancel()
+        try:
+            await asyncio.wait_for(run.task, 2)
+        except asyncio.CancelledError:
+            pass
+        assert run.task.cancelled()
