@@ -12,6 +12,8 @@ import json
 import logging
 import math
 import random
+import re
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -43,6 +45,7 @@ RATE_LIMIT_PENALTY = 300.0
 """§2.4: after a 429 the endpoint throttles the IP for 5 minutes."""
 MAX_RETRY_AFTER = 3600.0
 MAX_BODY_BYTES = 64 * 1024
+_TOKEN_TEXT = re.compile(r"[\x21-\x7e]{1,8192}")
 
 
 class TokenError(Exception):
@@ -278,15 +281,18 @@ class TokenProvider:
         start = self._clock()
         deadline_at = start + self.deadline
         attempt = 0
+        last_reason: str | None = None
         while True:
             remaining = deadline_at - self._clock()
             if remaining <= 0:
-                raise self._deadline_error(None)
+                raise self._deadline_error(last_reason)
             try:
                 return await self._request_once(remaining)
             except _Retry as retry:
                 now = self._clock()
-                delay = retry.delay if retry.delay is not None else self._backoff(attempt)
+                last_reason = retry.reason
+                # Never sooner than our own backoff, even if the server says "0".
+                delay = max(retry.delay or 0.0, self._backoff(attempt))
                 attempt += 1
                 if retry.status == 429:
                     self._retry_at = now + delay
@@ -339,7 +345,18 @@ class TokenProvider:
             raise _Retry("request timed out") from None
         except httpx.TimeoutException:
             raise _Retry("request timed out") from None
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            raise TokenError(
+                "protocol", f"invalid token URL: {sanitize(str(exc), 120)}", final=True
+            ) from None
         except httpx.TransportError as exc:
+            if _certificate_failure(exc):
+                raise TokenError(
+                    "unavailable",
+                    "the token endpoint's TLS certificate could not be verified; "
+                    "check the token URL and the system's CA certificates",
+                    final=True,
+                ) from None
             raise _Retry(f"network error: {type(exc).__name__}") from None
         return self._interpret(status, headers, body)
 
@@ -360,6 +377,13 @@ class TokenProvider:
             raise _Retry("HTTP 429", delay if delay is not None else self.rate_limit_penalty, 429)
         if status >= 500:
             raise _Retry(f"HTTP {status}", parse_retry_after(headers.get("retry-after")), status)
+        if status in (404, 405):
+            raise TokenError(
+                "protocol",
+                f"token endpoint answered HTTP {status}: check the token URL",
+                final=True,
+                status=status,
+            )
         raise self._client_error(status, body)
 
     def _client_error(self, status: int, body: bytes | None) -> TokenError:
@@ -402,9 +426,13 @@ class TokenProvider:
                 status=status,
             )
         value = payload.get("access_token")
-        if not isinstance(value, str) or not value:
+        if not isinstance(value, str) or not _TOKEN_TEXT.fullmatch(value):
+            # Anything else would break (or inject into) the Authorization header.
             raise TokenError(
-                "protocol", "token response has no access_token", final=True, status=status
+                "protocol",
+                "token response has no usable access_token",
+                final=True,
+                status=status,
             )
         token_type = payload.get("token_type", "bearer")
         if not isinstance(token_type, str) or token_type.lower() != "bearer":
@@ -462,6 +490,17 @@ def _json_object(body: bytes | None) -> dict[str, Any] | None:
     except (ValueError, UnicodeDecodeError):
         return None
     return payload if isinstance(payload, dict) else None
+
+
+def _certificate_failure(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _consume_exception(task: asyncio.Task[AccessToken]) -> None:

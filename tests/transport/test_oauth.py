@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import datetime
 import email.utils
+import ipaddress
 import logging
 import random
+import ssl
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -415,7 +420,7 @@ async def test_nothing_secret_is_logged(
         caplog.set_level(logging.DEBUG, logger=name)
     server.script(
         Reply(503),
-        token_reply("tok/+= secret-token", expires_in=0),
+        token_reply("tok/+=~secret%token", expires_in=0),
         Reply(401, {"error": "invalid_client"}),
     )
     async with TokenProvider(
@@ -428,7 +433,7 @@ async def test_nothing_secret_is_logged(
     text = caplog.text + "".join(repr(record.__dict__) for record in caplog.records)
     assert any(record.name.startswith("httpx") for record in caplog.records)
     basic = base64.b64encode(f"{CLIENT_ID}:{SECRET}".encode()).decode()
-    for value in (SECRET, "tok/+= secret-token"):
+    for value in (SECRET, "tok/+=~secret%token"):
         for form in (value, quote(value, safe=""), quote_plus(value), quote(value)):
             assert form not in text
     assert basic not in text
@@ -510,3 +515,106 @@ class TestAgainstTheSimulator:
             with pytest.raises(TokenError) as caught:
                 await tp.get_token()
         assert caught.value.kind == "protocol"
+
+
+@pytest.mark.parametrize(
+    ("reply", "kind"),
+    [
+        (Reply(404, body=b"not found"), "protocol"),
+        (Reply(405), "protocol"),
+        (token_reply("has space"), "protocol"),
+        (token_reply("line\r\nX-Injected: 1"), "protocol"),
+    ],
+)
+async def test_wrong_endpoint_or_unusable_token_is_final(
+    server: OAuthServer, provider: TokenProvider, reply: Reply, kind: str
+) -> None:
+    server.script(reply)
+    with pytest.raises(TokenError) as caught:
+        await provider.get_token()
+    assert (caught.value.kind, caught.value.final) == (kind, True)
+    assert provider.token_requests == 1
+
+
+async def test_retry_after_zero_still_backs_off(
+    server: OAuthServer, provider: TokenProvider, fake: FakeTime
+) -> None:
+    server.script(
+        Reply(503, headers={"Retry-After": "0"}), Reply(503, headers={"Retry-After": "0"})
+    )
+    await provider.get_token()
+    assert len(fake.sleeps) == 2
+    assert all(delay >= 0.25 for delay in fake.sleeps)
+
+
+async def test_unsupported_url_is_final_without_retries(fake: FakeTime) -> None:
+    async with TokenProvider(
+        "ftp://127.0.0.1/token", CLIENT_ID, SecretStr(SECRET), clock=fake.clock, sleep=fake.sleep
+    ) as tp:
+        with pytest.raises(TokenError) as caught:
+            await tp.get_token()
+    assert (caught.value.kind, caught.value.final) == ("protocol", True)
+    assert fake.sleeps == []
+
+
+async def test_tls_certificates_are_verified(tmp_path: Path) -> None:
+    context = self_signed_server_context(tmp_path)
+    requests: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(Exception):
+            requests.append(await reader.read(1024))
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=context)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with TokenProvider(
+            f"https://127.0.0.1:{port}/oauth2/token", CLIENT_ID, SecretStr(SECRET), deadline=5
+        ) as tp:
+            with pytest.raises(TokenError) as caught:
+                await tp.get_token()
+    finally:
+        server.close()
+    assert caught.value.kind == "unavailable"
+    assert caught.value.final
+    assert "certificate" in caught.value.message
+    assert not any(SECRET.encode() in data for data in requests)
+
+
+def self_signed_server_context(directory: Path) -> ssl.SSLContext:
+    """A TLS server context with a fresh self-signed certificate for 127.0.0.1."""
+    x509 = pytest.importorskip("cryptography.x509")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    return context
