@@ -7,6 +7,7 @@ current directory, ``config.toml`` in the user config dir, then the defaults bel
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import tomllib
 from decimal import Decimal
@@ -342,3 +343,24 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(f"{toml_path} is not valid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"cannot read configuration: {exc.strerror or exc}") from None
+
+
+_SECRET_LINE = re.compile(r"""(?im)^\s*(?:export\s+)?(?:sor_)?client_secret\s*=\s*["']?[^\s"']""")
+
+
+def secret_file_warnings() -> list[str]:
+    """Warnings for settings files that hold a client secret other users can read."""
+    if os.name == "nt":  # POSIX modes say nothing useful there
+        return []
+    warnings = []
+    for path in (Path(".env"), paths.config_file()):
+        try:
+            mode = path.stat().st_mode
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if mode & 0o077 and _SECRET_LINE.search(text):
+            warnings.append(
+                f"{path} holds a client secret and other users can read it: chmod 600 {path}"
+            )
+    return warnings

@@ -17,6 +17,7 @@ from sor_tui.config.settings import (
     env_name,
     is_loopback_host,
     load_settings,
+    secret_file_warnings,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -244,3 +245,19 @@ def test_env_example_values_are_the_defaults() -> None:
     defaults = load_settings()
     Path(".env").write_text((REPO / ".env.example").read_text(encoding="utf-8"), encoding="utf-8")
     assert load_settings() == defaults
+
+
+def test_world_readable_secret_files_are_flagged() -> None:
+    dotenv = Path(".env")
+    dotenv.write_text("SOR_THEME=x\n", encoding="utf-8")
+    dotenv.chmod(0o644)
+    assert secret_file_warnings() == []
+    dotenv.write_text("SOR_CLIENT_SECRET=abc\n", encoding="utf-8")
+    (warning,) = secret_file_warnings()
+    assert "chmod 600" in warning and "abc" not in warning
+    dotenv.chmod(0o600)
+    assert secret_file_warnings() == []
+    toml = write_toml('client_secret = "abc"\n')
+    toml.chmod(0o640)
+    (warning,) = secret_file_warnings()
+    assert str(toml) in warning
