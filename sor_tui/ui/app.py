@@ -30,10 +30,7 @@ from sor_tui.ui.ports import FeedLike, FeedSource
 from sor_tui.ui.screens.desk import DeskScreen
 from sor_tui.ui.status_view import status_line
 from sor_tui.ui.themes import DESK_VARIABLES, THEMES
-from sor_tui.ui.widgets.error_log import ErrorLog
-from sor_tui.ui.widgets.status_bar import StatusBar
-from sor_tui.ui.widgets.subscription_panel import SubscriptionPanel
-from sor_tui.ui.widgets.trade_tape import TradeTape, last_price
+from sor_tui.ui.widgets.trade_tape import last_price
 
 
 class SorApp(App[str | None]):
@@ -52,7 +49,9 @@ class SorApp(App[str | None]):
         self.feed: FeedLike | None = None
         self.inbox = FeedInbox(self.clock)
         self.composer = FrameComposer(self.inbox, depth=config.depth)
-        self.desk = DeskScreen(config.markets, clock=self.clock, depth=config.depth)
+        self.desk = DeskScreen(
+            config.markets, clock=self.clock, depth=config.depth, large_trade=config.large_trade
+        )
 
     # ---- start-up ----------------------------------------------------------------------
 
@@ -92,7 +91,6 @@ class SorApp(App[str | None]):
     def start_feed(self, source: FeedSource) -> None:
         """(Re)start the feed worker on a source; the previous feed is stopped first."""
         self.source = source
-        self.inbox.add_problem(Problem("app", "starting", f"connecting to {source.environment}"))
         self.run_feed(source)
 
     @work(exclusive=True, group="feed", exit_on_error=False, description="SOR feed")
@@ -123,7 +121,7 @@ class SorApp(App[str | None]):
     def render_frame(self) -> None:
         """Turn the latest state into messages; runs at the render rate, never per message."""
         desk = self.desk
-        if not desk.is_mounted:
+        if not desk.ready:
             return
         self.composer.depth = desk.depth
         self.composer.groups = {m: g for m, g in desk.groups.items() if g}
@@ -133,7 +131,7 @@ class SorApp(App[str | None]):
             self.post_message(message)
         desk.tick_frame()
         line = status_line(self.feed, self.source, self.clock, desk.focused_market)
-        desk.query_one(StatusBar).show(line)
+        desk.status_bar.show(line)
 
     # ---- facts -> widgets --------------------------------------------------------------
 
@@ -145,14 +143,14 @@ class SorApp(App[str | None]):
     @on(msg.TapeChanged)
     def show_tape(self, event: msg.TapeChanged) -> None:
         """Route the tape view to the tape and the last prices to the ladders."""
-        self.desk.query_one(TradeTape).show(event.tape)
+        self.desk.tape.show(event.tape)
         for ladder in self.desk.ladders():
             ladder.show_last_trade(last_price(event.tape, ladder.market))
 
     @on(msg.ProblemsLogged)
     def log_problems(self, event: msg.ProblemsLogged) -> None:
         """Add problems to the error pane; toast the important ones (a few per frame)."""
-        self.desk.query_one(ErrorLog).add_problems(event.problems)
+        self.desk.error_log.add_problems(event.problems)
         for problem in [p for p in event.problems if p.important][:3]:
             market = f" {problem.market}" if problem.market else ""
             self.notify(
@@ -166,7 +164,7 @@ class SorApp(App[str | None]):
     @on(msg.SubscriptionsUpdated)
     def show_subscriptions(self, event: msg.SubscriptionsUpdated) -> None:
         """Route registry entries to the subscription panel."""
-        self.desk.query_one(SubscriptionPanel).show(event.entries)
+        self.desk.subscription_panel.show(event.entries)
 
     @on(msg.FeedFailed)
     def log_feed_failure(self, event: msg.FeedFailed) -> None:

@@ -34,4 +34,3 @@ MARKET_DIGIT_BINDINGS: list[BindingType] = [
 ]
 
 GROUP_MULTIPLES = (1, 2, 5, 10, 25, 100)
-

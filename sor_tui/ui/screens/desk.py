@@ -43,16 +43,25 @@ class DeskScreen(Screen[None]):
 
     BINDINGS = DESK_BINDINGS + MARKET_DIGIT_BINDINGS
 
-    def __init__(self, markets: Sequence[str], *, clock: Clock, depth: int = 25) -> None:
+    def __init__(
+        self,
+        markets: Sequence[str],
+        *,
+        clock: Clock,
+        depth: int = 25,
+        large_trade: Decimal = Decimal("100000"),
+    ) -> None:
         super().__init__(id="desk-screen")
         self.markets = list(markets)
         self.clock = clock
         self.depth = depth
+        self.large_trade = large_trade
         self.first = 0  # index of the market in the first ladder
         self.shown_count = 1
         self.tape_filtered = False
         self.groups: dict[str, Decimal] = {}
         self.badges: dict[str, str] = {}
+        self.ready = False  # children mounted: the frame timer may update them
 
     def compose(self) -> ComposeResult:
         """Lay out the desk."""
@@ -80,12 +89,21 @@ class DeskScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Tell the tape each market's price precision and lay the ladders out."""
-        tape = self.query_one(TradeTape)
+        self.ready = True
+        self.status_bar = self.query_one(StatusBar)
+        self.error_log = self.query_one(ErrorLog)
+        self.subscription_panel = self.query_one(SubscriptionPanel)
+        self.tape = tape = self.query_one(TradeTape)
+        tape.large_notional = self.large_trade
         for name in self.markets:
             info = market_info(name)
             if info is not None:
                 tape.places[name] = max(0, -int(info.tick.normalize().as_tuple().exponent))
         self._arrange(self.size.width)
+
+    def on_unmount(self) -> None:
+        """Stop frame updates once the children are gone."""
+        self.ready = False
 
     @on(Resize)
     def _resized(self, event: Resize) -> None:

@@ -17,6 +17,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Input, Static
 
 from sor_tui.core.events import MARKET_CHANNELS, Channel, ChannelType
+from sor_tui.core.explain import explain
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.subscriptions import ServerAnswer, SubscriptionEntry
 from sor_tui.ui.messages import (
@@ -27,7 +28,8 @@ from sor_tui.ui.messages import (
 )
 
 CHANNEL_NAMES = [c.value for c in ChannelType]
-_COLUMNS = ("channel", "market", "desired", "server", "listed", "data")
+_COLUMNS = ("channel", "market", "want", "server", "listed", "data")
+_HINT = "a add · d remove · r resync · l refresh list · → completes"
 
 
 def parse_request(text: str) -> tuple[Channel, ...]:
@@ -57,7 +59,7 @@ def entry_cells(entry: SubscriptionEntry) -> tuple[Text, ...]:
     server_style = "bold" if entry.answer is ServerAnswer.ERROR else ""
     data = "waiting" if entry.data.value == "WAITING" else entry.data.value.lower()
     return (
-        Text(sanitize(entry.channel.type, 28)),
+        Text(sanitize(entry.channel.type.replace("market_data.", ""), 28)),
         Text(sanitize(entry.channel.market or "", 12)),
         Text("yes" if entry.desired else "no"),
         Text(sanitize(answer, 40), style=server_style),
@@ -93,13 +95,10 @@ class SubscriptionPanel(Vertical):
             id="subscription-input",
         )
         table: DataTable[Text] = DataTable(id="subscription-table", cursor_type="row")
-        for name, width in zip(_COLUMNS, (24, 8, 7, 30, 6, 8), strict=True):
+        for name, width in zip(_COLUMNS, (14, 7, 4, 24, 6, 7), strict=True):
             table.add_column(name.capitalize(), key=name, width=width)
         yield table
-        yield Static(
-            Text("a add · d remove · r resync · l refresh list · → completes a market"),
-            id="subscription-hint",
-        )
+        yield Static(Text(_HINT), id="subscription-hint")
 
     @property
     def table(self) -> DataTable[Text]:
@@ -122,6 +121,17 @@ class SubscriptionPanel(Vertical):
             else:
                 table.add_row(*cells, key=key)
         self.entries = entries
+        self.explain_selected()
+
+    @on(DataTable.RowHighlighted, "#subscription-table")
+    def explain_selected(self) -> None:
+        """Explain the highlighted row's error code, or show the key hint."""
+        entry = self.selected()
+        hint = self.query_one("#subscription-hint", Static)
+        if entry is not None and entry.error:
+            hint.update(Text(f"{sanitize(entry.error, 48)}: {sanitize(explain(entry.error), 300)}"))
+        else:
+            hint.update(Text(_HINT))
 
     def selected(self) -> SubscriptionEntry | None:
         """The entry under the cursor."""

@@ -37,6 +37,7 @@ class TradeTape(Widget):
         self.market_filter: str | None = None
         self.stats_market: str | None = None
         self.places: dict[str, int] = {}
+        self.large_notional = Decimal("100000")
         self._cache_key: object = None
         self._cache = Text()
 
@@ -79,20 +80,25 @@ class TradeTape(Widget):
         spark = sparkline(spark_prices, max(0, width - 2))
         lines.append(Text(" " + spark, style=self._style("spark"), no_wrap=True))
         show_market = self.market_filter is None
+        wide = width >= 48
         for entry in entries[: max(0, height - len(lines))]:
             ex = entry.execution
             places = self.places.get(ex.market)
-            tick = _ARROW[entry.tick]
-            name = f"{sanitize(ex.market, 8):<8}" if show_market and width >= 44 else ""
-            body = (
-                f" {format_clock(ex.executed_at_ns)} {name}"
-                f"{format_price(ex.price, places):>11}{tick}{format_amount(ex.amount, 11):>12}"
-            )
+            clock = format_clock(ex.executed_at_ns)
+            if show_market:
+                # Narrow: the seconds and a short market code matter more than milliseconds.
+                name = sanitize(ex.market if wide else ex.market.removesuffix("USD"), 8)
+                clock = clock if wide else clock[:8]
+                clock = f"{clock} {name:<{8 if wide else 4}}"
+            price = f"{format_price(ex.price, places):>11}{_ARROW[entry.tick]}"
+            amount_width = max(6, width - len(clock) - len(price) - 2)
+            body = f" {clock}{price}{format_amount(ex.amount, amount_width):>{amount_width}}"
             line = Text(body[:width].ljust(width), no_wrap=True, overflow="crop")
-            line.stylize(self._style("time"), 0, 13)
-            line.stylize(self._style(_TICK_CLASS[entry.tick]), 13 + len(name), 25 + len(name))
-            if entry.large:
-                line.stylize(self._style("large"), 25 + len(name), width)
+            start = len(clock) + 1
+            line.stylize(self._style("time"), 0, start)
+            line.stylize(self._style(_TICK_CLASS[entry.tick]), start, start + len(price))
+            if entry.large or ex.price * ex.amount >= self.large_notional:
+                line.stylize(self._style("large"), start + len(price), width)
             lines.append(line)
         return Text("\n").join(lines)
 

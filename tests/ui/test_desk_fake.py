@@ -1,0 +1,130 @@
+"""The desk on a fake feed: frame messages, routing, keys and sanitized display."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from sor_tui.core.events import Channel
+from sor_tui.transport.status import StatusChanged, SubscriptionsChanged
+from sor_tui.ui import messages as msg
+from sor_tui.ui.widgets.book_ladder import BookLadder
+from sor_tui.ui.widgets.error_log import ErrorLog
+from sor_tui.ui.widgets.status_bar import StatusBar
+from sor_tui.ui.widgets.subscription_panel import SubscriptionPanel
+from sor_tui.ui.widgets.trade_tape import TradeTape
+from tests.ui.conftest import AppBuilder
+from tests.ui.fakes import FakeFeed, entries, problems
+
+
+async def test_first_frame_shows_books_tape_and_status(desk_app: AppBuilder) -> None:
+    seen: list[Message] = []
+    app = desk_app()
+    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
+        await pilot.pause()
+        app.render_frame()
+        await pilot.pause()
+        books = [m for m in seen if isinstance(m, msg.BookChanged)]
+        assert {b.view.market for b in books} == {"BTCUSD"}  # one ladder fits at 80 columns
+        assert any(isinstance(m, msg.TapeChanged) for m in seen)
+        ladder = app.desk.query_one("#ladder-0", BookLadder)
+        assert ladder.view is not None and ladder.view.status.value == "LIVE"
+        assert app.desk.query_one(StatusBar).line.state == "CONNECTED"
+        assert app.desk.query_one(TradeTape).tape is not None
+        # Unchanged state: the next frame sends no book again (never per message, never idle).
+        seen.clear()
+        app.render_frame()
+        await pilot.pause()
+        assert not [m for m in seen if isinstance(m, msg.BookChanged)]
+
+
+async def test_wide_terminal_shows_several_ladders(desk_app: AppBuilder) -> None:
+    app = desk_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        app.render_frame()
+        await pilot.pause()
+        assert app.desk.visible_markets() == ["BTCUSD", "ETHUSD", "SOLUSD"]
+        shown = [lad.market for lad in app.desk.ladders() if lad.display]
+        assert shown == ["BTCUSD", "ETHUSD", "SOLUSD"]
+
+
+async def test_market_keys_move_the_ladders(desk_app: AppBuilder) -> None:
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("right_square_bracket")  # next market
+        assert app.desk.focused_market == "ETHUSD"
+        await pilot.press("4")  # jump to the fourth market
+        assert app.desk.focused_market == "LTCUSD"
+        await pilot.press("g")  # group LTCUSD by 2 ticks
+        assert str(app.desk.groups["LTCUSD"]) == "0.02"
+        app.render_frame()
+        await pilot.pause()
+        assert app.desk.ladders()[0].view is not None
+
+
+async def test_requests_reach_the_feed(desk_app: AppBuilder) -> None:
+    feed = FakeFeed(script=[SubscriptionsChanged(entries())])
+    seen: list[Message] = []
+    app = desk_app(feed)
+    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
+        await pilot.pause()
+        await pilot.press("r")  # resync the focused market from the books tab
+        await pilot.press("s")  # subscriptions tab
+        app.render_frame()
+        await pilot.pause()
+        panel = app.desk.query_one(SubscriptionPanel)
+        assert panel.table.row_count == len(entries())
+        await pilot.press("a", *"SOLUSD", "space", *"market_data.top_of_book", "enter")
+        await pilot.press("d")  # unsubscribe the highlighted (first) row
+        await pilot.press("l")  # refresh the server's list
+        await pilot.pause()
+    assert ("resync", "BTCUSD") in feed.calls
+    assert ("subscribe", (Channel("market_data.top_of_book", "SOLUSD"),)) in feed.calls
+    assert ("unsubscribe", (Channel("market_data", "BTCUSD"),)) in feed.calls
+    assert ("list", None) in feed.calls
+    kinds = [type(m) for m in seen]
+    for expected in (
+        msg.ResyncRequested,
+        msg.SubscribeRequested,
+        msg.UnsubscribeRequested,
+        msg.SubscriptionListRequested,
+    ):
+        assert expected in kinds
+
+
+async def test_problems_are_sanitized_explained_and_bounded(desk_app: AppBuilder) -> None:
+    feed = FakeFeed(script=problems())
+    app = desk_app(feed)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.render_frame()
+        await pilot.pause()
+        log = app.desk.query_one(ErrorLog)
+        assert len(log.problems) == len(problems())
+        texts = [p.message for _, p in log.problems]
+        assert all("\x1b" not in t and "\x07" not in t for t in texts)
+        evil = log.problems[-1][1]
+        assert "[bold]" in evil.message  # shown literally, never parsed as markup
+        assert all(p.explanation for _, p in log.problems)
+        await pilot.press("e", "slash", *"ETHUSD", "enter")
+        assert log.table.row_count == 1
+        await pilot.press("c")
+        assert "bad_number" in (app.clipboard or "")
+
+
+async def test_auth_failure_is_shown(desk_app: AppBuilder) -> None:
+    from sor_tui.transport.status import FeedState, FeedStatus
+
+    failed = FeedStatus(FeedState.AUTH_FAILED, "invalid_client: the client id or secret is wrong")
+    feed = FakeFeed(script=[StatusChanged(failed)])
+    seen: list[Message] = []
+    app = desk_app(feed)
+    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
+        await pilot.pause()
+        app.render_frame()
+        await pilot.pause()
+        assert app.desk.query_one(StatusBar).line.state == "AUTH_FAILED"
+        assert app.desk.query_one(StatusBar).has_class("-disconnected")
+        statuses = [m for m in seen if isinstance(m, msg.FeedStatusChanged)]
+        assert statuses and statuses[-1].status.state.value == "AUTH_FAILED"
+        assert any("AUTH_FAILED" in str(n.title) for n in app._notifications)
