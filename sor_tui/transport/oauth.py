@@ -7,134 +7,44 @@ One provider per process and environment: the token endpoint is rate limited per
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import json
 import logging
-import math
 import random
-import re
-import ssl
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
 
 import httpx
 from pydantic import SecretStr
 
 from sor_tui.config.settings import SOR_SCOPE
 from sor_tui.core.sanitize import sanitize
+from sor_tui.transport.oauth_wire import (
+    ASSUMED_LIFETIME,
+    MAX_BODY_BYTES,
+    MAX_LIFETIME,
+    MIN_LIFETIME,
+    RATE_LIMIT_PENALTY,
+    AccessToken,
+    ResponseRules,
+    RetryableFailure,
+    TokenError,
+    TokenErrorKind,
+    certificate_failure,
+    interpret_response,
+    parse_retry_after,
+)
+
+__all__ = [
+    "ASSUMED_LIFETIME",
+    "MAX_LIFETIME",
+    "MIN_LIFETIME",
+    "AccessToken",
+    "TokenError",
+    "TokenErrorKind",
+    "TokenProvider",
+    "parse_retry_after",
+]
 
 log = logging.getLogger(__name__)
-
-TokenErrorKind = Literal[
-    "invalid_client",
-    "invalid_scope",
-    "invalid_request",
-    "rate_limited",
-    "unavailable",
-    "deadline",
-    "protocol",
-    "missing_scope",
-]
-MIN_LIFETIME = 5.0
-MAX_LIFETIME = 24 * 3600.0
-ASSUMED_LIFETIME = 900.0
-"""Lifetime assumed when the server omits ``expires_in``: short, so a wrong guess costs little."""
-RATE_LIMIT_PENALTY = 300.0
-"""§2.4: after a 429 the endpoint throttles the IP for 5 minutes."""
-MAX_RETRY_AFTER = 3600.0
-MAX_BODY_BYTES = 64 * 1024
-_TOKEN_TEXT = re.compile(r"[\x21-\x7e]{1,8192}")
-
-
-class TokenError(Exception):
-    """A token could not be obtained; the message is safe to show (never a secret)."""
-
-    def __init__(
-        self,
-        kind: TokenErrorKind,
-        message: str,
-        *,
-        final: bool,
-        retry_at: float | None = None,
-        status: int | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.kind: TokenErrorKind = kind
-        self.message = message
-        self.final = final
-        self.retry_at = retry_at
-        self.status = status
-
-
-@dataclass(frozen=True, slots=True)
-class AccessToken:
-    """A bearer token; ``value`` never shows in repr or str, ``expires_at`` is monotonic."""
-
-    value: SecretStr = field(repr=False)
-    expires_at: float
-    scope: str
-    lifetime: float
-    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
-
-    def __str__(self) -> str:
-        return f"AccessToken(scope={self.scope!r}, remaining={self.remaining():.0f}s)"
-
-    @property
-    def scopes(self) -> frozenset[str]:
-        """The granted scopes as a set."""
-        return frozenset(self.scope.split())
-
-    def remaining(self, now: float | None = None) -> float:
-        """Seconds of validity left (negative once expired), on the provider's clock."""
-        return self.expires_at - (self.clock() if now is None else now)
-
-    def authorization(self) -> str:
-        """The ``Authorization`` header value for the WebSocket handshake."""
-        return f"Bearer {self.value.get_secret_value()}"
-
-
-def parse_retry_after(value: str | None, now_wall: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta seconds or HTTP date), clamped."""
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            return None
-        seconds = when.timestamp() - (time.time() if now_wall is None else now_wall)
-    if not math.isfinite(seconds):
-        return None
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
-
-
-def _lifetime(raw: Any) -> float:
-    if isinstance(raw, bool) or raw is None:
-        return ASSUMED_LIFETIME
-    try:
-        seconds = float(raw)
-    except (TypeError, ValueError):
-        return ASSUMED_LIFETIME
-    if not math.isfinite(seconds):
-        return ASSUMED_LIFETIME
-    return min(max(seconds, MIN_LIFETIME), MAX_LIFETIME)
-
-
-class _Retry(Exception):
-    """Internal: a transient failure, with an optional server-requested delay."""
-
-    def __init__(self, reason: str, delay: float | None = None, status: int | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.delay = delay
-        self.status = status
 
 
 class TokenProvider:
@@ -177,6 +87,7 @@ class TokenProvider:
         self._inflight: asyncio.Task[AccessToken] | None = None
         self._retry_at: float | None = None
         self.token_requests = 0
+        self._rules = ResponseRules(scope, required_scope, rate_limit_penalty, clock)
         self.last_error: TokenError | None = None
 
     def __repr__(self) -> str:
@@ -288,7 +199,7 @@ class TokenProvider:
                 raise self._deadline_error(last_reason)
             try:
                 return await self._request_once(remaining)
-            except _Retry as retry:
+            except RetryableFailure as retry:
                 now = self._clock()
                 last_reason = retry.reason
                 # Never sooner than our own backoff, even if the server says "0".
@@ -342,133 +253,23 @@ class TokenProvider:
                     headers = response.headers
                     body = await _read_limited(response)
         except TimeoutError:
-            raise _Retry("request timed out") from None
+            raise RetryableFailure("request timed out") from None
         except httpx.TimeoutException:
-            raise _Retry("request timed out") from None
+            raise RetryableFailure("request timed out") from None
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
             raise TokenError(
                 "protocol", f"invalid token URL: {sanitize(str(exc), 120)}", final=True
             ) from None
         except httpx.TransportError as exc:
-            if _certificate_failure(exc):
+            if certificate_failure(exc):
                 raise TokenError(
                     "unavailable",
                     "the token endpoint's TLS certificate could not be verified; "
                     "check the token URL and the system's CA certificates",
                     final=True,
                 ) from None
-            raise _Retry(f"network error: {type(exc).__name__}") from None
-        return self._interpret(status, headers, body)
-
-    def _interpret(self, status: int, headers: httpx.Headers, body: bytes | None) -> AccessToken:
-        if 200 <= status < 300:
-            return self._parse_success(status, body)
-        if 300 <= status < 400:
-            location = sanitize(headers.get("location", "(none)"), 120)
-            raise TokenError(
-                "protocol",
-                f"token endpoint answered HTTP {status} (redirect to {location}); redirects "
-                "are not followed: check the token URL",
-                final=True,
-                status=status,
-            )
-        if status == 429:
-            delay = parse_retry_after(headers.get("retry-after"))
-            raise _Retry("HTTP 429", delay if delay is not None else self.rate_limit_penalty, 429)
-        if status >= 500:
-            raise _Retry(f"HTTP {status}", parse_retry_after(headers.get("retry-after")), status)
-        if status in (404, 405):
-            raise TokenError(
-                "protocol",
-                f"token endpoint answered HTTP {status}: check the token URL",
-                final=True,
-                status=status,
-            )
-        raise self._client_error(status, body)
-
-    def _client_error(self, status: int, body: bytes | None) -> TokenError:
-        payload = _json_object(body)
-        code = payload.get("error") if payload else None
-        code = code if isinstance(code, str) else ""
-        description = payload.get("error_description") if payload else None
-        detail = f": {sanitize(description, 160)}" if isinstance(description, str) else ""
-        shown = sanitize(code, 40) if code else f"HTTP {status}"
-        if code in ("invalid_client", "unauthorized_client") or (not code and status in (401, 403)):
-            return TokenError(
-                "invalid_client",
-                f"the client id or secret was rejected ({shown}){detail}. "
-                "Check them in the Paxos dashboard and run 'sor-tui login'",
-                final=True,
-                status=status,
-            )
-        if code == "invalid_scope":
-            return TokenError(
-                "invalid_scope",
-                f"the scope {self.scope!r} is not enabled for this client (invalid_scope)"
-                f"{detail}. Enable it on the API credential in the Paxos dashboard",
-                final=True,
-                status=status,
-            )
-        return TokenError(
-            "invalid_request",
-            f"the token request was refused ({shown}){detail}",
-            final=True,
-            status=status,
-        )
-
-    def _parse_success(self, status: int, body: bytes | None) -> AccessToken:
-        payload = _json_object(body)
-        if payload is None:
-            raise TokenError(
-                "protocol",
-                f"token endpoint answered HTTP {status} without a JSON object: check the token URL",
-                final=True,
-                status=status,
-            )
-        value = payload.get("access_token")
-        if not isinstance(value, str) or not _TOKEN_TEXT.fullmatch(value):
-            # Anything else would break (or inject into) the Authorization header.
-            raise TokenError(
-                "protocol",
-                "token response has no usable access_token",
-                final=True,
-                status=status,
-            )
-        token_type = payload.get("token_type", "bearer")
-        if not isinstance(token_type, str) or token_type.lower() != "bearer":
-            raise TokenError(
-                "protocol",
-                f"token type {sanitize(str(token_type), 40)!r} is not bearer",
-                final=True,
-                status=status,
-            )
-        granted = payload.get("scope")
-        # RFC 6749 §5.1: an omitted scope means the requested one was granted.
-        scope = " ".join(granted.split()) if isinstance(granted, str) else self.scope
-        if self.required_scope not in scope.split():
-            raise TokenError(
-                "missing_scope",
-                f"the token lacks the scope {self.required_scope} (granted: "
-                f"{sanitize(scope, 160) or 'none'}); the WebSocket would answer 403. Enable "
-                "the scope on the API credential in the Paxos dashboard",
-                final=True,
-                status=status,
-            )
-        raw_lifetime = payload.get("expires_in")
-        lifetime = _lifetime(raw_lifetime)
-        if raw_lifetime is None or lifetime != raw_lifetime:
-            log.warning(
-                "token expires_in %s unusable or out of range; assuming %.0f s",
-                sanitize(repr(raw_lifetime), 40),
-                lifetime,
-            )
-        return AccessToken(
-            value=SecretStr(value),
-            expires_at=self._clock() + lifetime,
-            scope=scope,
-            lifetime=lifetime,
-            clock=self._clock,
-        )
+            raise RetryableFailure(f"network error: {type(exc).__name__}") from None
+        return interpret_response(status, headers, body, self._rules)
 
 
 async def _read_limited(response: httpx.Response) -> bytes | None:
@@ -480,27 +281,6 @@ async def _read_limited(response: httpx.Response) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _json_object(body: bytes | None) -> dict[str, Any] | None:
-    if not body:
-        return None
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return payload if isinstance(payload, dict) else None
-
-
-def _certificate_failure(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, ssl.SSLCertVerificationError):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
 
 
 def _consume_exception(task: asyncio.Task[AccessToken]) -> None:
