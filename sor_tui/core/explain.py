@@ -76,6 +76,31 @@ _EXPLANATIONS: dict[str, str] = {
         "Too many token requests from this network address; Paxos blocks further requests "
         "for about five minutes. The app waits before asking again."
     ),
+    # Token provider outcomes of our own transport layer.
+    "missing_scope": (
+        "Paxos issued a token without the exchange:read_aggregated_marketdata_stream scope, "
+        "so the SOR feed would refuse it. Enable the scope for this credential."
+    ),
+    "unavailable": (
+        "The token server could not be reached or answered with a server error. "
+        "The app keeps retrying with increasing delays."
+    ),
+    "deadline": (
+        "No access token arrived in time. Check the network connection; the app keeps retrying."
+    ),
+    "protocol": (
+        "The token server's answer could not be used (unexpected format or address). "
+        "Check the configured token URL."
+    ),
+    # Feed-level events raised by our own transport and UI.
+    "RESYNC": (
+        "An order book could no longer be trusted, so the app asked the server for a "
+        "fresh snapshot. The book shows again once the snapshot arrives."
+    ),
+    "feed_failed": (
+        "The market data feed stopped because of an unexpected failure. "
+        "The details are in the error pane; restart the feed or the app."
+    ),
     # Our own Rejected reasons: a frame was dropped whole, nothing of it applied.
     reasons.BINARY_FRAME: (
         "The server sent a binary message, which the protocol never uses. It was ignored."

@@ -17,11 +17,14 @@ PROTOCOL_CODES = [
 ]
 HTTP = ["HTTP 401", "HTTP 403", "HTTP 429", "HTTP 5xx"]
 TOKEN = ["invalid_client", "invalid_scope", "invalid_request", "unsupported_grant_type"]
+# Codes our own transport and UI put in front of the user.
+APP = ["missing_scope", "unavailable", "deadline", "protocol", "RESYNC", "feed_failed"]
 GENERIC_MARK = "does not recognise"
 
 
 @pytest.mark.parametrize(
-    "code", PROTOCOL_CODES + HTTP + TOKEN + ["rate_limited", *REJECT_REASONS, *IGNORE_REASONS]
+    "code",
+    PROTOCOL_CODES + HTTP + TOKEN + APP + ["rate_limited", *REJECT_REASONS, *IGNORE_REASONS],
 )
 def test_every_known_code_has_a_specific_explanation(code: str) -> None:
     text = explain(code)
@@ -32,7 +35,7 @@ def test_every_known_code_has_a_specific_explanation(code: str) -> None:
 
 
 def test_explanations_are_distinct() -> None:
-    codes = PROTOCOL_CODES + HTTP + TOKEN + list(REJECT_REASONS)
+    codes = PROTOCOL_CODES + HTTP + TOKEN + APP + list(REJECT_REASONS)
     assert len({explain(code) for code in codes}) == len(codes)
 
 
