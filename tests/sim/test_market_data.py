@@ -1,0 +1,197 @@
+"""market_data, top of book, executions, heartbeats: consistent with the server's book."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from sor_tui.sim.config import DEFAULT_MARKETS
+from sor_tui.sim.markets import MARKETS
+from tests.sim.conftest import (
+    TIME_RE,
+    BookApplier,
+    SimFactory,
+    canon,
+    channel,
+    is_kind,
+    md,
+    open_ws,
+    parse_ns,
+)
+
+
+def times_in(frame: Any) -> list[str]:
+    payload = frame.get("payload", {}) if isinstance(frame, dict) else {}
+    return [payload[k] for k in ("time", "timestamp", "executed_at") if k in payload]
+
+
+async def test_updates_precede_the_one_snapshot_with_times_before_equal_after(
+    make_sim: SimFactory,
+) -> None:
+    sim = await make_sim(clock="fixed", rate=100.0, snapshot_delay=0.1, snapshot_lag_updates=3)
+    reader = await open_ws(sim)
+    await reader.send({"type": "subscribe", "channels": [md("BTCUSD")]})
+    applier = BookApplier("BTCUSD")
+    for frame in await reader.until(is_kind("SNAPSHOT")):
+        applier.feed(frame)
+    assert applier.buffered_before["before"] >= 1
+    assert applier.buffered_before["equal"] == 1
+    assert applier.buffered_before["after"] == 3
+    for frame in await reader.until(is_kind("UPDATE")):
+        applier.feed(frame)
+    sim.pause()
+    for frame in await reader.sync():
+        applier.feed(frame)
+    assert applier.snapshots == 1
+    assert applier.book() == sim.server_book("BTCUSD")
+
+
+async def test_all_markets_books_match_and_respect_ticks(make_sim: SimFactory) -> None:
+    sim = await make_sim(rate=50.0, snapshot_delay=0.05)
+    reader = await open_ws(sim)
+    await reader.send({"type": "subscribe", "channels": [md(m) for m in DEFAULT_MARKETS]})
+    snapshotted: set[str] = set()
+
+    def all_snapshotted(frame: Any) -> bool:
+        if is_kind("SNAPSHOT")(frame):
+            snapshotted.add(frame["payload"]["market"])
+        return len(snapshotted) == len(DEFAULT_MARKETS)
+
+    await reader.until(all_snapshotted)
+    await reader.until(is_kind("UPDATE"))
+    sim.pause()
+    await reader.sync()
+    appliers = {m: BookApplier(m) for m in DEFAULT_MARKETS}
+    for frame in reader.frames:
+        for applier in appliers.values():
+            applier.feed(frame)
+    zero_seen = False
+    for market, applier in appliers.items():
+        assert applier.book() == sim.server_book(market), market
+        spec = MARKETS[market]
+        tick = Decimal(spec.tick).scaleb(-spec.price_decimals)
+        bids, asks = applier.book()
+        assert len(bids) > 100 and len(asks) > 100
+        assert Decimal(bids[0][0]) < Decimal(asks[0][0])  # not crossed by default
+        for price, amount in bids + asks:
+            assert Decimal(price) % tick == 0, (market, price)
+            assert -Decimal(amount).as_tuple().exponent <= 8  # type: ignore[operator]
+    for frame in reader.frames:
+        for t in times_in(frame):
+            assert TIME_RE.match(t), t
+        payload = frame.get("payload", {})
+        if payload.get("type") == "SNAPSHOT":
+            prices = [Decimal(lv["price"]) for lv in payload["bids"]]
+            assert prices == sorted(prices, reverse=True)
+            prices = [Decimal(lv["price"]) for lv in payload["asks"]]
+            assert prices == sorted(prices)
+        if payload.get("type") == "UPDATE":
+            zero_seen |= any(Decimal(lv["amount"]) == 0 for lv in payload["bids"] + payload["asks"])
+    assert zero_seen
+
+
+async def test_executions_and_top_of_book_are_consistent_with_the_book(
+    make_sim: SimFactory,
+) -> None:
+    sim = await make_sim(rate=200.0, snapshot_delay=0.0)
+    reader = await open_ws(sim)
+    market = "ETHUSD"
+    channels = [
+        md(market),
+        channel("execution_data", market),
+        channel("market_data.top_of_book", market),
+    ]
+    await reader.send({"type": "subscribe", "channels": channels})
+    await reader.until(
+        lambda f: len([x for x in reader.frames if is_kind("execution_data")(x)]) >= 40, within=10
+    )
+    sim.pause()
+    await reader.sync()
+    applier = BookApplier(market)
+    before: tuple[dict[str, Decimal], dict[str, Decimal]] = ({}, {})
+    taken: dict[str, Decimal] = defaultdict(Decimal)
+    update_time = None
+    received = []
+    tops = 0
+    for frame in reader.frames:
+        if is_kind("UPDATE")(frame) and applier.snapshots:
+            before = (dict(applier.bids), dict(applier.asks))
+            taken.clear()
+            update_time = frame["payload"]["time"]
+        applier.feed(frame)
+        if is_kind("execution_data")(frame):
+            payload = frame["payload"]
+            received.append(payload)
+            if not applier.snapshots or update_time is None:
+                continue
+            price, amount = canon(payload["price"]), Decimal(payload["amount"])
+            level = before[0].get(price) or before[1].get(price)
+            assert level is not None, f"execution at {price} which was not a level"
+            taken[price] += amount
+            assert 0 < taken[price] <= level
+            assert payload["executed_at"] == update_time
+        if is_kind("market_data.top_of_book")(frame) and applier.snapshots:
+            bids, asks = applier.book()
+            top = frame["payload"]
+            assert [(canon(lv["price"]), canon(lv["amount"])) for lv in top["bids"]] == bids[:1]
+            assert [(canon(lv["price"]), canon(lv["amount"])) for lv in top["asks"]] == asks[:1]
+            tops += 1
+    assert tops > 5
+    assert received == sim.sent_executions(market)
+    assert applier.book() == sim.server_book(market)
+
+
+async def test_top_of_book_is_sent_on_subscribe(make_sim: SimFactory) -> None:
+    sim = await make_sim()
+    sim.pause()
+    reader = await open_ws(sim)
+    await reader.send(
+        {"type": "subscribe", "channels": [channel("market_data.top_of_book", "SOLUSD")]}
+    )
+    await reader.next()
+    top = (await reader.next())["payload"]
+    bids, asks = sim.server_book("SOLUSD")
+    assert top["type"] == "TOP_OF_BOOK"
+    assert (canon(top["bids"][0]["price"]), canon(top["bids"][0]["amount"])) == bids[0]
+    assert (canon(top["asks"][0]["price"]), canon(top["asks"][0]["amount"])) == asks[0]
+
+
+async def test_heartbeats_at_the_configured_interval(make_sim: SimFactory) -> None:
+    sim = await make_sim(heartbeat_interval=0.05)
+    reader = await open_ws(sim)
+    await reader.send({"type": "subscribe", "channels": [{"type": "heartbeat"}]})
+    beats = []
+    while len(beats) < 3:
+        frame = await reader.next(within=2)
+        if frame.get("channel") == "heartbeat":
+            beats.append(parse_ns(frame["payload"]["timestamp"]))
+    assert beats == sorted(beats)
+
+
+async def record(make_sim: SimFactory, seed: int) -> list[Any]:
+    sim = await make_sim(clock="fixed", seed=seed, snapshot_delay=0.0)
+    sim.pause()
+    reader = await open_ws(sim)
+    channels = [
+        md("BTCUSD"),
+        channel("execution_data", "BTCUSD"),
+        channel("market_data.top_of_book", "BTCUSD"),
+    ]
+    await reader.send({"type": "subscribe", "channels": channels})
+    await reader.sync()
+    sim.step(200)
+    await reader.sync()
+    await reader.ws.close()
+    return reader.frames
+
+
+async def test_same_seed_same_frames(make_sim: SimFactory) -> None:
+    first = await record(make_sim, seed=7)
+    second = await record(make_sim, seed=7)
+    other = await record(make_sim, seed=8)
+    assert len(first) > 300
+    assert first == second
+    assert first != other
+    fractions = {len(t.partition(".")[2]) for f in first for t in times_in(f)}
+    assert len(fractions) >= 3  # Go-style trimming gives varying fraction lengths
