@@ -222,6 +222,10 @@ class CredentialStore:
         """``set_default_client_id`` in a thread."""
         await asyncio.to_thread(self.set_default_client_id, client_id)
 
+    async def aclear_default_client_id(self) -> bool:
+        """``clear_default_client_id`` in a thread."""
+        return await asyncio.to_thread(self.clear_default_client_id)
+
 
 def resolve_credentials(settings: Settings, store: CredentialStore) -> Credentials | None:
     """The credentials to use: the environment's first, then the keyring's; None if incomplete.

@@ -151,6 +151,8 @@ async def test_async_variants_run_the_same_calls() -> None:
     assert secret is not None and secret.get_secret_value() == "s3cret"
     assert (await store.abackend_status()).usable
     assert await store.adelete("abc") is True
+    assert await store.aclear_default_client_id() is True
+    assert await store.adefault_client_id() is None
 
 
 def test_env_overrides_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
