@@ -415,8 +415,8 @@ async def test_secrets_stay_out_of_repr_and_str(provider: TokenProvider) -> None
 async def test_nothing_secret_is_logged(
     server: OAuthServer, fake: FakeTime, caplog: pytest.LogCaptureFixture
 ) -> None:
-    names = ["", "httpx", "httpcore", "sor_tui", "sor_tui.transport.oauth", "asyncio"]
-    for name in names:
+    names = ["", "httpx", "httpcore", "sor_tui.transport.oauth", *logging.root.manager.loggerDict]
+    for name in dict.fromkeys(names):
         caplog.set_level(logging.DEBUG, logger=name)
     server.script(
         Reply(503),
