@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import logging
@@ -114,3 +115,65 @@ async def test_websockets_debug_handshake_is_redacted(debug_capture: io.StringIO
     assert seen == [f"Bearer {TOKEN}"]  # the real header carried the token
     assert "Authorization: Bearer [REDACTED]" in log_text  # websockets logged it, redacted
     assert TOKEN not in log_text and SECRET not in log_text
+
+
+async def test_feed_and_token_fetch_at_debug_leak_nothing() -> None:
+    from pydantic import SecretStr
+
+    from sor_tui.transport.feed import Feed
+    from sor_tui.transport.oauth import TokenProvider
+    from tests.transport.feed_harness import BTC_BOOK, FAST, simulator, wait_until
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setLevel(logging.DEBUG)
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    names = [name for name in logging.root.manager.loggerDict if not name.startswith("asyncio")]
+    names += ["websockets.client", "httpx", "httpcore", "sor_tui"]
+    for name in names:
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    redactor = None
+    try:
+        async with simulator() as sim:
+            tokens = TokenProvider(sim.oauth_url, sim.client_id, SecretStr(sim.client_secret))
+
+            def token() -> str | None:
+                cached = tokens.cached
+                return None if cached is None else cached.value.get_secret_value()
+
+            redactor = install_redaction(
+                credential_secrets(sim.client_id, sim.client_secret, token)
+            )
+            feed = Feed(sim.ws_url, tokens, [BTC_BOOK], options=FAST)
+
+            def live() -> bool:
+                view = feed.state.book_view("BTCUSD", 1)
+                return view is not None and view.status == "LIVE"
+
+            task = asyncio.create_task(feed.run())
+            await wait_until(live, what="live")
+            issued = token()
+            sim.revoke_tokens()  # force a 401 and a second token fetch, both logged
+            sim.drop_connections()
+            await wait_until(lambda: tokens.token_requests == 2, what="refresh")
+            await wait_until(live, what="live again")
+            second = token()
+            await feed.stop()
+            await task
+            await tokens.aclose()
+    finally:
+        if redactor is not None:
+            uninstall_redaction(redactor)
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        for name in names:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+    text = stream.getvalue()
+    assert issued and second and issued != second
+    assert "Authorization: Bearer [REDACTED]" in text  # websockets did log the header
+    assert "HTTP Request: POST" in text  # httpx did log the token request
+    for secret in (issued, second, sim.client_secret):
+        assert secret not in text
