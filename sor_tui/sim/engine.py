@@ -126,7 +126,8 @@ class Engine:
         for gen in self.generators.values():
             gen.crossed = self.scenarios.on("crossed_book")
             gen.out_of_order = self.scenarios.on("out_of_order_executions")
-            gen.target_depth = depth
+            if gen.target_depth != depth:
+                self._fan_out(gen, gen.resize(depth))
 
     def step(self, market: str, fast: bool = False) -> None:
         """Advance one market by one event (a cheap one when ``fast``) and fan its frames out."""

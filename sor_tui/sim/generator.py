@@ -280,6 +280,13 @@ class MarketGenerator:
         if len(executions) > 2:
             self._held.append(executions.pop())
 
+    def resize(self, depth: int) -> MarketEvent:
+        """Change the target depth now; the event holds the levels added or removed."""
+        self.target_depth = depth
+        event = MarketEvent(self._next_time())
+        self._maintain_depth(event)
+        return event
+
     def fast_step(self) -> MarketEvent:
         """A cheap event for the firehose: one amount change near the top, often a full step."""
         rng = self.rng
