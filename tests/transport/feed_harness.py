@@ -131,7 +131,7 @@ async def running_feed(
 
 
 async def wait_until(
-    predicate: Callable[[], bool], within: float = 5.0, what: str = "condition"
+    predicate: Callable[[], object], within: float = 5.0, what: str = "condition"
 ) -> None:
     """Poll ``predicate`` until true; fail the test after ``within`` seconds."""
     deadline = time.monotonic() + within

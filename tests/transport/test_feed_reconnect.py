@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from http import HTTPStatus
 
+import pytest
+from pydantic import SecretStr
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.http11 import Request, Response
+
+from sor_tui.core.events import Heartbeat
 from sor_tui.core.views import BookStatus
+from sor_tui.transport.feed import Feed
+from sor_tui.transport.oauth import TokenProvider
 from sor_tui.transport.status import FeedState, Problem, StatusChanged
 from tests.transport.feed_harness import (
     BTC_BOOK,
@@ -204,3 +213,67 @@ async def test_cancelling_run_propagates_cancellation() -> None:
         except asyncio.CancelledError:
             pass
         assert run.task.cancelled()
+
+
+class _StaticTokens:
+    """A token source without a token endpoint, for servers that ignore the token."""
+
+    def __init__(self) -> None:
+        self.invalidated = 0
+
+    async def get_token(self, min_ttl: float | None = None) -> object:
+        class Token:
+            value = SecretStr("static-token")
+
+        return Token()
+
+    def invalidate(self, token: object) -> None:
+        self.invalidated += 1
+
+    def expires_in(self) -> float | None:
+        return None
+
+
+async def test_429_retry_after_is_honoured_above_the_cap() -> None:
+    requests: list[float] = []
+
+    def process_request(connection: ServerConnection, request: Request) -> Response:
+        requests.append(time.monotonic())
+        response = connection.respond(HTTPStatus.TOO_MANY_REQUESTS, "slow down\n")
+        response.headers["Retry-After"] = "0.5"
+        return response
+
+    async def handler(connection: ServerConnection) -> None:
+        await connection.close()
+
+    async with serve(handler, "127.0.0.1", 0, process_request=process_request) as server:
+        port = server.sockets[0].getsockname()[1]
+        events: list[object] = []
+        feed = Feed(f"ws://127.0.0.1:{port}/", _StaticTokens(), [BTC_BOOK], options=options())
+        task = asyncio.create_task(feed.run(events.append))
+        await wait_until(lambda: len(requests) >= 2, what="a retry")
+        await feed.stop()
+        await task
+    waits = [
+        (e.status.retry_at or 0.0) - e.status.since
+        for e in events
+        if isinstance(e, StatusChanged) and e.status.state is FeedState.RECONNECTING
+    ]
+    assert waits and all(w >= 0.49 for w in waits)  # cap is 0.2: Retry-After won
+    assert requests[1] - requests[0] >= 0.45
+
+
+async def test_a_bug_in_the_consumer_surfaces_instead_of_looping() -> None:
+    async with simulator() as sim:
+
+        def broken(event: object) -> None:
+            if isinstance(event, Heartbeat):
+                raise ZeroDivisionError("consumer bug")
+
+        tokens = TokenProvider(sim.oauth_url, sim.client_id, SecretStr(sim.client_secret))
+        feed = Feed(sim.ws_url, tokens, [HEARTBEAT], options=options())
+        with pytest.raises(ZeroDivisionError):
+            await asyncio.wait_for(feed.run(broken), 5)
+        assert feed.status.state is FeedState.STOPPED
+        assert sim.stats.handshakes[101] == 1
+        await tokens.aclose()
