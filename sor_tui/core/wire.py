@@ -21,9 +21,13 @@ CODE_MAX = 64
 DETAIL_MAX = 120
 
 # --- wire shapes ---------------------------------------------------------------
+# gc=False: decoded instances are short-lived trees that can never form a reference
+# cycle, so the cycle collector need not track them (measurably faster allocation).
 
 
-class Envelope(msgspec.Struct):
+class Envelope(msgspec.Struct, gc=False):
+    """Top level of any frame; payload and channels stay raw until the kind is known."""
+
     channel: str | None = None
     type: str | None = None
     error: str | None = None
@@ -31,12 +35,16 @@ class Envelope(msgspec.Struct):
     channels: msgspec.Raw = msgspec.Raw()
 
 
-class Level(msgspec.Struct):
+class Level(msgspec.Struct, gc=False):
+    """One wire price level: decimal strings, validated later."""
+
     price: str
     amount: str
 
 
-class BookPayload(msgspec.Struct):
+class BookPayload(msgspec.Struct, gc=False):
+    """A market_data payload (SNAPSHOT or UPDATE)."""
+
     market: str
     type: str
     time: str
@@ -44,14 +52,16 @@ class BookPayload(msgspec.Struct):
     asks: list[Level] | None = None
 
 
-class BookFrame(msgspec.Struct):
+class BookFrame(msgspec.Struct, gc=False):
     """The hot path: a whole market_data frame decoded in one pass."""
 
     channel: str
     payload: BookPayload
 
 
-class TopPayload(msgspec.Struct):
+class TopPayload(msgspec.Struct, gc=False):
+    """A market_data.top_of_book payload."""
+
     market: str
     timestamp: str
     type: str | None = None
@@ -59,36 +69,46 @@ class TopPayload(msgspec.Struct):
     asks: list[Level] | None = None
 
 
-class ExecutionPayload(msgspec.Struct):
+class ExecutionPayload(msgspec.Struct, gc=False):
+    """An execution_data payload."""
+
     market: str
     price: str
     amount: str
     executed_at: str
 
 
-class HeartbeatPayload(msgspec.Struct):
+class HeartbeatPayload(msgspec.Struct, gc=False):
+    """A heartbeat payload."""
+
     timestamp: str
 
 
-class Probe(msgspec.Struct):
+class Probe(msgspec.Struct, gc=False):
     """Lenient view of a payload, used only on error paths to attribute a rejection."""
 
     market: object = None
     type: object = None
 
 
-class Params(msgspec.Struct):
+class Params(msgspec.Struct, gc=False):
+    """Channel params as echoed by the server."""
+
     market: str | None = None
 
 
-class ResultWire(msgspec.Struct):
+class ResultWire(msgspec.Struct, gc=False):
+    """One per-channel result of a subscribe or unsubscribe response."""
+
     type: str
     success: bool
     params: Params | None = None
     error: str | None = None
 
 
-class ChannelWire(msgspec.Struct):
+class ChannelWire(msgspec.Struct, gc=False):
+    """One entry of a subscription_list response."""
+
     type: str
     params: Params | None = None
 
@@ -148,7 +168,6 @@ class WireReject(Exception):
 CACHE_MAX = 65_536
 DECIMALS: dict[str, Decimal] = {}
 MARKETS: dict[str, str] = {}
-LEVELS: dict[tuple[str, str], PriceLevel] = {}
 
 
 def parse_cached(text: str) -> Decimal:
@@ -216,42 +235,37 @@ def build_levels(wire: list[Level] | None, side: str) -> tuple[PriceLevel, ...]:
     """Validate one side's levels; a missing side is empty, duplicates are kept in order."""
     if not wire:
         return ()
-    levels = []
-    built_levels = LEVELS
-    for level in wire:
-        # Hot path, inlined on purpose: a (price, amount) pair seen before is already
-        # validated, and PriceLevel is immutable, so the same object can be shared.
-        key = (level.price, level.amount)
-        built = built_levels.get(key)
-        if built is None:
-            built = new_level(level, wire, side)
-            if len(built_levels) >= CACHE_MAX:
-                built_levels.clear()
-            built_levels[key] = built
-        levels.append(built)
+    # The hottest loop of the decoder, inlined on purpose: cached strings cost two
+    # dict lookups, new ones one parse; any invalid value drops to the slow path,
+    # which redoes the work to name the offending field.
+    decimals = DECIMALS
+    levels: list[PriceLevel] = []
+    append = levels.append
+    try:
+        for level in wire:
+            price = decimals.get(level.price)
+            if price is None:
+                price = parse_cached(level.price)
+            amount = decimals.get(level.amount)
+            if amount is None:
+                amount = parse_cached(level.amount)
+            if not price:
+                raise ValueError("price must be > 0")
+            built = _new(PriceLevel)
+            _set_price(built, price)
+            _set_amount(built, amount)
+            append(built)
+    except ValueError:
+        _reject_levels(wire, side)
+        raise  # _reject_levels always raises; this keeps the type checker honest
     return tuple(levels)
 
 
-def new_level(level: Level, wire: list[Level], side: str) -> PriceLevel:
-    """Validate and build one level; error messages name its position."""
-    price: Decimal | None
-    amount: Decimal | None
-    try:
-        price = DECIMALS.get(level.price) or parse_cached(level.price)
-        amount = DECIMALS.get(level.amount)
-        if amount is None:
-            amount = parse_cached(level.amount)
-    except ValueError:
-        price = amount = None
-    if not price or amount is None:
-        # Slow path, errors only: redo the work to produce the precise message.
-        index = wire.index(level)
-        price = price_value(level.price, f"{side}[{index}].price")
-        amount = decimal_value(level.amount, f"{side}[{index}].amount")
-    built = _new(PriceLevel)
-    _set_price(built, price)
-    _set_amount(built, amount)
-    return built
+def _reject_levels(wire: list[Level], side: str) -> None:
+    """Find the first invalid level and raise WireReject naming it."""
+    for index, level in enumerate(wire):
+        price_value(level.price, f"{side}[{index}].price")
+        decimal_value(level.amount, f"{side}[{index}].amount")
 
 
 def validation_reject(exc: msgspec.ValidationError, where: str) -> WireReject:
