@@ -14,13 +14,16 @@ import unicodedata
 ELLIPSIS = "…"
 
 # Whole escape sequences go first, so their printable tails ("[31m", "]0;title")
-# do not survive as visible garbage once the ESC itself is dropped.
+# do not survive as visible garbage once the ESC itself is dropped. The string
+# bodies exclude every introducer (ESC and the C1 forms), so an unterminated
+# sequence stops at the next one: matching stays linear on hostile input.
+_INTRODUCERS = "\x1b\x90\x98\x9b\x9d\x9e\x9f"
 _ESCAPE_SEQUENCE = re.compile(
-    r"""
-      (?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]        # CSI ... final byte
-    | (?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)       # OSC ... BEL or ST
-    | (?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]*(?:\x1b\\|\x9c)  # DCS/SOS/PM/APC ... ST
-    | \x1b[\x20-\x2f]*[\x30-\x7e]                              # 2-char (and nF) ESC sequences
+    rf"""
+      (?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]                # CSI
+    | (?:\x1b\]|\x9d)[^\x07\x9c{_INTRODUCERS}]*(?:\x07|\x1b\\|\x9c)     # OSC: BEL or ST
+    | (?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x9c{_INTRODUCERS}]*(?:\x1b\\|\x9c)  # DCS/SOS/PM/APC
+    | \x1b[\x20-\x2f]*[\x30-\x7e]                                      # 2-char and nF ESC
     """,
     re.VERBOSE,
 )

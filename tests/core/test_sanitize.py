@@ -116,3 +116,10 @@ def test_excerpt_of_any_bytes_is_printable_ascii(raw: bytes) -> None:
     result = excerpt(raw).removesuffix(ELLIPSIS)
     assert len(result) <= 120
     assert result.isascii() and result.isprintable()
+
+
+@pytest.mark.parametrize("introducer", ["\x9d", "\x90", "\x98", "\x9e", "\x9f", "\x1b]", "\x1bP"])
+def test_runs_of_unterminated_introducers_are_removed(introducer: str) -> None:
+    """Each one stops the previous unterminated body (this also keeps matching linear)."""
+    result = sanitize(introducer * 1000 + "end")
+    assert result == "end"
