@@ -1,0 +1,81 @@
+"""Executions in SQLite: one row per print, across replays, reconnects and sessions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from sor_tui.core.events import Execution
+from sor_tui.core.numbers import canonical_text
+from sor_tui.record.executions_db import ExecutionsDB
+from sor_tui.record.reader import read_recording
+from sor_tui.record.recorder import Recorder
+from sor_tui.record.recording_state import RecordingDeskState
+from sor_tui.record.replay import Replay
+from tests.record.helpers import recording_feed
+from tests.transport.feed_harness import (
+    BTC_BOOK,
+    BTC_EXEC,
+    HEARTBEAT,
+    is_live,
+    simulator,
+    wait_until,
+)
+
+PRINT = Execution("BTCUSD", Decimal("65000.50"), Decimal("0.1000"), 1_772_460_307_000_000_001, "t")
+
+
+def test_same_print_in_other_decimal_forms_is_stored_once(tmp_path: Path) -> None:
+    db = ExecutionsDB(tmp_path / "x.sqlite")
+    same = Execution("BTCUSD", Decimal("65000.5"), Decimal("0.1"), PRINT.executed_at_ns, "t")
+    other = Execution("BTCUSD", Decimal("65000.5"), Decimal("0.1"), PRINT.executed_at_ns + 1, "u")
+    assert db.add([(PRINT, 1)], session="a") == 1
+    assert db.add([(same, 2), (PRINT, 3)], session="b") == 0
+    assert db.add([(other, 4)]) == 1
+    stored = list(db.executions())
+    assert [s.execution.executed_at_ns for s in stored] == [
+        PRINT.executed_at_ns,
+        other.executed_at_ns,
+    ]
+    assert stored[0].session == "a" and stored[0].received_ns == 1
+    assert canonical_text(stored[0].execution.price) == "65000.5"
+    assert [s.execution for s in db.executions(start_ns=PRINT.executed_at_ns + 1)] == [other]
+    db.close()
+    reopened = ExecutionsDB(tmp_path / "x.sqlite")  # survives a reopen, WAL or not
+    assert reopened.count() == 2
+    assert reopened._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    reopened.close()
+
+
+async def test_replayed_execution_across_reconnect_is_stored_once(tmp_path: Path) -> None:
+    db = ExecutionsDB(tmp_path / "executions.sqlite")
+    path = tmp_path / "s.jsonl.gz"
+    async with (
+        simulator(rate=80.0) as sim,
+        recording_feed(sim, (BTC_BOOK, BTC_EXEC, HEARTBEAT), path, db=db) as session,
+    ):
+        run = session.running
+        sim.set_scenario("replay_last_execution")
+        tape = session.state.tape
+        await wait_until(lambda: len(sim.sent_executions()) >= 3, what="prints")
+        sim.pause()
+        await wait_until(lambda: tape.accepted == len(sim.sent_executions()), what="caught up")
+        sim.drop_connections()
+        await wait_until(lambda: run.feed.counters.reconnects == 1, what="loss")
+        await wait_until(lambda: is_live(run, "BTCUSD"), what="live again")
+        await wait_until(lambda: tape.duplicates_suppressed >= 1, what="the replayed print")
+        sent = sim.sent_executions()
+    assert db.count() == len(sent) == tape.accepted
+    recording = read_recording(path)
+    received = [e for e in recording.entries if e.frame and '"execution_data"' in str(e.frame)]
+    assert len(received) > len(sent)  # the replay is in the recording ...
+    # ... and replaying the recording with recording on stores nothing new.
+    again = Recorder(tmp_path / "again.jsonl.gz", executions_db=db, flush_interval=60)
+    replay = Replay(
+        recording,
+        state_factory=lambda clock: RecordingDeskState(recorder=again, wall_clock_ns=clock),
+    )
+    replay.step(replay.total)
+    again.close()
+    assert db.count() == len(sent)
+    db.close()
