@@ -52,7 +52,7 @@ from sor_tui.core.timestamps import parse_rfc3339_ns
 from sor_tui.core.wire import (
     BOOK,
     BOOK_FRAME,
-    BOOK_PREFIX,
+    BOOK_PREFIXES,
     CHANNELS,
     CODE_MAX,
     DETAIL_MAX,
@@ -302,7 +302,7 @@ def decode(
     max_levels: int = DEFAULT_MAX_LEVELS,
 ) -> ServerEvent:
     """Decode one server frame into exactly one event; never raises."""
-    if type(frame) is str and frame.startswith(BOOK_PREFIX) and len(frame) * 4 <= max_bytes:
+    if type(frame) is str and frame.startswith(BOOK_PREFIXES) and len(frame) * 4 <= max_bytes:
         # Hot path for the bulk of the traffic. Any failure (even a valid frame of an
         # unexpected shape) falls through to the general path, which produces the
         # authoritative result, so the two can never disagree.

@@ -116,7 +116,9 @@ class ChannelWire(msgspec.Struct, gc=False):
 ENVELOPE = msgspec.json.Decoder(Envelope)
 BOOK = msgspec.json.Decoder(BookPayload)
 BOOK_FRAME = msgspec.json.Decoder(BookFrame)
-BOOK_PREFIX = '{"channel":"market_data","payload":{'
+# Frames that look like market_data try the one-pass decoder first (compact and
+# Python-json spacing); anything else, or any surprise, takes the general path.
+BOOK_PREFIXES = ('{"channel":"market_data",', '{"channel": "market_data", ')
 TOP = msgspec.json.Decoder(TopPayload)
 EXECUTION = msgspec.json.Decoder(ExecutionPayload)
 HEARTBEAT = msgspec.json.Decoder(HeartbeatPayload)

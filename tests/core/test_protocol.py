@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from sor_tui.core import wire
+from sor_tui.core import protocol, wire
 from sor_tui.core.events import (
     BookSnapshot,
     BookUpdate,
@@ -110,10 +111,27 @@ def test_golden_frame_decodes_to_expected_event(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))
-def test_compact_form_decodes_the_same(name: str) -> None:
-    """The compact form takes the hot path for market_data; results must not differ."""
-    compact = json.dumps(json.loads(frame(name)), separators=(",", ":"))
+@pytest.mark.parametrize("separators", [(",", ":"), (", ", ": ")])
+def test_compact_forms_decode_the_same(name: str, separators: tuple[str, str]) -> None:
+    """Compact forms take the hot path for market_data; results must not differ."""
+    compact = json.dumps(json.loads(frame(name)), separators=separators)
     assert decode(compact) == GOLDEN[name]
+
+
+def test_hot_path_is_taken_for_compact_market_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guards the test above: it really compares the hot path with the general one."""
+    seen: list[str] = []
+    real = protocol._book_event
+
+    def spy(*args: Any) -> Any:
+        seen.append("hot")
+        return real(*args)
+
+    monkeypatch.setattr(protocol, "_book_event", spy)
+    monkeypatch.setattr(protocol, "_book", lambda *a: pytest.fail("general path taken"))
+    text = json.dumps(json.loads(frame("market_data_update")), separators=(",", ":"))
+    assert isinstance(decode(text), BookUpdate)
+    assert seen == ["hot"]
 
 
 def test_every_golden_frame_file_is_covered() -> None:

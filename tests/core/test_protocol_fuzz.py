@@ -270,15 +270,16 @@ def test_decode_survives_structural_mutations_of_valid_frames(data: st.DataObjec
     mutated = mutate(original, path, action, new)
     compact = json.dumps(mutated, separators=(",", ":"))
     pretty = json.dumps(mutated, indent=2, ensure_ascii=False)
-    fast, slow = decode(compact), decode(pretty)
-    assert_safe(fast)
+    slow = decode(pretty)  # indented: always the general path
     assert_safe(slow)
-    # The compact form may take the hot path; it must agree with the general path.
-    assert type(fast) is type(slow)
-    if isinstance(fast, Rejected) and isinstance(slow, Rejected):
-        assert fast.reason == slow.reason
-    else:
-        assert fast == slow
+    # Compact and default-spaced forms may take the hot path; it must agree.
+    for fast in (decode(compact), decode(json.dumps(mutated))):
+        assert_safe(fast)
+        assert type(fast) is type(slow)
+        if isinstance(fast, Rejected) and isinstance(slow, Rejected):
+            assert fast.reason == slow.reason
+        else:
+            assert fast == slow
 
 
 @settings(max_examples=200, deadline=None)
