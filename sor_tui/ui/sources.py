@@ -19,8 +19,15 @@ from sor_tui.transport.oauth import TokenProvider
 class LiveSource:
     """A feed on the configured environment with the given credentials."""
 
-    def __init__(self, settings: Settings, credentials: Credentials) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        credentials: Credentials,
+        *,
+        feed_overrides: dict[str, Any] | None = None,
+    ) -> None:
         self.settings = settings
+        self.feed_overrides = dict(feed_overrides or {})
         self.credentials = credentials
         self.environment: str = settings.environment
         self.tokens: TokenProvider | None = None
@@ -42,7 +49,8 @@ class LiveSource:
             deadline=settings.token_deadline,
         )
         desired = channels_from_settings(settings.markets, settings.channels)
-        return Feed(ws_url, self.tokens, desired, options=FeedOptions.from_settings(settings))
+        options = FeedOptions.from_settings(settings, **self.feed_overrides)
+        return Feed(ws_url, self.tokens, desired, options=options)
 
     async def close(self) -> None:
         """Close the token provider's HTTP client."""
@@ -55,10 +63,15 @@ class DemoSource(LiveSource):
     """Starts the built-in simulator on ephemeral loopback ports and connects to it."""
 
     def __init__(
-        self, settings: Settings, *, seed: int = 1, sim_options: dict[str, Any] | None = None
+        self,
+        settings: Settings,
+        *,
+        seed: int = 1,
+        sim_options: dict[str, Any] | None = None,
+        feed_overrides: dict[str, Any] | None = None,
     ) -> None:
         placeholder = Credentials("demo-client", SecretStr("demo-secret"), "env")
-        super().__init__(settings, placeholder)
+        super().__init__(settings, placeholder, feed_overrides=feed_overrides)
         self.environment = "demo"
         self.seed = seed
         self.sim_options = dict(sim_options or {})

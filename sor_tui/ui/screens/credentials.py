@@ -24,6 +24,7 @@ from sor_tui.core.sanitize import sanitize
 from sor_tui.transport.oauth import TokenError, TokenProvider
 from sor_tui.ui.desk_config import CredentialsContext
 from sor_tui.ui.messages import CredentialsChanged
+from sor_tui.ui.widgets.secret_input import SecretInput
 
 
 class CredentialsScreen(ModalScreen[None]):
@@ -31,8 +32,8 @@ class CredentialsScreen(ModalScreen[None]):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="credentials.save", tooltip="Store in the keyring"),
-        Binding("ctrl+y", "test", "Test", id="credentials.test", tooltip="Fetch a token"),
-        Binding("ctrl+d", "delete", "Delete", id="credentials.delete", tooltip="Forget them"),
+        Binding("ctrl+t", "test", "Test", id="credentials.test", tooltip="Fetch a token"),
+        Binding("ctrl+r", "delete", "Delete", id="credentials.delete", tooltip="Forget them"),
         Binding("escape", "close", "Close", id="credentials.close"),
     ]
 
@@ -47,11 +48,11 @@ class CredentialsScreen(ModalScreen[None]):
             yield Label("Client id")
             yield Input(self.context.client_id or "", placeholder="client id", id="client-id")
             yield Label("Client secret (hidden; leave empty to keep the stored one)")
-            yield Input(password=True, placeholder="secret", id="client-secret")
+            yield SecretInput(placeholder="secret", id="client-secret")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save ^s", id="credentials-save", variant="primary")
-                yield Button("Test ^y", id="credentials-test")
-                yield Button("Delete ^d", id="credentials-delete", variant="error")
+                yield Button("Test ^t", id="credentials-test")
+                yield Button("Delete ^r", id="credentials-delete", variant="error")
                 yield Button("Close esc", id="credentials-close")
             yield Static(Text(""), id="credentials-result")
             yield Static(Text(""), id="credentials-backend", classes="dim")
@@ -93,7 +94,7 @@ class CredentialsScreen(ModalScreen[None]):
         return self.query_one("#client-id", Input).value.strip()
 
     def _typed_secret(self) -> SecretStr | None:
-        value = self.query_one("#client-secret", Input).value
+        value = self.query_one("#client-secret", SecretInput).value
         return SecretStr(value) if value else None
 
     @on(Button.Pressed)
@@ -133,7 +134,7 @@ class CredentialsScreen(ModalScreen[None]):
         except CredentialStoreError as error:
             self._result(error.message, ok=False)
             return
-        self.query_one("#client-secret", Input).value = ""
+        self.query_one("#client-secret", SecretInput).value = ""
         self._result(f"Saved the secret for {client_id} in the keyring.", ok=True)
         self.app.post_message(CredentialsChanged(client_id))
 

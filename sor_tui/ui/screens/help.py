@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from sor_tui.ui.bindings import APP_BINDINGS, DESK_BINDINGS
+from sor_tui.ui.screens.credentials import CredentialsScreen
 from sor_tui.ui.widgets.error_log import ErrorLog
 from sor_tui.ui.widgets.subscription_panel import SubscriptionPanel
 
@@ -54,6 +55,7 @@ class HelpScreen(ModalScreen[None]):
                 ("Books", [*DESK_BINDINGS, digits]),
                 ("Subscriptions", list(SubscriptionPanel.BINDINGS)),
                 ("Errors", list(ErrorLog.BINDINGS)),
+                ("Credentials dialog", list(CredentialsScreen.BINDINGS)),
             ]
             for title, bindings in sections:
                 yield Static(_section(title, bindings, self.keymap), classes="help-section")

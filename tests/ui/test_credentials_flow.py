@@ -1,0 +1,98 @@
+"""Credentials: the welcome offer, then save / test / delete against the simulator's token
+endpoint, with the secret never on screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import keyring
+from textual.message import Message
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from sor_tui.config.credentials import CredentialStore
+from sor_tui.config.settings import Settings
+from sor_tui.sim.config import SimConfig
+from sor_tui.sim.server import Simulator
+from sor_tui.ui import messages as msg
+from sor_tui.ui.factory import make_app
+from sor_tui.ui.screens.credentials import CredentialsScreen
+from sor_tui.ui.screens.welcome import WelcomeScreen
+
+SECRET = "demo-secret"
+
+
+async def wait_until(
+    pilot: Pilot[object], condition: Callable[[], bool], within: float = 10
+) -> None:
+    """Let the app run until ``condition`` holds (fails after ``within`` seconds)."""
+    for _ in range(int(within / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"condition not reached in time: {_text(pilot)}")
+
+
+def _text(pilot: Pilot[object]) -> str:
+    screen = pilot.app.screen
+    return result_text(screen) if isinstance(screen, CredentialsScreen) else repr(screen)
+
+
+def result_text(screen: CredentialsScreen) -> str:
+    return str(screen.query_one("#credentials-result", Static).render())
+
+
+async def test_credentials_save_test_delete() -> None:
+    seen: list[Message] = []
+    async with Simulator(SimConfig(seed=2)) as sim:
+        settings = Settings(oauth_url=sim.oauth_url, ws_url=sim.ws_url, markets="BTCUSD")
+        app = make_app(settings, source=None, store=CredentialStore())
+        async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
+            # No credentials: the welcome screen offers credentials or the demo.
+            await wait_until(pilot, lambda: isinstance(app.screen, WelcomeScreen))
+            await pilot.press("c")
+            await wait_until(pilot, lambda: isinstance(app.screen, CredentialsScreen))
+            screen = app.screen
+            assert isinstance(screen, CredentialsScreen)
+            screen.query_one("#client-id", Input).value = "demo-client"
+            secret_input = screen.query_one("#client-secret", Input)
+            secret_input.focus()
+            await pilot.press(*"wrong")
+            await pilot.press("ctrl+t")  # test with a wrong secret
+            await wait_until(pilot, lambda: "Failed" in result_text(screen))
+            assert "invalid_client" in result_text(screen)
+            secret_input.value = ""
+            await pilot.press(*SECRET)
+            shown = app.export_screenshot()
+            assert SECRET not in shown  # masked on screen
+            await pilot.press("ctrl+t")  # test the typed secret
+            await wait_until(pilot, lambda: result_text(screen).startswith("OK"))
+            await pilot.press("ctrl+s")  # save into the keyring
+            await wait_until(pilot, lambda: result_text(screen).startswith("Saved"))
+            assert keyring.get_password("sor-tui", "demo-client") == SECRET
+            assert secret_input.value == ""
+            assert any(isinstance(m, msg.CredentialsChanged) for m in seen)
+            assert [type(m).__name__ for m in seen if SECRET in repr(m)] == []
+            # The saved credentials start the feed on the configured (simulated) endpoint.
+            await wait_until(pilot, lambda: app.feed is not None)
+            await wait_until(pilot, lambda: app.desk.status_bar.line.state == "CONNECTED")
+            secret_input.value = ""
+            await pilot.press("ctrl+t")  # test with the stored secret
+            await wait_until(pilot, lambda: result_text(screen).startswith("OK"))
+            await pilot.press("ctrl+r")  # delete
+            await wait_until(pilot, lambda: result_text(screen).startswith("Deleted"))
+            assert keyring.get_password("sor-tui", "demo-client") is None
+            await pilot.press("escape")
+            assert not isinstance(app.screen, CredentialsScreen)
+            assert SECRET not in app.export_screenshot()
+
+
+async def test_welcome_offers_the_demo() -> None:
+    app = make_app(Settings(markets="BTCUSD"), source=None, store=CredentialStore())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, WelcomeScreen))
+        await pilot.press("d")
+        await wait_until(pilot, lambda: app.source is not None and app.feed is not None)
+        assert app.source is not None and app.source.environment == "demo"
+        await wait_until(pilot, lambda: app.desk.status_bar.line.state == "CONNECTED")
+        await app.action_quit()
