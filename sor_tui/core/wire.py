@@ -170,9 +170,15 @@ class WireReject(Exception):
 CACHE_MAX = 65_536
 DECIMALS: dict[str, Decimal] = {}
 MARKETS: dict[str, str] = {}
+# Amounts repeat far less than prices; a separate, smaller cache keeps a varied
+# feed's amounts from flushing the prices out of DECIMALS.
+AMOUNTS: dict[str, Decimal] = {}
+AMOUNTS_MAX = 4096
 
 
-def parse_cached(text: str) -> Decimal:
+def parse_cached(
+    text: str, cache: dict[str, Decimal] = DECIMALS, limit: int = CACHE_MAX
+) -> Decimal:
     """Parse a wire decimal and remember it (ValueError when invalid).
 
     Same grammar as numbers.parse_decimal, inlined because a feed with varied
@@ -185,9 +191,9 @@ def parse_cached(text: str) -> Decimal:
     ):
         raise ValueError("decimal must be digits with an optional fraction")
     value = Decimal(text.rstrip("0").rstrip(".") if "." in text else text)
-    if len(DECIMALS) >= CACHE_MAX:
-        DECIMALS.clear()
-    DECIMALS[text] = value
+    if len(cache) >= limit:
+        cache.clear()
+    cache[text] = value
     return value
 
 
@@ -241,6 +247,7 @@ def build_levels(wire: list[Level] | None, side: str) -> tuple[PriceLevel, ...]:
     # dict lookups, new ones one parse; any invalid value drops to the slow path,
     # which redoes the work to name the offending field.
     decimals = DECIMALS
+    amounts = AMOUNTS
     levels: list[PriceLevel] = []
     append = levels.append
     try:
@@ -248,9 +255,9 @@ def build_levels(wire: list[Level] | None, side: str) -> tuple[PriceLevel, ...]:
             price = decimals.get(level.price)
             if price is None:
                 price = parse_cached(level.price)
-            amount = decimals.get(level.amount)
+            amount = amounts.get(level.amount)
             if amount is None:
-                amount = parse_cached(level.amount)
+                amount = parse_cached(level.amount, amounts, AMOUNTS_MAX)
             if not price:
                 raise ValueError("price must be > 0")
             built = _new(PriceLevel)

@@ -325,3 +325,9 @@ def test_caches_stay_bounded() -> None:
     for index in range(wire.CACHE_MAX + 10):
         wire.parse_cached(f"{index}.5")
     assert len(wire.DECIMALS) <= wire.CACHE_MAX
+    for index in range(wire.AMOUNTS_MAX + 10):
+        decode(
+            '{"channel":"market_data","payload":{"market":"M","type":"UPDATE",'
+            f'"time":"2026-01-01T00:00:00Z","bids":[{{"price":"1","amount":"{index}.25"}}]}}}}'
+        )
+    assert 0 < len(wire.AMOUNTS) <= wire.AMOUNTS_MAX
