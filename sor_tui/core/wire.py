@@ -6,6 +6,7 @@ bounded parse caches, and the hot-path builders of levels and book events.
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import msgspec
@@ -130,12 +131,15 @@ CHANNELS = msgspec.json.Decoder(list[ChannelWire])
 # The decoder's hottest calls build frozen dataclasses. Setting their slots through
 # the slot descriptors is exactly what the generated __init__ does, minus a
 # Python-level call per field; test_protocol checks the results compare equal.
+# If a field is ever added to either class, the shortcut is switched off here
+# rather than leaving the new slot unset.
 _new = object.__new__
 _set_price = PriceLevel.__dict__["price"].__set__
 _set_amount = PriceLevel.__dict__["amount"].__set__
-_UPDATE_SLOTS = tuple(
-    BookUpdate.__dict__[name].__set__ for name in ("market", "time_ns", "time_text", "bids", "asks")
-)
+_UPDATE_FIELDS = ("market", "time_ns", "time_text", "bids", "asks")
+_UPDATE_SLOTS = tuple(BookUpdate.__dict__[name].__set__ for name in _UPDATE_FIELDS)
+FAST_LEVELS = tuple(f.name for f in dataclasses.fields(PriceLevel)) == ("price", "amount")
+FAST_UPDATES = tuple(f.name for f in dataclasses.fields(BookUpdate)) == _UPDATE_FIELDS
 
 
 def book_update(
@@ -146,6 +150,8 @@ def book_update(
     asks: tuple[PriceLevel, ...],
 ) -> BookUpdate:
     """Build a BookUpdate through its slot descriptors (same value as BookUpdate(...))."""
+    if not FAST_UPDATES:
+        return BookUpdate(market, time_ns, time_text, bids, asks)
     update = _new(BookUpdate)
     set_market, set_time_ns, set_time_text, set_bids, set_asks = _UPDATE_SLOTS
     set_market(update, market)
@@ -248,6 +254,7 @@ def build_levels(wire: list[Level] | None, side: str) -> tuple[PriceLevel, ...]:
     # which redoes the work to name the offending field.
     decimals = DECIMALS
     amounts = AMOUNTS
+    fast = FAST_LEVELS
     levels: list[PriceLevel] = []
     append = levels.append
     try:
@@ -260,9 +267,12 @@ def build_levels(wire: list[Level] | None, side: str) -> tuple[PriceLevel, ...]:
                 amount = parse_cached(level.amount, amounts, AMOUNTS_MAX)
             if not price:
                 raise ValueError("price must be > 0")
-            built = _new(PriceLevel)
-            _set_price(built, price)
-            _set_amount(built, amount)
+            if fast:
+                built = _new(PriceLevel)
+                _set_price(built, price)
+                _set_amount(built, amount)
+            else:
+                built = PriceLevel(price, amount)
             append(built)
     except ValueError:
         _reject_levels(wire, side)

@@ -290,6 +290,20 @@ def test_rejected_market_data_names_market_and_channel() -> None:
 # --- the hot path must agree with the general path ----------------------------------
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_levels_are_equal_with_and_without_the_shortcut(
+    fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wire, "FAST_LEVELS", fast)
+    monkeypatch.setattr(wire, "FAST_UPDATES", fast)
+    event = decode(frame("market_data_update"))
+    assert event == GOLDEN["market_data_update"]
+
+
+def test_shortcuts_are_on_for_the_current_event_classes() -> None:
+    assert wire.FAST_LEVELS and wire.FAST_UPDATES
+
+
 def test_fast_constructors_equal_normal_construction() -> None:
     built = wire.book_update("M", 1, "t", (level("1", "2"),), ())
     assert built == BookUpdate("M", 1, "t", (level("1", "2"),), ())
