@@ -73,3 +73,5 @@ class SimConfig:
     max_queue_bytes: int = 256 * 1024 * 1024
     """Outbound bytes per connection beyond which it is closed with 1008 (always on)."""
     close_timeout: float = 2.0
+    max_recorded_executions: int = 1_000_000
+    """How many sent executions ``Simulator.sent_executions`` keeps (oldest dropped)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +50,7 @@ class Engine:
         self.subscribers: dict[tuple[str, str | None], set[Session]] = {}
         self.pending: dict[str, dict[Session, PendingSnapshot]] = {m: {} for m in config.markets}
         self.leaks: dict[str, set[Session]] = {m: set() for m in config.markets}
-        self.sent_executions: list[dict[str, str]] = []
+        self.sent_executions: deque[dict[str, str]] = deque(maxlen=config.max_recorded_executions)
         self.paused = False
         self._resumed = asyncio.Event()
         self._resumed.set()
@@ -126,6 +126,7 @@ class Engine:
         for gen in self.generators.values():
             gen.crossed = self.scenarios.on("crossed_book")
             gen.out_of_order = self.scenarios.on("out_of_order_executions")
+            gen.unordered_times = self.scenarios.on("unordered_times")
             if gen.target_depth != depth:
                 self._fan_out(gen, gen.resize(depth))
 
@@ -189,6 +190,7 @@ class Engine:
         state.frame = self.snapshot_frame(gen)
         state.lag = self.config.snapshot_lag_updates
         # Everything after the snapshot must be strictly later than its time (§8.1).
+        gen.time_floor = gen.time_ns + 1
         gen.time_ns += 1
 
     def flush_snapshots(self) -> None:

@@ -67,9 +67,13 @@ class MarketGenerator:
         self.target_depth = depth
         self.crossed = False
         self.out_of_order = False
+        self.unordered_times = False
+        self.time_floor = 0
+        """UPDATE times must stay above this (the last SNAPSHOT time + 1)."""
         self._clock = clock  # None = fixed clock advanced per event
         self._mean_step_ns = max(1, int(1e9 / max(rate, 1.0)))
         self.time_ns = epoch_ns
+        self._last_event_ns = epoch_ns
         self.mid = spec.start_price
         self._held: list[Execution] = []
         self._crossed_levels: dict[int, int] = {}
@@ -110,6 +114,21 @@ class MarketGenerator:
         self.time_ns = max(self.time_ns, raw)
         return self.time_ns
 
+    def _event_time(self) -> int:
+        """The next event time; with ``unordered_times`` some repeat or regress slightly."""
+        now = self._next_time()
+        if not self.unordered_times:
+            self._last_event_ns = now
+            return now
+        roll = self.rng.random()
+        if roll < 0.2:
+            now = self._last_event_ns
+        elif roll < 0.4:
+            now = self._last_event_ns - 1 - self.rng.randrange(1_000_000)
+        # Never at or before a SNAPSHOT already captured: such UPDATEs would be dropped (§8.1).
+        self._last_event_ns = max(now, self.time_floor)
+        return self._last_event_ns
+
     def best_bid(self) -> tuple[int, int] | None:
         """Return the best bid (price, amount) or None."""
         return self.bids.peekitem(-1) if self.bids else None  # type: ignore[no-any-return]
@@ -141,7 +160,7 @@ class MarketGenerator:
         rng = self.rng
         tick = self.spec.tick
         top_before = (self.best_bid(), self.best_ask())
-        event = MarketEvent(self._next_time())
+        event = MarketEvent(self._event_time())
         bids, asks = self.bids, self.asks
         if self._held:
             event.executions.extend(self._held)

@@ -38,6 +38,26 @@ class Operations:
     def __init__(self, engine: Engine, scenarios: ScenarioSet) -> None:
         self.engine = engine
         self.scenarios = scenarios
+        self._next_free: dict[str, float] = {}
+
+    def _rate_delay(self, session: Session) -> float:
+        """Seconds to hold a new subscription's data back (§10.5: 1 per second per IP, silent)."""
+        params = self.scenarios.params("subscribe_rate_limit")
+        if params is None:
+            return 0.0
+        step = float(params["delay"])
+        address = session.connection.remote_address
+        ip = str(address[0]) if address else "?"
+        now = asyncio.get_running_loop().time()
+        free = self._next_free.get(ip, 0.0)
+        self._next_free[ip] = max(free, now) + step
+        return max(0.0, free - now)
+
+    async def _activate_later(self, session: Session, key: SubKey, wait: float) -> None:
+        await asyncio.sleep(wait)
+        if key in session.subscriptions and not session.closing:
+            for data, kind in self.engine.activate(session, key):
+                session.send(data, kind)
 
     async def handle(self, session: Session, message: str | bytes) -> None:
         """Answer one client message."""
@@ -123,7 +143,11 @@ class Operations:
                 seen = session.update_seen.setdefault(key[1], asyncio.Event())
                 seen.clear()
                 waits.append(seen)
-            initial += self.engine.activate(session, key)
+            wait = self._rate_delay(session)
+            if wait > 0:
+                session.spawn(self._activate_later(session, key, wait))
+            else:
+                initial += self.engine.activate(session, key)
             results.append(_result(descriptor, True, None, legacy))
         for seen in waits:
             # Data may precede the ack (§14 #9): hold the ack until an UPDATE went out.

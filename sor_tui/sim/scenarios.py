@@ -28,6 +28,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "stall_heartbeat": {},
     "huge_snapshot": {"levels": 20_000},
     "crossed_book": {},
+    "unordered_times": {},
+    "subscribe_rate_limit": {"delay": 1.0},
     # token endpoint
     "oauth_5xx": {"status": 500, "times": None},
     "oauth_slow": {"delay": 0.05},

@@ -13,7 +13,7 @@ from tests.sim.conftest import SimFactory, eventually, get_token, open_ws
 async def status_of(sim: Simulator, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     with pytest.raises(InvalidStatus) as info:
         await connect(sim.ws_url, additional_headers=headers or {}, open_timeout=5)
-    return info.value.response.status_code, info.value.response.body or b""
+    return info.value.response.status_code, bytes(info.value.response.body or b"")
 
 
 async def test_valid_token_upgrades(sim: Simulator) -> None:

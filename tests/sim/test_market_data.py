@@ -161,7 +161,7 @@ async def test_heartbeats_at_the_configured_interval(make_sim: SimFactory) -> No
     sim = await make_sim(heartbeat_interval=0.05)
     reader = await open_ws(sim)
     await reader.send({"type": "subscribe", "channels": [{"type": "heartbeat"}]})
-    beats = []
+    beats: list[int] = []
     while len(beats) < 3:
         frame = await reader.next(within=2)
         if frame.get("channel") == "heartbeat":

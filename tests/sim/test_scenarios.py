@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from decimal import Decimal
 from typing import Any
@@ -312,3 +313,47 @@ async def test_unknown_scenario_is_rejected(sim: Simulator) -> None:
 
 async def test_token_helper_still_works_after_scenarios(sim: Simulator) -> None:
     assert await get_token(sim)
+
+
+async def test_unordered_times_repeat_and_regress_but_never_before_the_snapshot(
+    make_sim: SimFactory,
+) -> None:
+    sim = await make_sim(clock="fixed", markets=("BTCUSD",), scenarios={"unordered_times": {}})
+    sim.pause()  # stepped by hand: the book is compared after every single event
+    reader = await open_ws(sim)
+    applier = BookApplier("BTCUSD")
+    for _ in range(3):  # resubscribing captures new snapshots at new times
+        await reader.send({"type": "subscribe", "channels": [md("BTCUSD")]})
+        for _ in range(40):
+            sim.step(1)
+            for frame in await reader.sync():
+                applier.feed(frame)
+            assert applier.book() == sim.server_book("BTCUSD")
+        await reader.send({"type": "unsubscribe", "channels": [md("BTCUSD")]})
+        await reader.sync()
+        applier = BookApplier("BTCUSD")
+    times = [parse_ns(f["payload"]["time"]) for f in reader.frames if is_kind("UPDATE")(f)]
+    pairs = list(itertools.pairwise(times))
+    assert any(a == b for a, b in pairs)
+    assert any(b < a for a, b in pairs)
+
+
+async def test_subscribe_rate_limit_delays_data_silently(sim: Simulator) -> None:
+    sim.pause()  # snapshots are immediate once a subscription is active
+    sim.set_scenario("subscribe_rate_limit", delay=0.5)
+    reader = await open_ws(sim)
+    markets = ["BTCUSD", "ETHUSD", "LTCUSD"]
+    await reader.send({"type": "subscribe", "channels": [md(m) for m in markets]})
+    ack = await reader.next()
+    assert [c["success"] for c in ack["channels"]] == [True, True, True]
+    await reader.sync()
+    snapshots = [f["payload"]["market"] for f in reader.frames if is_kind("SNAPSHOT")(f)]
+    assert snapshots == ["BTCUSD"]  # the others are held back, not rejected
+    seen = set(snapshots)
+
+    def all_arrived(frame: Any) -> bool:
+        if is_kind("SNAPSHOT")(frame):
+            seen.add(frame["payload"]["market"])
+        return seen == set(markets)
+
+    await reader.until(all_arrived, within=5)
