@@ -1,0 +1,146 @@
+"""Helpers for the end-to-end reliability proofs: the desk app on the simulator, screen text.
+
+The feed-level helpers (simulator, running feed, polling, book comparison) come from
+``tests.transport.feed_harness``; this module adds the UI end of the chain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from pydantic import SecretStr
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from sor_tui.config.credentials import Credentials, CredentialStore
+from sor_tui.config.settings import Settings
+from sor_tui.core.events import Channel
+from sor_tui.sim.server import Simulator
+from sor_tui.transport.feed import Feed, FeedOptions
+from sor_tui.transport.oauth import TokenProvider
+from sor_tui.transport.status import FeedEvent
+from sor_tui.ui.app import SorApp
+from sor_tui.ui.factory import make_app
+from sor_tui.ui.sources import LiveSource
+from sor_tui.ui.widgets.error_log import ErrorLog
+from tests.transport.feed_harness import Running
+
+FAST_FEED: dict[str, Any] = {
+    "request_spacing": 0.0,
+    "resync_interval": 0.05,
+    "healthy_after": 0.3,
+    "close_timeout": 0.5,
+    "tick": 0.02,
+}
+
+
+def live_app(
+    ws_url: str,
+    oauth_url: str,
+    client_id: str,
+    client_secret: str,
+    *,
+    markets: str = "BTCUSD,ETHUSD",
+    feed: dict[str, Any] | None = None,
+    **settings: Any,
+) -> SorApp:
+    """The desk app on a loopback environment, built by the CLI's factory and source."""
+    values: dict[str, Any] = {
+        "markets": markets,
+        "ws_url": ws_url,
+        "oauth_url": oauth_url,
+        "backoff_floor": 0.05,
+        "backoff_cap": 0.2,
+        "heartbeat_timeout": 2.0,
+        "token_deadline": 3.0,
+    }
+    values.update(settings)
+    config = Settings(**values)
+    credentials = Credentials(client_id, SecretStr(client_secret), "env")
+    source = LiveSource(config, credentials, feed_overrides={**FAST_FEED, **(feed or {})})
+    return make_app(config, source=source, store=CredentialStore())
+
+
+async def pilot_until(
+    pilot: Pilot[Any], condition: Callable[[], bool], within: float = 15.0, what: str = ""
+) -> None:
+    """Let the app run until ``condition`` holds; fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within} s waiting for {what or 'condition'}")
+        await pilot.pause(0.05)
+
+
+def error_rows(app: SorApp) -> list[str]:
+    """Every row of the error pane as plain text."""
+    table: DataTable[Any] = app.desk.query_one(ErrorLog).query_one(DataTable)
+    rows = []
+    for index in range(table.row_count):
+        rows.append(" ".join(str(getattr(c, "plain", c)) for c in table.get_row_at(index)))
+    return rows
+
+
+def status_text(app: SorApp) -> str:
+    """The status bar as plain text."""
+    return app.desk.status_bar.render().plain
+
+
+def tape_text(app: SorApp) -> str:
+    """The trade tape as plain text."""
+    return app.desk.tape.render().plain
+
+
+def rss_bytes() -> int:
+    """This process's resident set size (Linux), for memory-bound figures."""
+    with open(f"/proc/{os.getpid()}/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def task_count() -> int:
+    """Tasks alive on the running loop."""
+    return len(asyncio.all_tasks())
+
+
+@asynccontextmanager
+async def feed_via(
+    sim: Simulator,
+    ws_url: str,
+    desired: Iterable[Channel],
+    *,
+    feed_options: FeedOptions,
+    on_event: Callable[[FeedEvent], None] | None = None,
+    client_secret: str | None = None,
+) -> AsyncIterator[Running]:
+    """Like ``running_feed`` but connecting to ``ws_url`` (a fault proxy in front of the sim)."""
+    tokens = TokenProvider(
+        sim.oauth_url,
+        sim.client_id,
+        SecretStr(client_secret or sim.client_secret),
+        deadline=3.0,
+        backoff_base=0.02,
+        backoff_cap=0.1,
+    )
+    feed = Feed(ws_url, tokens, desired, options=feed_options)
+    events: list[FeedEvent] = []
+
+    def collect(event: FeedEvent) -> None:
+        events.append(event)
+        if on_event is not None:
+            on_event(event)
+
+    task = asyncio.create_task(feed.run(collect))
+    try:
+        yield Running(feed, tokens, task, events)
+    finally:
+        await asyncio.wait_for(feed.stop(), 3)
+        await asyncio.wait({task}, timeout=3)
+        assert task.done(), "feed did not stop"
+        if not task.cancelled():
+            task.result()
+        await tokens.aclose()
