@@ -67,6 +67,7 @@ class ChannelOutcome:
     success: bool
     error: str | None
     no_effect: bool = False  # NO_EFFECT_ACTION, reconciled as benign (§10.6)
+    unsolicited: bool = False  # matched no request we sent; ignored
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +174,17 @@ class SubscriptionRegistry:
         outcomes: list[ChannelOutcome] = []
         for position, item in enumerate(result.results):
             channel = self._match(request, position, item)
-            outcome = self._answer(result.action, channel, item)
-            outcomes.append(outcome)
+            if channel is None:
+                # Unsolicited (a confused or hostile server): it must not change any entry.
+                market = item.market.upper() if item.market else None
+                unsolicited = Channel(item.type, market)
+                outcomes.append(
+                    ChannelOutcome(
+                        result.action, unsolicited, item.success, item.error, unsolicited=True
+                    )
+                )
+                continue
+            outcomes.append(self._answer(result.action, channel, item))
         if request is not None and all(request.answered):
             self._requests.remove(request)
         self.version += 1
@@ -198,7 +208,9 @@ class SubscriptionRegistry:
                 return request
         return fallback
 
-    def _match(self, request: _Request | None, position: int, item: ChannelResult) -> Channel:
+    def _match(
+        self, request: _Request | None, position: int, item: ChannelResult
+    ) -> Channel | None:
         """The channel a result answers: by echoed key, else by position, else by type."""
         key = _result_key(item)
         if request is not None:
@@ -219,8 +231,7 @@ class SubscriptionRegistry:
                     if channel.type == item.type and not request.answered[index]:
                         request.answered[index] = True
                         return channel
-        market = item.market.upper() if item.market else None
-        return Channel(item.type, market)
+        return None  # answers nothing we asked
 
     def _answer(self, action: str, channel: Channel, item: ChannelResult) -> ChannelOutcome:
         entry = self._entries.get(channel.key) or SubscriptionEntry(channel, desired=False)

@@ -355,6 +355,11 @@ class Session:
 
     def _answered(self, outcome: ChannelOutcome) -> None:
         channel = outcome.channel
+        if outcome.unsolicited:
+            text = f"ignored an unsolicited {outcome.action} answer for {channel}"
+            log.warning("%s", sanitize(text))
+            self._emit(Problem("server", "UNSOLICITED_RESULT", sanitize(text), channel.market))
+            return
         self._emit(SubscriptionAnswered(outcome.action, channel, outcome.success, outcome.error))
         if channel.type == ChannelType.HEARTBEAT:
             self._heartbeat_answered(outcome)

@@ -186,11 +186,21 @@ def test_case_insensitive_echo() -> None:
     assert registry.is_active(BTC)
 
 
-def test_unmatched_answer_does_not_crash() -> None:
+def test_unsolicited_answers_change_nothing() -> None:
     registry = SubscriptionRegistry([BTC])
-    outcomes = registry.apply_result(ok("subscribe", ETH))
-    assert outcomes[0].channel == ETH
-    assert not registry.is_active(ETH)
+    registry.record_request("subscribe", [BTC])
+    registry.apply_result(ok("subscribe", BTC))
+    before = registry.entries()
+    forged = OperationResult("subscribe", (fail("subscribe", BTC, "UNKNOWN_CHANNEL"),))
+    outcomes = registry.apply_result(forged)
+    assert outcomes[0].unsolicited and outcomes[0].channel == BTC
+    assert registry.apply_result(ok("subscribe", ETH))[0].unsolicited
+    legacy = OperationResult(
+        "unsubscribe", (ChannelResult("market_data", None, True, None, False),)
+    )
+    assert registry.apply_result(legacy)[0].unsolicited
+    assert registry.entries() == before
+    assert registry.is_active(BTC) and registry.get(ETH) is None
 
 
 def test_version_changes_on_every_mutation() -> None:
