@@ -31,6 +31,9 @@ _SCALE = tuple(10 ** (9 - digits) for digits in range(10))
 # Within a second many frames share the same "YYYY-MM-DDTHH:MM:SS" head.
 _HEAD_CACHE: dict[str, int] = {}
 _HEAD_CACHE_MAX = 4096
+# The head of the last timestamp that took the slow path, with its epoch nanoseconds.
+# Never a prefix of a str that is not a validated head; one tuple, swapped atomically.
+_LAST: tuple[str, int] = ("\x00never", 0)
 
 
 def _epoch_day(text: str, year: int, month: int, day: int) -> int:
@@ -76,13 +79,27 @@ def _head_seconds(text: str) -> int:
 
 def parse_rfc3339_ns(text: str) -> int:
     """Parse a strict RFC3339Nano timestamp into integer nanoseconds since the epoch."""
-    if not isinstance(text, str) or len(text) > 40:
-        raise ValueError("timestamp is not a short string")
+    global _LAST
+    if not isinstance(text, str):
+        raise ValueError("timestamp is not a string")
+    # Hot paths: the "YYYY-MM-DDTHH:MM:SS" head is the previous frame's (or another
+    # already validated one), so only the tail is new. The digit tests are ASCII-only
+    # (str.isdigit accepts other scripts) and exclude the underscores and spaces that
+    # int() would quietly accept.
+    head, base = _LAST
+    if text.startswith(head):
+        size = len(text)
+        if size == 20 and text[19] == "Z":
+            return base
+        if 21 < size <= 30 and text[19] == "." and text[-1] == "Z":
+            fraction = text[20:-1]
+            if fraction.isdigit() and fraction.isascii():
+                nanos: int = int(fraction) * _SCALE[size - 21]
+                return base + nanos
+    if len(text) > 40:
+        raise ValueError("timestamp is too long")
     seconds = _HEAD_CACHE.get(text[:19])
     if seconds is not None:
-        # Hot path: the head is a previously validated one; only the tail is new.
-        # The digit test is ASCII-only (str.isdigit accepts other scripts) and excludes
-        # the underscores and spaces that int() would quietly accept.
         tail = text[19:]
         if tail == "Z":
             return seconds * NS_PER_SECOND
@@ -94,7 +111,7 @@ def parse_rfc3339_ns(text: str) -> int:
             and fraction.isascii()
             and fraction.isdigit()
         ):
-            nanos: int = int(fraction) * _SCALE[len(fraction)]
+            nanos = int(fraction) * _SCALE[len(fraction)]
             return seconds * NS_PER_SECOND + nanos
     match = _PATTERN.fullmatch(text)
     if match is None:
@@ -106,6 +123,7 @@ def parse_rfc3339_ns(text: str) -> int:
         if len(_HEAD_CACHE) >= _HEAD_CACHE_MAX:
             _HEAD_CACHE.clear()
         _HEAD_CACHE[head] = seconds
+    _LAST = (head, seconds * NS_PER_SECOND)
     nanos, offset = _tail_ns(match.group(7), match.group(8), text)
     result = (seconds + offset) * NS_PER_SECOND + nanos
     if result < 0:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from sor_tui.core import timestamps
 from sor_tui.core.timestamps import format_rfc3339_ns, parse_rfc3339_ns
 
 BASE = "2026-03-02T14:05:07"
@@ -109,11 +110,36 @@ def test_nanosecond_values_that_collapse_at_microseconds_stay_distinct(
         "x" * 1000,
     ],
 )
-def test_rejects_invalid_forms(text: str) -> None:
-    # Warm the head cache so the hot path, not only the regex, sees the bad tail.
-    parse_rfc3339_ns(f"{BASE}Z")
+@pytest.mark.parametrize("warm", ["cold", "head_cache", "last_head"])
+def test_rejects_invalid_forms(text: str, warm: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each of the three paths (regex, cached head, previous head) must see the bad text.
+    monkeypatch.setattr(timestamps, "_HEAD_CACHE", {})
+    monkeypatch.setattr(timestamps, "_DAY_CACHE", {})
+    monkeypatch.setattr(timestamps, "_LAST", ("\x00never", 0))
+    if warm == "head_cache":
+        timestamps._HEAD_CACHE[BASE] = BASE_NS // 1_000_000_000
+    elif warm == "last_head":
+        monkeypatch.setattr(timestamps, "_LAST", (BASE, BASE_NS))
     with pytest.raises(ValueError, match="timestamp"):
         parse_rfc3339_ns(text)
+
+
+@pytest.mark.parametrize("warm", ["cold", "head_cache", "last_head"])
+@pytest.mark.parametrize(
+    "tail", ["Z", ".5Z", ".000000001Z", ".123456789Z", ".1+00:00", "-01:30", ".12345678Z"]
+)
+def test_every_path_gives_the_same_value(
+    tail: str, warm: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = BASE + tail
+    monkeypatch.setattr(timestamps, "_HEAD_CACHE", {})
+    monkeypatch.setattr(timestamps, "_LAST", ("\x00never", 0))
+    expected = parse_rfc3339_ns(text)  # cold: the regex path
+    if warm == "last_head":
+        monkeypatch.setattr(timestamps, "_LAST", (BASE, BASE_NS))
+    elif warm == "cold":
+        monkeypatch.setattr(timestamps, "_HEAD_CACHE", {})
+    assert parse_rfc3339_ns(text) == expected
 
 
 def test_rejects_non_strings() -> None:
