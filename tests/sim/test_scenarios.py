@@ -209,9 +209,11 @@ async def test_out_of_order_executions(make_sim: SimFactory) -> None:
 
 
 async def test_replay_last_execution_on_subscribe(make_sim: SimFactory) -> None:
-    sim = await make_sim(rate=300.0, scenarios={"replay_last_execution": {}})
+    sim = await make_sim(rate=300.0)
     first = await open_ws(sim)
     await first.send({"type": "subscribe", "channels": [channel("execution_data", "SOLUSD")]})
+    await first.next()
+    sim.set_scenario("replay_last_execution")  # only the second subscriber gets a replay
     await first.until(is_kind("execution_data"), within=10)
     sim.pause()
     await first.sync()
