@@ -47,7 +47,7 @@ from sor_tui.core.reasons import (
     UNKNOWN_TYPE,
     WRONG_TYPE,
 )
-from sor_tui.core.sanitize import excerpt, sanitize
+from sor_tui.core.sanitize import escape_identifier, excerpt, sanitize
 from sor_tui.core.timestamps import parse_rfc3339_ns
 from sor_tui.core.wire import (
     BOOK,
@@ -102,7 +102,9 @@ def _book(payload: msgspec.Raw, max_levels: int) -> ServerEvent:
     except msgspec.ValidationError as exc:
         probe = _probe(payload)
         if isinstance(probe.type, str) and probe.type not in ("SNAPSHOT", "UPDATE"):
-            return Ignored(f"market_data:{sanitize(probe.type, CODE_MAX)}", UNKNOWN_PAYLOAD_TYPE)
+            return Ignored(
+                f"market_data:{escape_identifier(probe.type, CODE_MAX)}", UNKNOWN_PAYLOAD_TYPE
+            )
         raise validation_reject(exc, "payload") from None
     return _book_event(wire, max_levels)
 
@@ -111,7 +113,7 @@ def _book_event(wire: BookPayload, max_levels: int) -> ServerEvent:
     """Validate a decoded market_data payload into a BookSnapshot or BookUpdate."""
     kind = wire.type
     if kind != "UPDATE" and kind != "SNAPSHOT":
-        return Ignored(f"market_data:{sanitize(kind, CODE_MAX)}", UNKNOWN_PAYLOAD_TYPE)
+        return Ignored(f"market_data:{escape_identifier(kind, CODE_MAX)}", UNKNOWN_PAYLOAD_TYPE)
     bids, asks = wire.bids, wire.asks
     count = (len(bids) if bids else 0) + (len(asks) if asks else 0)
     if count > max_levels:
@@ -140,7 +142,9 @@ def _best(levels: tuple[PriceLevel, ...]) -> PriceLevel | None:
 def _top(payload: msgspec.Raw, max_levels: int) -> ServerEvent:
     wire = TOP.decode(payload)
     if wire.type is not None and wire.type != "TOP_OF_BOOK":
-        return Ignored(f"top_of_book:{sanitize(wire.type, CODE_MAX)}", UNKNOWN_PAYLOAD_TYPE)
+        return Ignored(
+            f"top_of_book:{escape_identifier(wire.type, CODE_MAX)}", UNKNOWN_PAYLOAD_TYPE
+        )
     count = (len(wire.bids) if wire.bids else 0) + (len(wire.asks) if wire.asks else 0)
     if count > max_levels:
         raise WireReject(TOO_MANY_LEVELS, f"{count} levels, limit {max_levels}")
@@ -184,7 +188,7 @@ def _probe(payload: msgspec.Raw) -> Probe:
 def _stream(channel: str, payload: msgspec.Raw, max_levels: int) -> ServerEvent:
     handler = _STREAM_HANDLERS.get(channel)
     if handler is None:
-        return Ignored(f"channel:{sanitize(channel, CODE_MAX)}", UNKNOWN_CHANNEL)
+        return Ignored(f"channel:{escape_identifier(channel, CODE_MAX)}", UNKNOWN_CHANNEL)
     if not payload:
         raise WireReject(MISSING_FIELD, "payload: missing")
     try:
@@ -207,14 +211,14 @@ def _operation(envelope: Envelope) -> ServerEvent:
     if not envelope.channels:
         # A request-level failure may come back under the operation's own type (§14 #7).
         if envelope.error is not None:
-            return ServerError(sanitize(envelope.error, CODE_MAX))
+            return ServerError(escape_identifier(envelope.error, CODE_MAX))
         raise WireReject(MISSING_FIELD, f"{action}: channels missing")
     try:
         if action == "subscription_list":
             channels = CHANNELS.decode(envelope.channels)
             return SubscriptionList(
                 tuple(
-                    Channel(sanitize(item.type, CODE_MAX), _channel_market(item.params))
+                    Channel(escape_identifier(item.type, CODE_MAX), _channel_market(item.params))
                     for item in channels
                 )
             )
@@ -225,10 +229,10 @@ def _operation(envelope: Envelope) -> ServerEvent:
         action,
         tuple(
             ChannelResult(
-                type=sanitize(item.type, CODE_MAX),
+                type=escape_identifier(item.type, CODE_MAX),
                 market=_channel_market(item.params),
                 success=item.success,
-                error=None if item.error is None else sanitize(item.error, CODE_MAX),
+                error=None if item.error is None else escape_identifier(item.error, CODE_MAX),
                 params_echoed=item.params is not None,
             )
             for item in results
@@ -243,7 +247,7 @@ def _rejected(reason: str, detail: str, frame: str | bytes, envelope: Envelope |
     market: str | None = None
     channel: str | None = None
     if envelope is not None and envelope.channel is not None:
-        channel = sanitize(envelope.channel, CODE_MAX)
+        channel = escape_identifier(envelope.channel, CODE_MAX)
         if envelope.payload:
             probe = _probe(envelope.payload)
             if isinstance(probe.market, str):
@@ -270,9 +274,9 @@ def _decode(frame: str | bytes, max_bytes: int, max_levels: int) -> ServerEvent:
         if envelope.type == "error":
             if envelope.error is None:
                 raise WireReject(MISSING_FIELD, "error: missing")
-            return ServerError(sanitize(envelope.error, CODE_MAX))
+            return ServerError(escape_identifier(envelope.error, CODE_MAX))
         if envelope.type is not None:
-            return Ignored(f"type:{sanitize(envelope.type, CODE_MAX)}", UNKNOWN_TYPE)
+            return Ignored(f"type:{escape_identifier(envelope.type, CODE_MAX)}", UNKNOWN_TYPE)
         return Ignored("object", UNCLASSIFIED)
     except WireReject as exc:
         return _rejected(exc.reason, exc.detail, frame, envelope)

@@ -72,6 +72,22 @@ def sanitize(text: str, max_len: int = 200) -> str:
     return _cap(cleaned, max_len)
 
 
+def escape_identifier(text: str, max_len: int = 64) -> str:
+    """Make an identifier (market, channel type, error code) safe while keeping it distinct.
+
+    Printable ASCII is kept as is; anything else becomes a visible escape such as
+    ``\\u200b``, so "BTC<zero-width space>USD" can never pose as "BTCUSD" the way
+    plain stripping would let it.
+    """
+    if text.isascii() and text.isprintable():
+        return _cap(text, max_len)
+    limit = max(max_len * _INPUT_FACTOR, _INPUT_FLOOR)
+    escaped = text[:limit].encode("ascii", "backslashreplace").decode("ascii")
+    # backslashreplace leaves ASCII controls (ESC, NUL, DEL) alone: escape those too.
+    visible = "".join(char if " " <= char <= "~" else f"\\x{ord(char):02x}" for char in escaped)
+    return _cap(visible, max_len)
+
+
 def excerpt(raw: str | bytes, max_len: int = 120) -> str:
     """Return a short, safe excerpt of a (possibly hostile or binary) frame for display."""
     if isinstance(raw, bytes | bytearray | memoryview):

@@ -14,7 +14,7 @@ import msgspec
 from sor_tui.core.events import BookUpdate, PriceLevel
 from sor_tui.core.numbers import MAX_DECIMAL_CHARS, parse_decimal
 from sor_tui.core.reasons import BAD_NUMBER, BAD_TIMESTAMP, MISSING_FIELD, WRONG_TYPE
-from sor_tui.core.sanitize import sanitize
+from sor_tui.core.sanitize import escape_identifier, sanitize
 from sor_tui.core.timestamps import parse_rfc3339_ns
 
 MARKET_MAX = 64
@@ -230,7 +230,7 @@ def market_name(text: str) -> str:
     """Sanitize a market name once and remember it."""
     clean = MARKETS.get(text)
     if clean is None:
-        clean = sanitize(text, MARKET_MAX)
+        clean = escape_identifier(text, MARKET_MAX)
         if len(MARKETS) >= 4096:
             MARKETS.clear()
         MARKETS[text] = clean

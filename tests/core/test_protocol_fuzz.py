@@ -211,6 +211,25 @@ def test_rich_markup_survives_as_plain_text() -> None:
     assert event.market == "[b]X[/b]"  # rendered with Text(), never parsed as markup
 
 
+@pytest.mark.parametrize("spoof", ["BTC\u200bUSD", "\ufeffBTCUSD", "BTCUSD\u202c", "BTC\x00USD"])
+def test_invisible_characters_cannot_make_a_market_pose_as_another(spoof: str) -> None:
+    event = decode(book([{"price": "1", "amount": "1"}], market=spoof))
+    assert isinstance(event, BookUpdate)
+    assert event.market != "BTCUSD"
+    echo = decode(
+        json.dumps(
+            {
+                "type": "subscribe",
+                "channels": [
+                    {"type": "market_data", "params": {"market": spoof}, "success": False}
+                ],
+            }
+        )
+    )
+    assert isinstance(echo, OperationResult)
+    assert echo.results[0].market != "BTCUSD"
+
+
 def test_sanitized_fields_are_capped() -> None:
     event = decode(json.dumps({"type": "error", "error": "E" * 10_000}))
     assert isinstance(event, ServerError)

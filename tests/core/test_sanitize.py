@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sor_tui.core.sanitize import ELLIPSIS, excerpt, sanitize
+from sor_tui.core.sanitize import ELLIPSIS, escape_identifier, excerpt, sanitize
 
 ESC = "\x1b"
 
@@ -123,3 +123,27 @@ def test_runs_of_unterminated_introducers_are_removed(introducer: str) -> None:
     """Each one stops the previous unterminated body (this also keeps matching linear)."""
     result = sanitize(introducer * 1000 + "end")
     assert result == "end"
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("BTCUSD", "BTCUSD"),
+        ("[b]X[/b]", "[b]X[/b]"),
+        ("BTC\u200bUSD", "BTC\\u200bUSD"),
+        ("BTC\u202eDSU", "BTC\\u202eDSU"),
+        ("\x1b]0;t\x07", "\\x1b]0;t\\x07"),
+        ("A\x00\x7f", "A\\x00\\x7f"),
+        ("\ud800", "\\ud800"),
+        ("caf\u00e9", "caf\\xe9"),
+    ],
+)
+def test_identifiers_are_escaped_not_stripped(raw: str, shown: str) -> None:
+    result = escape_identifier(raw)
+    assert result == shown
+    assert result.isascii() and result.isprintable()
+
+
+def test_escaped_identifiers_stay_distinct_and_capped() -> None:
+    assert escape_identifier("BTC\u200bUSD") != escape_identifier("BTCUSD")
+    assert len(escape_identifier("\u200b" * 10_000, 64)) == 64
