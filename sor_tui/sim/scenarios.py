@@ -1,4 +1,50 @@
-"""Named fault scenarios, switchable while the simulator runs."""
+"""Named fault scenarios, switchable while the simulator runs.
+
+``Simulator.set_scenario(name, enabled=True, **params)`` (or ``--scenario name:k=v,...``):
+
+Transport
+  drop(after_frames=None, every=None)   abrupt TCP drop, no close frame.  No params: every open
+                                        connection now and each new one right after the upgrade,
+                                        until switched off.  after_frames=N: each connection after
+                                        N data frames.  every=S: all connections every S seconds.
+  close(code=1001, reason="", after_frames=None)
+                                        close frame with ``code``: now and on every new connection,
+                                        or after N data frames per connection.
+  accept_then_close(code=1011)          upgrade succeeds, then the server closes at once.
+  handshake_hang                        the upgrade is never answered (until switched off: 503).
+  http_5xx(status=503, times=None)      the upgrade gets ``status``; ``times`` answers, then OK.
+  close_at_token_expiry(code=1008)      close a connection when its token expires (or on
+                                        ``expire_tokens()``); default is to keep it open.
+  slow_consumer(threshold=1_000_000, code=1008)
+                                        close when a connection's unsent bytes exceed threshold.
+Protocol
+  internal_error(per_channel=False)     top-level INTERNAL_SERVER_ERROR to every connection now and
+                                        as the answer to every request; per_channel=True: failed
+                                        subscribe results instead.
+  legacy_results                        subscribe/unsubscribe results without ``params``.
+  update_before_ack                     the first UPDATE of a market_data subscription precedes
+                                        its subscribe result.
+  leak_after_unsubscribe                one more UPDATE after an unsubscribe result.
+  garbage_frames(every=20, kinds=None)  a hostile frame after every N data frames (see garbage.py;
+                                        ``kinds`` "a,b"; ``invalid_utf8`` only when named).
+  subscribe_rate_limit(delay=1.0)       §10.5: data of each extra subscription from one IP starts
+                                        ``delay`` s later than the previous one; acks are immediate.
+Data
+  mixed_decimals                        "3150", "3150.0", "3150.00"; zeros "0"/"0.0"/"0.00000000".
+  omit_empty_arrays                     empty bids/asks arrays are left out.
+  out_of_order_executions               prints shuffled, back-dated, some held to the next event.
+  replay_last_execution                 execution_data subscribe re-sends the market's last print.
+  stall_heartbeat                       heartbeats stop; the socket stays open and answers pings.
+  huge_snapshot(levels=20_000)          books grow to ``levels`` a side (~1.6 MB BTCUSD SNAPSHOT).
+  crossed_book                          stale quotes cross the book for a few events.
+  unordered_times                       UPDATE times sometimes repeat or step back (never to or
+                                        before a SNAPSHOT time already captured).
+Token endpoint
+  oauth_5xx(status=500, times=None)     5xx answers, ``times`` of them then normal.
+  oauth_slow(delay=0.05)                the body is drip-fed 8 bytes per ``delay`` seconds.
+  oauth_redirect(location=...)          302 to ``location``.
+  oauth_429(retry_after="300")          429 with that Retry-After value.
+"""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
@@ -108,6 +108,8 @@ class Simulator:
             loop.create_task(self.engine.run(self.sessions), name="sim-engine"),
             loop.create_task(self._heartbeats(), name="sim-heartbeat"),
         ]
+        for task in self._tasks:
+            task.add_done_callback(_log_crash)
         self._scenario_changed("drop", self.scenarios.on("drop"))
         log.info("simulator listening: %s and %s", self.ws_url, self.oauth_url)
 
@@ -388,6 +390,6 @@ class Simulator:
                 session.send(frame, "heartbeat")
 
 
-def with_overrides(config: SimConfig, **changes: Any) -> SimConfig:
-    """Return a copy of a config with some fields changed."""
-    return replace(config, **changes)
+def _log_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("simulator task %s crashed", task.get_name(), exc_info=task.exception())
