@@ -30,14 +30,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
-from sor_tui.core.book_levels import EXACT, PriceScaleError, Side, scale_for
-from sor_tui.core.book_view import (
-    MarkState,
-    grouped_pairs,
-    side_levels,
-    spread_figures,
-    unmarked,
+from sor_tui.core.book_levels import (
+    InvalidLevelError,
+    PriceScaleError,
+    ScaleTooSmall,
+    Side,
+    scale_for,
 )
+from sor_tui.core.book_view import PriceCache, ViewState, build_side, spread_figures, unmarked
 from sor_tui.core.events import BookSnapshot, BookUpdate, PriceLevel
 from sor_tui.core.views import BookStatus, BookView, LevelView
 
@@ -47,12 +47,7 @@ LIVE = BookStatus.LIVE
 STALE = BookStatus.STALE
 RESYNCING = BookStatus.RESYNCING
 
-_ZERO = Decimal(0)
-_PRICE_CACHE_LIMIT = 4096
-
-
-class InvalidLevelError(ValueError):
-    """A level no valid book can hold (non-positive price, negative or NaN amount)."""
+_BAD_LEVEL = (InvalidLevelError, PriceScaleError, ArithmeticError)
 
 
 class OrderBook:
@@ -74,8 +69,8 @@ class OrderBook:
         self._wall = wall_clock_ns
         self._max_crossed_updates = max_crossed_updates
         self._max_crossed_ns = max_crossed_ns
-        self._bids = Side()
-        self._asks = Side()
+        self._bids = Side(descending=True)
+        self._asks = Side(descending=False)
         self._scale = 0
         self._factor = 1
         self._status = IDLE
@@ -92,8 +87,8 @@ class OrderBook:
         self._resync_reason: str | None = None
         self._crossed_count = 0
         self._crossed_since: int | None = None
-        self._marks: dict[tuple[int, Decimal | None], MarkState] = {}
-        self._prices: dict[int, Decimal] = {}
+        self._views: dict[tuple[int, Decimal | None], ViewState] = {}
+        self._prices = PriceCache()
         self.updates_applied = 0
         self.levels_applied = 0
         self.dropped_stale_time = 0
@@ -102,7 +97,7 @@ class OrderBook:
         self.snapshots_ignored = 0
         self.time_regressions = 0
         self.future_times = 0
-        self._flag_base = (0, 0, 0)  # counters at begin_sync: flags describe this sync only
+        self._flag_base = (0, 0)  # counters at begin_sync: flags describe this sync only
 
     # -- state ------------------------------------------------------------------------
 
@@ -172,7 +167,7 @@ class OrderBook:
         self._clear()
         self._needs_resync = False
         self._resync_reason = None
-        self._flag_base = (self.time_regressions, self.future_times, self.dropped_stale_time)
+        self._flag_base = (self.time_regressions, self.future_times)
         self._status = SYNCING
 
     def reset(self) -> None:
@@ -184,19 +179,17 @@ class OrderBook:
 
     def mark_stale(self) -> None:
         """The connection was lost: keep the levels for display, but say they are old."""
-        if self._status is IDLE:
-            return
-        self._buffer = []
-        self._status = STALE
-        self._version += 1
+        if self._status is not IDLE:
+            self._buffer = []
+            self._status = STALE
+            self._version += 1
 
     def mark_resyncing(self) -> None:
         """A resync was requested: keep the levels for display until the new SNAPSHOT."""
-        if self._status is IDLE:
-            return
-        self._buffer = []
-        self._status = RESYNCING
-        self._version += 1
+        if self._status is not IDLE:
+            self._buffer = []
+            self._status = RESYNCING
+            self._version += 1
 
     def request_resync(self, reason: str) -> None:
         """Judge the book untrustworthy; the first reason is kept until the next sync."""
@@ -224,9 +217,9 @@ class OrderBook:
             self._drop_at_or_before = snap_ns
             self._last_ns = snap_ns
         try:
-            self._load(self._bids, event.bids)
-            self._load(self._asks, event.asks)
-        except (InvalidLevelError, PriceScaleError, ArithmeticError) as exc:
+            self._set_levels(self._bids, event.bids)
+            self._set_levels(self._asks, event.asks)
+        except _BAD_LEVEL as exc:
             self.request_resync(f"invalid snapshot level: {exc}")
             return True
         for update in buffer:
@@ -271,7 +264,7 @@ class OrderBook:
 
     def _apply(self, event: BookUpdate) -> None:
         time_ns = event.time_ns
-        if self._is_future(time_ns):
+        if time_ns > self._future_limit and self._is_future(time_ns):
             self.future_times += 1
         else:
             last = self._last_ns
@@ -280,63 +273,46 @@ class OrderBook:
             else:
                 self._last_ns = time_ns
         try:
-            self._set_levels(self._bids, event.bids)
-            self._set_levels(self._asks, event.asks)
-        except (InvalidLevelError, PriceScaleError, ArithmeticError) as exc:
+            if event.bids:
+                self._set_levels(self._bids, event.bids)
+            if event.asks:
+                self._set_levels(self._asks, event.asks)
+        except _BAD_LEVEL as exc:
             self.request_resync(f"invalid update level: {exc}")
         self.updates_applied += 1
         self._version += 1
 
-    def _load(self, side: Side, levels: Sequence[PriceLevel]) -> None:
-        # A snapshot is a series of "set" operations on an empty side.
-        self._set_levels(side, levels)
-
     def _set_levels(self, side: Side, levels: Sequence[PriceLevel]) -> None:
-        if not levels:
-            return
-        book = side.levels
-        keys = side.keys
-        factor = self._factor
-        for level in levels:
-            numerator, denominator = level.price.as_integer_ratio()
-            if factor % denominator:
-                factor = self._grow_scale(denominator)
-                book = side.levels
-                keys = side.keys
-            if numerator <= 0:
-                raise InvalidLevelError("price is not positive")
-            key = numerator * (factor // denominator)
-            amount = level.amount
-            if amount > _ZERO:
-                if key not in book:
-                    keys.add(key)
-                book[key] = amount
-            elif amount.is_zero():
-                if key in book:
-                    del book[key]
-                    keys.remove(key)
+        while True:
+            try:
+                side.apply(levels, self._factor)
+            except ScaleTooSmall as small:
+                self._grow_scale(small.denominator)
             else:
-                raise InvalidLevelError("amount is negative")
-        self.levels_applied += len(levels)
+                self.levels_applied += len(levels)
+                return
 
-    def _grow_scale(self, denominator: int) -> int:
+    def _grow_scale(self, denominator: int) -> None:
         scale = scale_for(denominator, self._scale)
         multiplier = 10 ** (scale - self._scale)
         self._bids.rescale(multiplier)
         self._asks.rescale(multiplier)
-        for state in self._marks.values():
-            state.bids = {key * multiplier: amount for key, amount in state.bids.items()}
-            state.asks = {key * multiplier: amount for key, amount in state.asks.items()}
-            state.scale = scale
-        self._prices.clear()
+        for state in self._views.values():
+            for side in (state.bids, state.asks):
+                side.pairs = [(key * multiplier, amount) for key, amount in side.pairs]
+            bid, ask = state.best_keys
+            state.best_keys = (
+                None if bid is None else bid * multiplier,
+                None if ask is None else ask * multiplier,
+            )
         self._scale = scale
         self._factor = 10**scale
-        return self._factor
+        self._prices.rescale(scale)
 
     def _check_cross(self) -> None:
-        bids = self._bids.keys
-        asks = self._asks.keys
-        if bids and asks and bids[-1] > asks[0]:
+        best_bid = self._bids.best
+        best_ask = self._asks.best
+        if best_bid is not None and best_ask is not None and best_bid > best_ask:
             self._crossed_count += 1
             now = self._wall()
             if self._crossed_since is None:
@@ -352,15 +328,15 @@ class OrderBook:
 
     # -- views ------------------------------------------------------------------------
 
-    def _price(self, key: int) -> Decimal:
-        prices = self._prices
-        price = prices.get(key)
-        if price is None:
-            if len(prices) >= _PRICE_CACHE_LIMIT:
-                prices.clear()
-            price = EXACT.scaleb(Decimal(key), -self._scale)
-            prices[key] = price
-        return price
+    def best_bid(self) -> Decimal | None:
+        """The best bid price, or None when the side is empty."""
+        key = self._bids.best
+        return None if key is None else self._prices.price(key)
+
+    def best_ask(self) -> Decimal | None:
+        """The best ask price, or None when the side is empty."""
+        key = self._asks.best
+        return None if key is None else self._prices.price(key)
 
     def _group_key(self, group: Decimal) -> int:
         if not group.is_finite() or group <= 0:
@@ -370,47 +346,43 @@ class OrderBook:
             self._grow_scale(denominator)
         return numerator * (self._factor // denominator)
 
-    def best_bid(self) -> Decimal | None:
-        """The best bid price, or None when the side is empty."""
-        keys = self._bids.keys
-        return self._price(keys[-1]) if keys else None
-
-    def best_ask(self) -> Decimal | None:
-        """The best ask price, or None when the side is empty."""
-        keys = self._asks.keys
-        return self._price(keys[0]) if keys else None
-
     def view(self, depth: int, group: Decimal | None = None) -> BookView:
-        """A frozen best-first view; change marks compare with the previous call's view."""
+        """A frozen best-first view; change marks compare with the previous call's view.
+
+        Calling again without a change returns the same object (marks cleared once).
+        ``group`` sums levels into price buckets of that size (bids floor, asks ceil).
+        """
         cache_key = (depth, group)
-        state = self._marks.get(cache_key)
+        state = self._views.get(cache_key)
         if state is not None and state.version == self._version:
-            if state.marked:
+            view = state.view
+            if state.bids.marked or state.asks.marked:
                 # Nothing changed since the previous call, so nothing is marked now.
-                view = state.view
-                state.view = _replace_levels(view, unmarked(view.bids), unmarked(view.asks))
-                state.marked = False
-            return state.view
+                state.bids.marked = state.asks.marked = False
+                view = state.view = replace(
+                    view, bids=unmarked(view.bids), asks=unmarked(view.asks)
+                )
+            return view
         if group is None:
-            bid_pairs = self._pairs(self._bids, depth, True)
-            ask_pairs = self._pairs(self._asks, depth, False)
+            bid_pairs = self._bids.top_pairs(depth)
+            ask_pairs = self._asks.top_pairs(depth)
         else:
             group_key = self._group_key(group)
-            bid_pairs = grouped_pairs(self._bids, depth, True, group_key)
-            ask_pairs = grouped_pairs(self._asks, depth, False, group_key)
-        price = self._price
-        bids, shown_bids, bids_marked = side_levels(bid_pairs, state.bids if state else None, price)
-        asks, shown_asks, asks_marked = side_levels(ask_pairs, state.asks if state else None, price)
-        view = self._assemble(bids, asks)
-        self._marks[cache_key] = MarkState(
-            self._version, self._scale, view, bids_marked or asks_marked, shown_bids, shown_asks
-        )
+            bid_pairs = self._bids.grouped_pairs(depth, group_key)
+            ask_pairs = self._asks.grouped_pairs(depth, group_key)
+        price = self._prices.price
+        bids = build_side(bid_pairs, state.bids if state else None, price)
+        asks = build_side(ask_pairs, state.asks if state else None, price)
+        best_keys = (self._bids.best, self._asks.best)
+        if state is not None and state.best_keys == best_keys:
+            old = state.view
+            figures = (old.best_bid, old.best_ask, old.spread, old.spread_bps, old.mid)
+        else:
+            best_bid, best_ask = self.best_bid(), self.best_ask()
+            figures = (best_bid, best_ask, *spread_figures(best_bid, best_ask))
+        view = self._assemble(bids.levels, asks.levels, figures)
+        self._views[cache_key] = ViewState(self._version, view, bids, asks, best_keys)
         return view
-
-    @staticmethod
-    def _pairs(side: Side, depth: int, descending: bool) -> list[tuple[int, Decimal]]:
-        levels = side.levels
-        return [(key, levels[key]) for key in side.top_keys(depth, descending)]
 
     def _flags(self) -> tuple[str, ...]:
         flags: list[str] = []
@@ -426,14 +398,15 @@ class OrderBook:
             flags.append("update buffer overflowed")
         return tuple(flags)
 
-    def _assemble(self, bids: tuple[LevelView, ...], asks: tuple[LevelView, ...]) -> BookView:
-        best_bid = self.best_bid()
-        best_ask = self.best_ask()
-        spread, spread_bps, mid = spread_figures(best_bid, best_ask)
-        crossed = locked = False
-        if best_bid is not None and best_ask is not None:
-            crossed = best_bid > best_ask
-            locked = best_bid == best_ask
+    def _assemble(
+        self,
+        bids: tuple[LevelView, ...],
+        asks: tuple[LevelView, ...],
+        figures: tuple[Decimal | None, ...],
+    ) -> BookView:
+        best_bid, best_ask, spread, spread_bps, mid = figures
+        bid_key, ask_key = self._bids.best, self._asks.best
+        both = bid_key is not None and ask_key is not None
         return BookView(
             market=self.market,
             status=self._status,
@@ -444,8 +417,8 @@ class OrderBook:
             spread=spread,
             spread_bps=spread_bps,
             mid=mid,
-            crossed=crossed,
-            locked=locked,
+            crossed=both and bid_key > ask_key,  # type: ignore[operator]
+            locked=both and bid_key == ask_key,
             snapshot_time_ns=self._snapshot_ns,
             last_update_ns=self._last_ns,
             bid_levels=len(self._bids),
@@ -454,9 +427,3 @@ class OrderBook:
             version=self._version,
             flags=self._flags(),
         )
-
-
-def _replace_levels(
-    view: BookView, bids: tuple[LevelView, ...], asks: tuple[LevelView, ...]
-) -> BookView:
-    return replace(view, bids=bids, asks=asks)

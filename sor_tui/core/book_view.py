@@ -1,110 +1,165 @@
-"""Building frozen book views: best-first levels, cumulative sizes, grouping and change marks."""
+"""Frozen book views: best-first levels, cumulative sizes, change marks, built incrementally.
+
+Each (depth, group) a consumer asks for keeps what its previous view showed. A new view
+reuses the previous level objects down to the first level that differs (only the levels
+below a change get a new cumulative size), and a side that did not change at all is reused
+whole, so a redraw after a small change costs far less than a rebuild.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Context, Decimal, localcontext
 
-from sor_tui.core.book_levels import EXACT, Side
+from sor_tui.core.book_levels import EXACT, ZERO
 from sor_tui.core.views import BookView, LevelChange, LevelView
 
-ZERO = Decimal(0)
 TWO = Decimal(2)
 BPS = Decimal(10_000)
 BPS_QUANTUM = Decimal("0.01")
-"""Spreads in basis points are shown to a hundredth of a basis point (banker's rounding)."""
+"""Spreads in basis points are shown to a hundredth of a basis point (half-even)."""
+_BPS_CONTEXT = Context(prec=34)
 
 _NONE = LevelChange.NONE
 _NEW = LevelChange.NEW
 _UP = LevelChange.UP
 _DOWN = LevelChange.DOWN
 
+Pairs = list[tuple[int, Decimal]]
+
+# A frozen dataclass's __init__ sets each field through object.__setattr__; filling the
+# slots directly builds the identical object in about half the time, which matters when a
+# change at the top of the book gives every level below it a new cumulative size.
+_new = object.__new__
+_set_price = vars(LevelView)["price"].__set__
+_set_amount = vars(LevelView)["amount"].__set__
+_set_cumulative = vars(LevelView)["cumulative"].__set__
+_set_change = vars(LevelView)["change"].__set__
+
+
+def make_level(
+    price: Decimal, amount: Decimal, cumulative: Decimal, change: LevelChange
+) -> LevelView:
+    """Build a LevelView equal to ``LevelView(price, amount, cumulative, change)``, faster."""
+    level: LevelView = _new(LevelView)
+    _set_price(level, price)
+    _set_amount(level, amount)
+    _set_cumulative(level, cumulative)
+    _set_change(level, change)
+    return level
+
 
 @dataclass(slots=True)
-class MarkState:
-    """What the previous view of one (depth, group) showed: the cache and the base for marks."""
+class SideState:
+    """What one side of the previous view showed: its (key, amount) pairs and level objects."""
+
+    pairs: Pairs
+    levels: tuple[LevelView, ...]
+    marked: bool
+
+
+@dataclass(slots=True)
+class ViewState:
+    """The previous view of one (depth, group): the cache and the base for change marks."""
 
     version: int
-    scale: int
     view: BookView
-    marked: bool
-    bids: dict[int, Decimal]
-    asks: dict[int, Decimal]
-
-
-def grouped_pairs(
-    side: Side, depth: int, descending: bool, group_key: int
-) -> list[tuple[int, Decimal]]:
-    """Aggregate levels into buckets of ``group_key`` (bids floor, asks ceil), best first."""
-    result: list[tuple[int, Decimal]] = []
-    if depth <= 0:
-        return result
-    levels = side.levels
-    current: int | None = None
-    total = ZERO
-    for key in side.iter_best_first(descending):
-        # Floor for bids and ceiling for asks keep every bucket on the conservative side.
-        bucket = (
-            (key // group_key) * group_key if descending else -((-key) // group_key) * group_key
-        )
-        if bucket != current:
-            if current is not None:
-                result.append((current, total))
-                if len(result) == depth:
-                    return result
-            current = bucket
-            total = ZERO
-        total = EXACT.add(total, levels[key])
-    if current is not None:
-        result.append((current, total))
-    return result
-
-
-def side_levels(
-    pairs: list[tuple[int, Decimal]],
-    previous: dict[int, Decimal] | None,
-    to_price: Callable[[int], Decimal],
-) -> tuple[tuple[LevelView, ...], dict[int, Decimal], bool]:
-    """Level views with cumulative sizes and marks against ``previous`` (None: no marks)."""
-    out: list[LevelView] = []
-    shown: dict[int, Decimal] = {}
-    marked = False
-    cumulative = ZERO
-    for key, amount in pairs:
-        cumulative = EXACT.add(cumulative, amount)
-        change = _NONE
-        if previous is not None:
-            before = previous.get(key)
-            if before is None:
-                change = _NEW
-            elif amount > before:
-                change = _UP
-            elif amount < before:
-                change = _DOWN
-            if change:
-                marked = True
-        shown[key] = amount
-        out.append(LevelView(to_price(key), amount, cumulative, change))
-    return tuple(out), shown, marked
+    bids: SideState
+    asks: SideState
+    best_keys: tuple[int | None, int | None]
 
 
 def unmarked(levels: tuple[LevelView, ...]) -> tuple[LevelView, ...]:
     """The same levels with every change mark cleared."""
     return tuple(
-        level if level.change is _NONE else LevelView(level.price, level.amount, level.cumulative)
+        level
+        if level.change is _NONE
+        else make_level(level.price, level.amount, level.cumulative, _NONE)
         for level in levels
     )
+
+
+def build_side(
+    pairs: Pairs, previous: SideState | None, to_price: Callable[[int], Decimal]
+) -> SideState:
+    """Level views for ``pairs`` with marks against ``previous`` (None: first view, no marks)."""
+    if previous is None:
+        head: tuple[LevelView, ...] = ()
+        start = 0
+        before: dict[int, Decimal] | None = None
+    else:
+        old = previous.pairs
+        if pairs == old:  # identity short-cuts make this cheap for untouched amounts
+            if not previous.marked:
+                return previous
+            return SideState(pairs, unmarked(previous.levels), False)
+        limit = min(len(pairs), len(old))
+        start = 0
+        while start < limit and pairs[start] == old[start]:
+            start += 1
+        head = previous.levels[:start]
+        if previous.marked:
+            head = unmarked(head)
+        before = dict(old)
+    out = list(head)
+    marked = False
+    cumulative = head[-1].cumulative if head else ZERO
+    with localcontext(EXACT):
+        for key, amount in pairs[start:]:
+            cumulative = cumulative + amount
+            change = _NONE
+            if before is not None:
+                prior = before.get(key)
+                if prior is None:
+                    change = _NEW
+                elif amount > prior:
+                    change = _UP
+                elif amount < prior:
+                    change = _DOWN
+                if change:
+                    marked = True
+            out.append(make_level(to_price(key), amount, cumulative, change))
+    return SideState(pairs, tuple(out), marked)
 
 
 def spread_figures(
     best_bid: Decimal | None, best_ask: Decimal | None
 ) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
-    """Spread, spread in basis points of mid (to 0.01 bp) and mid, exact where possible."""
+    """Spread, spread in basis points of mid (to 0.01 bp) and mid; spread and mid are exact."""
     if best_bid is None or best_ask is None:
         return None, None, None
-    with localcontext(EXACT):
-        spread = best_ask - best_bid
-        mid = (best_bid + best_ask) / TWO
-        bps = (spread * BPS / mid).quantize(BPS_QUANTUM) if mid > 0 else None
+    spread = EXACT.subtract(best_ask, best_bid)
+    mid = EXACT.divide(EXACT.add(best_bid, best_ask), TWO)
+    bps = None
+    if mid > 0:
+        ratio = _BPS_CONTEXT.divide(_BPS_CONTEXT.multiply(spread, BPS), mid)
+        bps = ratio.quantize(BPS_QUANTUM, context=_BPS_CONTEXT)
     return spread, bps, mid
+
+
+class PriceCache:
+    """Decimal prices of recently shown keys (bounded; cleared when the scale changes)."""
+
+    __slots__ = ("_prices", "_scale")
+
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._prices: dict[int, Decimal] = {}
+        self._scale = 0
+
+    def rescale(self, scale: int) -> None:
+        """Keys now mean units of ``10**-scale``."""
+        self._prices.clear()
+        self._scale = scale
+
+    def price(self, key: int) -> Decimal:
+        """The exact Decimal price of ``key``."""
+        price = self._prices.get(key)
+        if price is None:
+            if len(self._prices) >= self.LIMIT:
+                self._prices.clear()
+            price = EXACT.scaleb(Decimal(key), -self._scale)
+            self._prices[key] = price
+        return price
