@@ -60,7 +60,6 @@ INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 UNKNOWN_CHANNEL = "UNKNOWN_CHANNEL"
 _DATA_CHANNEL = {
     BookSnapshot: ChannelType.MARKET_DATA,
-    BookUpdate: ChannelType.MARKET_DATA,
     TopOfBook: ChannelType.TOP_OF_BOOK,
     Execution: ChannelType.EXECUTION_DATA,
 }
@@ -315,6 +314,10 @@ class Session:
         self._metrics.frame()
         self._state.apply(event, received_ns)
         self._emit(event)
+        if type(event) is BookUpdate:
+            # The bulk of the traffic: nothing in the registry can change, so stop here.
+            self._metrics.lag_ns[event.market] = received_ns - event.time_ns
+            return
         data_channel = _DATA_CHANNEL.get(type(event))
         if data_channel is not None:
             market = str(getattr(event, "market", ""))
@@ -345,8 +348,6 @@ class Session:
     def _data_arrived(self, channel: Channel, event: Any, received_ns: int) -> None:
         exchange_ns = event.executed_at_ns if isinstance(event, Execution) else event.time_ns
         self._metrics.lag_ns[channel.market or ""] = received_ns - exchange_ns
-        if isinstance(event, BookUpdate):
-            return  # UPDATEs before the SNAPSHOT do not make the book live
         if isinstance(event, BookSnapshot):
             self._sync_started.pop(event.market, None)
         self.got_data = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from http import HTTPStatus
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -136,21 +137,25 @@ async def test_without_heartbeat_channel_silence_is_not_death() -> None:
 
 
 async def test_heartbeat_rejected_degrades_to_ping_liveness() -> None:
-    from sor_tui.core.events import ChannelResult, OperationResult
-
     async with simulator() as sim:
+        # A deployment without the heartbeat channel (protocol §7.4) answers UNKNOWN_CHANNEL.
+        check = sim.operations._check
+
+        def without_heartbeat(descriptor: dict[str, Any]) -> tuple[Any, str | None]:
+            if descriptor.get("type") == "heartbeat":
+                return None, "UNKNOWN_CHANNEL"
+            return check(descriptor)
+
+        sim.operations._check = without_heartbeat  # type: ignore[method-assign]
         feed_options = options(heartbeat_timeout=0.3)
         async with running_feed(sim, feed_options=feed_options) as run:
-            await wait_until(lambda: run.feed.registry.is_active(HEARTBEAT), what="hb acked")
-            # A server without the channel answers UNKNOWN_CHANNEL; deliver that answer.
-            session = run.feed._session
-            assert session is not None
-            rejected = ChannelResult("heartbeat", None, False, "UNKNOWN_CHANNEL", False)
-            session._handle(OperationResult("subscribe", (rejected,)), time.time_ns())
-            sim.set_scenario("stall_heartbeat")
-            await asyncio.sleep(0.6)
+            await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
+            hb = run.feed.registry.get(HEARTBEAT)
+            assert hb is not None and hb.error == "UNKNOWN_CHANNEL"
+            await asyncio.sleep(0.6)  # twice the heartbeat timeout without any heartbeat
             assert run.feed.counters.reconnects == 0
-            assert any(p.code == "UNKNOWN_CHANNEL" for p in run.of(Problem))
+            assert [p.code for p in run.of(Problem)] == ["UNKNOWN_CHANNEL"]
+            assert "heartbeat" in run.of(Problem)[0].message
 
 
 async def test_stop_during_backoff_is_quick_and_clean() -> None:
