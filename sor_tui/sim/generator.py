@@ -110,8 +110,10 @@ class MarketGenerator:
             raw = self.time_ns + 1 + self.rng.randrange(2 * self._mean_step_ns)
         else:
             raw = self._clock()
-        raw -= raw % self.rng.choice(_TIME_TRUNCATION)
-        self.time_ns = max(self.time_ns, raw)
+        coarse = raw - raw % self.rng.choice(_TIME_TRUNCATION)
+        # Strictly increasing by default (§14 #11); a coarse venue time that would repeat the
+        # previous one falls back to full precision.
+        self.time_ns = coarse if coarse > self.time_ns else max(raw, self.time_ns + 1)
         return self.time_ns
 
     def _event_time(self) -> int:
@@ -318,7 +320,7 @@ class MarketGenerator:
         if self._clock is None:
             self.time_ns += 1 + rng.getrandbits(20)
         else:
-            self.time_ns = max(self.time_ns, self._clock())
+            self.time_ns = max(self.time_ns + 1, self._clock())
         event = MarketEvent(self.time_ns)
         keys = side.keys()
         price = keys[-1 - index] if is_bid else keys[index]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -195,3 +196,21 @@ async def test_same_seed_same_frames(make_sim: SimFactory) -> None:
     assert first != other
     fractions = {len(t.partition(".")[2]) for f in first for t in times_in(f)}
     assert len(fractions) >= 3  # Go-style trimming gives varying fraction lengths
+
+
+async def test_update_times_strictly_increase_by_default(make_sim: SimFactory) -> None:
+    for clock in ("fixed", "wall"):
+        sim = await make_sim(clock=clock, rate=500.0, markets=("BTCUSD",))
+        reader = await open_ws(sim)
+        await reader.send({"type": "subscribe", "channels": [md("BTCUSD")]})
+        count = 0
+
+        def enough(frame: Any) -> bool:
+            nonlocal count
+            count += is_kind("UPDATE")(frame)
+            return count >= 200
+
+        await reader.until(enough)
+        times = [parse_ns(f["payload"]["time"]) for f in reader.frames if is_kind("UPDATE")(f)]
+        assert all(a < b for a, b in itertools.pairwise(times)), clock
+        await reader.ws.close()
