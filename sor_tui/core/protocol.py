@@ -91,6 +91,7 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_LEVELS = 1_000_000
 
 OPERATIONS = frozenset({"subscribe", "unsubscribe", "subscription_list"})
+_decode_book_frame = BOOK_FRAME.decode
 
 
 # --- streaming channels -------------------------------------------------------------
@@ -306,16 +307,16 @@ def decode(
     max_levels: int = DEFAULT_MAX_LEVELS,
 ) -> ServerEvent:
     """Decode one server frame into exactly one event; never raises."""
-    if type(frame) is str and frame.startswith(BOOK_PREFIXES) and len(frame) * 4 <= max_bytes:
+    try:
         # Hot path for the bulk of the traffic. Any failure (even a valid frame of an
-        # unexpected shape) falls through to the general path, which produces the
-        # authoritative result, so the two can never disagree.
-        try:
-            whole = BOOK_FRAME.decode(frame)
+        # unexpected shape, or bytes) falls through to the general path, which
+        # produces the authoritative result, so the two can never disagree.
+        if frame.startswith(BOOK_PREFIXES) and len(frame) * 4 <= max_bytes:  # type: ignore[arg-type]
+            whole = _decode_book_frame(frame)
             if whole.channel == "market_data":  # a duplicate "channel" key wins in JSON
                 return _book_event(whole.payload, max_levels)
-        except Exception:
-            pass
+    except Exception:
+        pass
     try:
         return _decode(frame, max_bytes, max_levels)
     except Exception as exc:  # a decoder bug must not kill the feed: surface it instead
