@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, WebSocketException
+from websockets.protocol import State
 
 from sor_tui import __version__
 from sor_tui.core.events import Channel, ChannelType
@@ -345,8 +346,8 @@ class Feed:
             reason = await session.run()
         finally:
             self._session = None
+            self._lost()  # books go stale before any wait for the close handshake
             await self._close(ws)
-            self._lost()
         if self._clock() - session.opened_at >= self._options.healthy_after and session.got_data:
             self._policy.healthy()
         self._metrics.reconnects += 1
@@ -354,10 +355,14 @@ class Feed:
         return _Outcome(reason)
 
     async def _close(self, ws: ClientConnection) -> None:
-        try:
-            await asyncio.wait_for(ws.close(), self._options.close_timeout)
-        except (OSError, TimeoutError, WebSocketException):
-            pass
+        """Close politely if the connection still works, else drop it at once."""
+        if ws.state is State.OPEN:
+            try:
+                await asyncio.wait_for(ws.close(), self._options.close_timeout)
+            except (OSError, TimeoutError, WebSocketException):
+                pass
+        if ws.state is not State.CLOSED:
+            ws.transport.abort()  # a failing link must not hold up the reconnect
 
     def _lost(self) -> None:
         """Discard per-connection state: books go stale now, answers are forgotten."""

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import WebSocketException
+from websockets.protocol import State
 
 from sor_tui.core.events import (
     BookSnapshot,
@@ -213,11 +214,15 @@ class Session:
         return self._end_reason or self._close_reason()
 
     def _close_reason(self) -> str:
-        code = self.ws.close_code
-        reason = sanitize(self.ws.close_reason or "", 80)
-        if code is None:
-            return "connection lost"
-        return f"closed by server ({code}{': ' + reason if reason else ''})"
+        protocol = self.ws.protocol
+        received, sent = protocol.close_rcvd, protocol.close_sent
+        if received is not None:
+            reason = sanitize(received.reason, 80)
+            return f"closed by server ({received.code}{': ' + reason if reason else ''})"
+        if sent is not None and sent.reason:
+            # Our side failed the connection, e.g. websockets' "keepalive ping timeout".
+            return f"connection failed: {sanitize(sent.reason, 80)}"
+        return "connection lost"
 
     async def _read(self) -> None:
         max_bytes = self._options.max_frame_bytes
@@ -291,6 +296,10 @@ class Session:
         options = self._options
         while True:
             await asyncio.sleep(options.tick)
+            if self.ws.state is not State.OPEN:
+                # A failed keepalive starts a closing handshake that can take close_timeout
+                # on a dead link; the connection is already useless, so end it now.
+                raise SessionEnded(self._close_reason())
             now = self._clock()
             beat = self._heartbeat_at
             if beat is not None and now - beat > options.heartbeat_timeout:
