@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sim": ("sor_tui.sim.cli", "Run the local SOR simulator in the foreground"),
     "login": ("sor_tui.config.login", "Store client id and secret in the keyring (verified)"),
     "logout": ("sor_tui.config.logout", "Delete stored credentials from the keyring"),
-    "replay": ("sor_tui.record.replay_cli", "Open the TUI on a recording"),
+    "replay": ("sor_tui.launch_replay", "Open the TUI on a recording"),
     "export": ("sor_tui.record.export_cli", "Export executions or book views from a recording"),
 }
 

@@ -55,16 +55,19 @@ async def test_replayed_execution_across_reconnect_is_stored_once(tmp_path: Path
         recording_feed(sim, (BTC_BOOK, BTC_EXEC, HEARTBEAT), path, db=db) as session,
     ):
         run = session.running
-        sim.set_scenario("replay_last_execution")
         tape = session.state.tape
-        await wait_until(lambda: len(sim.sent_executions()) >= 3, what="prints")
+        await wait_until(lambda: len(sim.sent_executions("BTCUSD")) >= 3, what="prints")
+        # On only now: a replay at the first subscribe would be of a print sent to nobody.
+        sim.set_scenario("replay_last_execution")
         sim.pause()
-        await wait_until(lambda: tape.accepted == len(sim.sent_executions()), what="caught up")
+        await wait_until(
+            lambda: tape.accepted == len(sim.sent_executions("BTCUSD")), what="caught up"
+        )
         sim.drop_connections()
         await wait_until(lambda: run.feed.counters.reconnects == 1, what="loss")
         await wait_until(lambda: is_live(run, "BTCUSD"), what="live again")
         await wait_until(lambda: tape.duplicates_suppressed >= 1, what="the replayed print")
-        sent = sim.sent_executions()
+        sent = sim.sent_executions("BTCUSD")
     assert db.count() == len(sent) == tape.accepted
     recording = read_recording(path)
     received = [e for e in recording.entries if e.frame and '"execution_data"' in str(e.frame)]

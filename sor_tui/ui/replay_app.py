@@ -1,0 +1,87 @@
+"""The desk app driven by a recording: the live app and widgets plus replay controls."""
+
+from __future__ import annotations
+
+from sor_tui.config.settings import Settings
+from sor_tui.record.replay_feed import ReplayFeed, ReplayFeedSource
+from sor_tui.ui.app import SorApp
+from sor_tui.ui.clock import Clock
+from sor_tui.ui.desk_config import DeskConfig
+from sor_tui.ui.replay_actions import COPY_BINDINGS, REPLAY_BINDINGS, copy_book, copy_tape
+from sor_tui.ui.themes import DEFAULT_THEME
+
+_UNCHOSEN_THEMES = frozenset({"", "textual-dark"})
+
+
+class ReplayApp(SorApp):
+    """``SorApp`` on a ``ReplayFeedSource``, with pause, step, speed, seek and copy keys."""
+
+    BINDINGS = [*REPLAY_BINDINGS, *COPY_BINDINGS]
+    TITLE = "sor-tui replay"
+
+    @property
+    def replay_feed(self) -> ReplayFeed | None:
+        """The running replay feed, once the source is open."""
+        return self.feed if isinstance(self.feed, ReplayFeed) else None
+
+    def _after_move(self) -> None:
+        # A backwards seek swaps the desk state: re-send every book and the tape.
+        self.composer.invalidate()
+        self.render_frame()
+
+    def action_replay_pause(self) -> None:
+        """Pause or resume the replay."""
+        if (feed := self.replay_feed) is not None:
+            feed.toggle_pause()
+            self.render_frame()
+
+    def action_replay_step(self) -> None:
+        """Pause and apply exactly one recorded entry."""
+        if (feed := self.replay_feed) is not None:
+            feed.step(1)
+            self.render_frame()
+
+    def action_replay_speed(self, direction: int) -> None:
+        """One step up or down the speed ladder."""
+        if (feed := self.replay_feed) is not None:
+            speed = feed.faster() if direction > 0 else feed.slower()
+            self.notify(f"Speed x{speed:g}", timeout=2)
+
+    def action_replay_seek(self, seconds: float) -> None:
+        """Move by ``seconds`` of recording time."""
+        if (feed := self.replay_feed) is not None:
+            feed.seek_by(seconds)
+            self._after_move()
+
+    def action_replay_jump(self, where: str) -> None:
+        """Jump to the start or the end of the recording."""
+        if (feed := self.replay_feed) is not None:
+            replay = feed.replay
+            feed.seek_to(replay.start_ns if where == "start" else replay.end_ns)
+            self._after_move()
+
+    def action_copy_book(self) -> None:
+        """Copy the focused book to the clipboard (OSC 52)."""
+        copy_book(self)
+
+    def action_copy_tape(self) -> None:
+        """Copy the tape to the clipboard (OSC 52)."""
+        copy_tape(self)
+
+
+def make_replay_app(
+    settings: Settings, source: ReplayFeedSource, *, clock: Clock | None = None
+) -> ReplayApp:
+    """The replay app for these display settings and this recording."""
+    theme = DEFAULT_THEME if settings.theme in _UNCHOSEN_THEMES else settings.theme
+    config = DeskConfig(
+        environment=source.environment,
+        markets=tuple(settings.markets),
+        depth=settings.book_depth,
+        render_rate=settings.render_rate,
+        large_trade=settings.large_trade,
+        theme=theme,
+        keymap=dict(settings.keymap),
+        source=source,
+    )
+    return ReplayApp(config, clock=clock)
