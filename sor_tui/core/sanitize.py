@@ -28,6 +28,13 @@ _ESCAPE_SEQUENCE = re.compile(
     re.VERBOSE,
 )
 
+# Default-ignorable code points outside category Cf: invisible fillers, the
+# combining grapheme joiner and variation selectors. Cf itself is handled below.
+_INVISIBLE = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0"
+    "\ufff0-\ufff8\U000e0000-\U000e0fff]"
+)
+
 # Tab, newline and friends become a space so words stay apart.
 _AS_SPACE = frozenset("\t\n\r\x0b\x0c\u2028\u2029\x85")
 
@@ -67,7 +74,7 @@ def sanitize(text: str, max_len: int = 200) -> str:
     limit = max(max_len * _INPUT_FACTOR, _INPUT_FLOOR)
     if len(text) > limit:
         text = text[:limit]
-    text = _ESCAPE_SEQUENCE.sub("", text)
+    text = _INVISIBLE.sub("", _ESCAPE_SEQUENCE.sub("", text))
     cleaned = "".join(char if " " <= char <= "~" else _clean_char(char) for char in text)
     return _cap(cleaned, max_len)
 

@@ -54,6 +54,9 @@ def assert_inert(text: str) -> None:
         ("tag\U000e0041\U000e007f", "tag"),  # tag characters
         ("lone\ud800surrogate\udfff", "lonesurrogate"),
         ("a\u2028b\u2029c", "a b c"),
+        ("BTC\u3164USD\u115f\u1160\uffa0", "BTCUSD"),  # Hangul fillers look like nothing
+        ("a\u034fb\ufe0fc\U000e0100d\u180bz", "abcdz"),  # joiner, variation selectors
+        ("soft\u00adhyphen", "softhyphen"),
         ("[bold red]markup[/]", "[bold red]markup[/]"),  # plain text, not escaped
         ("caf\u00e9 \u20ac \u65e5\u672c", "caf\u00e9 \u20ac \u65e5\u672c"),  # printable stays
     ],
