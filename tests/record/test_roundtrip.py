@@ -28,7 +28,7 @@ async def test_recorded_session_replays_to_identical_views(tmp_path: Path) -> No
         run = session.running
         await wait_until(lambda: all(is_live(run, m) for m in MARKETS), what="books live")
         session.checkpoint(MARKETS)
-        await wait_until(lambda: len(sim.sent_executions()) >= 3, what="prints")
+        await wait_until(lambda: session.state.tape.accepted >= 3, what="prints")
         session.checkpoint(MARKETS)
         # A resync and a lost connection exercise the lifecycle marks.
         assert run.feed.resync("BTCUSD")
@@ -38,7 +38,7 @@ async def test_recorded_session_replays_to_identical_views(tmp_path: Path) -> No
         await wait_until(lambda: run.feed.counters.reconnects >= 1, what="loss")
         session.checkpoint(MARKETS)
         await wait_until(lambda: all(is_live(run, m) for m in MARKETS), what="live again")
-        await wait_until(lambda: len(sim.sent_executions()) >= 6, what="more prints")
+        await wait_until(lambda: session.state.tape.accepted >= 6, what="more prints")
         session.checkpoint(MARKETS)
         checkpoints = session.checkpoints
 
