@@ -201,18 +201,24 @@ def _stream(channel: str, payload: msgspec.Raw, max_levels: int) -> ServerEvent:
 # --- operation responses --------------------------------------------------------------
 
 
+def _code(value: object, field: str) -> str:
+    """A string field used as an identifier, escaped; anything else is malformed."""
+    if not isinstance(value, str):
+        raise WireReject(WRONG_TYPE, f"{field}: expected a string")
+    return escape_identifier(value, CODE_MAX)
+
+
 def _channel_market(params: Params | None) -> str | None:
     if params is None or params.market is None:
         return None
     return market_name(params.market)
 
 
-def _operation(envelope: Envelope) -> ServerEvent:
-    action = envelope.type or ""
+def _operation(action: str, envelope: Envelope) -> ServerEvent:
     if not envelope.channels:
         # A request-level failure may come back under the operation's own type (§14 #7).
         if envelope.error is not None:
-            return ServerError(escape_identifier(envelope.error, CODE_MAX))
+            return ServerError(_code(envelope.error, "error"))
         raise WireReject(MISSING_FIELD, f"{action}: channels missing")
     try:
         if action == "subscription_list":
@@ -247,7 +253,7 @@ def _operation(envelope: Envelope) -> ServerEvent:
 def _rejected(reason: str, detail: str, frame: str | bytes, envelope: Envelope | None) -> Rejected:
     market: str | None = None
     channel: str | None = None
-    if envelope is not None and envelope.channel is not None:
+    if envelope is not None and isinstance(envelope.channel, str):
         channel = escape_identifier(envelope.channel, CODE_MAX)
         if envelope.payload:
             probe = _probe(envelope.payload)
@@ -268,17 +274,22 @@ def _decode(frame: str | bytes, max_bytes: int, max_levels: int) -> ServerEvent:
     envelope: Envelope | None = None
     try:
         envelope = ENVELOPE.decode(frame)
-        if envelope.channel is not None:
-            return _stream(envelope.channel, envelope.payload, max_levels)
-        if envelope.type in OPERATIONS:
-            return _operation(envelope)
-        if envelope.type == "error":
+        channel, kind = envelope.channel, envelope.type
+        if channel is not None:
+            if not isinstance(channel, str):
+                raise WireReject(WRONG_TYPE, "channel: expected a string")
+            return _stream(channel, envelope.payload, max_levels)
+        if kind is None:
+            return Ignored("object", UNCLASSIFIED)
+        if not isinstance(kind, str):
+            raise WireReject(WRONG_TYPE, "type: expected a string")
+        if kind in OPERATIONS:
+            return _operation(kind, envelope)
+        if kind == "error":
             if envelope.error is None:
                 raise WireReject(MISSING_FIELD, "error: missing")
-            return ServerError(escape_identifier(envelope.error, CODE_MAX))
-        if envelope.type is not None:
-            return Ignored(f"type:{escape_identifier(envelope.type, CODE_MAX)}", UNKNOWN_TYPE)
-        return Ignored("object", UNCLASSIFIED)
+            return ServerError(_code(envelope.error, "error"))
+        return Ignored(f"type:{escape_identifier(kind, CODE_MAX)}", UNKNOWN_TYPE)
     except WireReject as exc:
         return _rejected(exc.reason, exc.detail, frame, envelope)
     except msgspec.ValidationError as exc:

@@ -27,11 +27,16 @@ DETAIL_MAX = 120
 
 
 class Envelope(msgspec.Struct, gc=False):
-    """Top level of any frame; payload and channels stay raw until the kind is known."""
+    """Top level of any frame; payload and channels stay raw until the kind is known.
 
-    channel: str | None = None
-    type: str | None = None
-    error: str | None = None
+    The three keys are typed loosely so that a field which only matters to another
+    message shape (say a future non-string ``type`` on a streaming frame) is ignored
+    rather than rejected; protocol checks the type where the value is used.
+    """
+
+    channel: object = None
+    type: object = None
+    error: object = None
     payload: msgspec.Raw = msgspec.Raw()
     channels: msgspec.Raw = msgspec.Raw()
 

@@ -230,6 +230,30 @@ def test_unknown_fields_are_ignored() -> None:
     assert event.price == 1
 
 
+def test_top_level_keys_of_other_shapes_do_not_spoil_a_streaming_frame() -> None:
+    text = (
+        '{"channel":"heartbeat","type":{"v":2},"error":[1],'
+        '"payload":{"timestamp":"2026-01-01T00:00:00Z"}}'
+    )
+    assert isinstance(decode(text), Heartbeat)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"type":5}',
+        '{"type":["subscribe"]}',
+        '{"type":"error","error":{"code":"X"}}',
+        '{"type":"subscribe","error":5}',
+        '{"channel":{"name":"market_data"}}',
+    ],
+)
+def test_wrong_type_where_the_field_is_used(text: str) -> None:
+    event = decode(text)
+    assert isinstance(event, Rejected)
+    assert event.reason == "wrong_type"
+
+
 def test_missing_sides_are_empty_in_snapshot_and_update() -> None:
     for kind in ("SNAPSHOT", "UPDATE"):
         text = (
