@@ -1,0 +1,305 @@
+"""Hostile server input end to end: frames injected into a live simulator connection.
+
+tests/core proves the decoder and sanitize() alone (every reject reason, hypothesis fuzzing);
+here the same input arrives over a real WebSocket into the Feed, the DeskState and the desk,
+and the figures are: frames rejected and counted, book versions unchanged, escape characters
+on screen (0), terminal title unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sor_tui.core.protocol import decode
+from sor_tui.core.timestamps import format_rfc3339_ns
+from sor_tui.sim.server import Simulator
+from tests.reliability.harness import error_rows, live_app, pilot_until, status_text
+from tests.transport.feed_harness import (
+    Running,
+    is_live,
+    running_feed,
+    settle_and_compare,
+    simulator,
+    wait_until,
+)
+
+pytestmark = pytest.mark.timeout(60)
+
+NOW = format_rfc3339_ns(time.time_ns() + 3_600 * 10**9)  # after any snapshot of this run
+ESCAPES = "[bold red]MARKUP\x1b[2J\x1b]0;PWNED-TITLE\x07\x9b31m\u202eevil\u2066\x1bP+q\x1b\\"
+FORBIDDEN_ON_SCREEN = ("\x1b", "\x07", "\x9b", "\x9d", "\u202e", "\u2066")
+
+
+def update(bids: Any, asks: Any = (), *, market: Any = "BTCUSD", time_text: Any = NOW) -> bytes:
+    """A market_data UPDATE frame with arbitrary (possibly hostile) fields."""
+    payload = {"market": market, "type": "UPDATE", "time": time_text, "bids": bids}
+    payload["asks"] = list(asks) if isinstance(asks, tuple) else asks
+    return json.dumps({"channel": "market_data", "payload": payload}).encode()
+
+
+def level(price: str, amount: str) -> dict[str, str]:
+    """One level with string fields, as the wire has them."""
+    return {"price": price, "amount": amount}
+
+
+def _nested(depth: int) -> Any:
+    value: Any = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+GOOD = level("1.01", "7")  # a level the server's book never has: its presence means harm
+
+# Each frame must be rejected whole: nothing of it applied, one reject counted.
+REJECTED: dict[str, tuple[bytes, bool]] = {
+    "binary": (update([GOOD]), True),
+    "not_json": (b'{"channel":"market_data","payload":{', False),
+    "bare_nan": (update([GOOD]).replace(b'"7"', b"NaN"), False),
+    "nan_string": (update([GOOD, level("NaN", "1")]), False),
+    "infinity": (update([GOOD, level("2", "Infinity")]), False),
+    "snan": (update([GOOD, level("sNaN", "1")]), False),
+    "ten_k_digits_price": (update([GOOD, level("9" * 10_000, "1")]), False),
+    "ten_k_digits_amount": (update([GOOD, level("2", "0." + "0" * 10_000 + "1")]), False),
+    "exponent": (update([GOOD, level("6.5E+4", "1")]), False),
+    "deep_nesting": (update([GOOD, _nested(200)]), False),
+    "very_deep_nesting": (b'{"channel":"market_data","payload":' + b"[" * 100_000, False),
+    "bids_not_a_list": (update("nope"), False),
+    "amount_a_number": (update([GOOD, {"price": "2", "amount": 1.5}]), False),
+    "time_a_number": (update([GOOD], time_text=12345), False),
+    "bad_time": (update([GOOD], time_text="2026-13-45T99:99:99Z"), False),
+    "market_a_number": (update([GOOD], market=42), False),
+    "negative_size": (update([GOOD, level("2", "-1")]), False),
+    "negative_price": (update([GOOD, level("-2", "1")]), False),
+    "execution_nan": (
+        json.dumps(
+            {
+                "channel": "execution_data",
+                "payload": {
+                    "market": "BTCUSD",
+                    "price": "NaN",
+                    "amount": "1",
+                    "executed_at": NOW,
+                },
+            }
+        ).encode(),
+        False,
+    ),
+    "execution_negative": (
+        json.dumps(
+            {
+                "channel": "execution_data",
+                "payload": {
+                    "market": "BTCUSD",
+                    "price": "100",
+                    "amount": "-3",
+                    "executed_at": NOW,
+                },
+            }
+        ).encode(),
+        False,
+    ),
+}
+
+
+def inject(sim: Simulator, data: bytes, binary: bool = False) -> None:
+    """Send a frame on every open connection, out of band of the generator."""
+    for session in list(sim.sessions):
+        session.send(data, "hostile", binary=binary, data_frame=False)
+
+
+def rejects(run: Running) -> int:
+    """Frames rejected so far."""
+    return sum(run.feed.counters.rejects_by_reason.values())
+
+
+async def test_every_malformed_frame_is_rejected_whole_counted_and_never_applied() -> None:
+    harmed: list[str] = []
+    holder: list[Running] = []
+
+    def check(event: object) -> None:
+        # Runs right after each event was applied: a partly applied frame shows up here.
+        view = holder[0].feed.state.book_view("BTCUSD", 100_000) if holder else None
+        if view is not None and any(str(lv.price) == GOOD["price"] for lv in view.bids):
+            harmed.append(type(event).__name__)
+
+    async with simulator() as sim, running_feed(sim, on_event=check) as run:
+        holder.append(run)
+        await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
+        await settle_and_compare(sim, run, "BTCUSD")
+        executions_before = len(run.feed.state.tape_view(10_000).entries)
+        counted = rejects(run)
+        for data, binary in REJECTED.values():
+            inject(sim, data, binary)
+        await wait_until(
+            lambda: rejects(run) - counted >= len(REJECTED),
+            what=f"{len(REJECTED)} rejections (got {rejects(run) - counted})",
+        )
+        await settle_and_compare(sim, run, "BTCUSD")  # after the resync a rejection asks for
+        by_reason = run.feed.counters.rejects_by_reason
+        print(f"\nrejected {rejects(run) - counted}/{len(REJECTED)}: {dict(by_reason)}")
+        assert rejects(run) - counted == len(REJECTED)
+        assert harmed == [], "part of a rejected frame was applied"
+        assert len(run.feed.state.tape_view(10_000).entries) == executions_before
+        assert run.feed.counters.reconnects == 0
+        inject(sim, update([GOOD]))  # control: a valid frame with that level is seen applied
+        await wait_until(lambda: bool(harmed), what="the detector to see a valid level")
+
+
+async def test_far_future_timestamp_does_not_freeze_a_level() -> None:
+    async with simulator() as sim, running_feed(sim) as run:
+        await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
+        await settle_and_compare(sim, run, "BTCUSD")
+        bids, _ = sim.server_book("BTCUSD")
+        price, amount = bids[0]
+        # A poisoned UPDATE from the far future that leaves the level as it is...
+        inject(sim, update([level(price, amount)], time_text="2999-01-01T00:00:00Z"))
+        # ...must not stop later, ordinary UPDATEs of that level from applying.
+        inject(sim, update([level(price, "123.456")]))
+        await wait_until(
+            lambda: run.book("BTCUSD")[0][0] == (price, "123.456"), what="level changed"
+        )
+        inject(sim, update([level(price, amount)]))
+        await wait_until(
+            lambda: run.book("BTCUSD") == sim.server_book("BTCUSD"), what="level restored"
+        )
+        sim.resume()
+        await asyncio.sleep(0.5)
+        await settle_and_compare(sim, run, "BTCUSD")
+        view = run.feed.state.book_view("BTCUSD", 1)
+        assert view is not None
+        print(f"\nfar-future time: level followed later updates; flags={view.flags}")
+
+
+async def test_persistently_crossed_book_is_resynced_to_the_servers() -> None:
+    async with simulator() as sim, running_feed(sim) as run:
+        await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
+        await settle_and_compare(sim, run, "BTCUSD")
+        _, asks = sim.server_book("BTCUSD")
+        crossing = str(int(float(asks[0][0]) * 2))  # a bid far above the best ask
+        snapshots = sim.stats.frames_sent["SNAPSHOT"]
+        inject(sim, update([level(crossing, "1")]))
+        await wait_until(
+            lambda: run.feed.state.book_view("BTCUSD", 1).crossed,  # type: ignore[union-attr]
+            what="crossed",
+        )
+        sim.resume()  # the cross persists under the server's ordinary updates
+        await wait_until(
+            lambda: sim.stats.frames_sent["SNAPSHOT"] > snapshots, within=15, what="a resync"
+        )
+        await settle_and_compare(sim, run, "BTCUSD")
+    print(f"\ncrossed book: resynced ({sim.stats.frames_sent['SNAPSHOT'] - snapshots} snapshot)")
+
+
+async def test_escape_laden_server_strings_reach_the_screen_sanitized_title_unchanged() -> None:
+    async with simulator() as sim:
+        app = live_app(sim.ws_url, sim.oauth_url, sim.client_id, sim.client_secret)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot_until(pilot, lambda: app.feed is not None and is_app_live(app), what="live")
+            title, sub_title = app.title, app.sub_title
+            hostile = [
+                {"type": "error", "error": ESCAPES},
+                {
+                    "type": "subscribe",
+                    "channels": [
+                        {
+                            "type": "market_data",
+                            "params": {"market": "BTCUSD" + ESCAPES},
+                            "success": False,
+                            "error": ESCAPES,
+                        }
+                    ],
+                },
+                {"channel": ESCAPES, "payload": {"market": ESCAPES}},
+                {
+                    "channel": "execution_data",
+                    "payload": {
+                        "market": ESCAPES,
+                        "price": "1",
+                        "amount": "1",
+                        "executed_at": NOW,
+                    },
+                },
+                {"channel": "market_data", "payload": {"market": ESCAPES, "type": ESCAPES}},
+            ]
+            for message in hostile:
+                inject(sim, json.dumps(message).encode())
+            await pilot_until(pilot, lambda: len(error_rows(app)) >= 2, what="errors shown")
+            for session in list(sim.sessions):  # and a close reason full of escapes
+                session.close(1011, ESCAPES[:60])
+            await pilot_until(pilot, lambda: "reconnects 1" in status_text(app), what="reconnect")
+            await pilot.pause(0.3)
+            screen = app.export_screenshot()
+            rows = "\n".join(error_rows(app))
+            found = [c for c in FORBIDDEN_ON_SCREEN if c in screen or c in rows]
+            print(f"\nhostile strings: {len(error_rows(app))} error rows, {len(found)} escapes")
+            assert found == []
+            assert (app.title, app.sub_title) == (title, sub_title)
+            assert "[bold red]" in rows  # markup shown as text, never interpreted
+            assert app.is_running
+            assert not any("feed_failed" in row for row in error_rows(app))
+
+
+def is_app_live(app: Any) -> bool:
+    """Whether the app's feed has a LIVE BTCUSD book."""
+    view = app.feed.state.book_view("BTCUSD", 1)
+    return view is not None and view.status.value == "LIVE"
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False)
+        | st.text(max_size=30)
+        | st.sampled_from(["NaN", "sNaN", "-0", "1e5", "BTCUSD", "UPDATE", "SNAPSHOT", NOW]),
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.dictionaries(
+                st.sampled_from(
+                    [
+                        "channel",
+                        "payload",
+                        "type",
+                        "market",
+                        "bids",
+                        "asks",
+                        "price",
+                        "amount",
+                        "time",
+                        "executed_at",
+                        "timestamp",
+                        "channels",
+                        "params",
+                        "success",
+                        "error",
+                    ]
+                ),
+                inner,
+                max_size=6,
+            )
+        ),
+        max_leaves=20,
+    )
+)
+def test_decoder_fuzz_never_raises_and_never_lets_non_decimal_money_through(value: Any) -> None:
+    frame = json.dumps(
+        {"channel": "market_data", "payload": value} if isinstance(value, dict) else value
+    )
+    event = decode(frame)
+    for side in ("bids", "asks"):
+        for lv in getattr(event, side, ()):
+            assert lv.price.is_finite() and lv.amount.is_finite() and lv.amount >= 0
