@@ -279,6 +279,18 @@ def test_top_of_book_empty_side_is_none(asks: str | None) -> None:
     assert event.ask is None
 
 
+def test_top_of_book_zero_amount_side_is_none() -> None:
+    text = (
+        '{"channel":"market_data.top_of_book","payload":{"market":"BTCUSD",'
+        '"type":"TOP_OF_BOOK","timestamp":"2026-01-01T00:00:00Z",'
+        '"bids":[{"price":"10","amount":"0.000"}],"asks":[{"price":"11","amount":"2"}]}}'
+    )
+    event = decode(text)
+    assert isinstance(event, TopOfBook)
+    assert event.bid is None
+    assert event.ask == level("11", "2")
+
+
 def test_duplicate_prices_in_one_update_are_kept_in_order() -> None:
     text = (
         '{"channel":"market_data","payload":{"market":"BTCUSD","type":"UPDATE",'
