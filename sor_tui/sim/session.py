@@ -22,6 +22,23 @@ SubKey = tuple[str, str | None]
 """A subscription key: (channel type, market or None for heartbeat)."""
 
 _BATCH = 512
+
+
+def ws_frame(payload: bytes, binary: bool = False) -> bytes:
+    """Build one unfragmented, unmasked server frame (RFC 6455 §5.2) around a payload.
+
+    Built here rather than by the websockets protocol object so that a batch of frames costs
+    one join and one write; the connection never fragments or compresses (compression=None).
+    """
+    size = len(payload)
+    opcode = b"\x82" if binary else b"\x81"
+    if size < 126:
+        return opcode + bytes((size,)) + payload
+    if size < 65536:
+        return opcode + b"\x7e" + size.to_bytes(2, "big") + payload
+    return opcode + b"\x7f" + size.to_bytes(8, "big") + payload
+
+
 _LOW_WATER = 256 * 1024
 
 
@@ -50,7 +67,7 @@ class Session:
         self.garbage: list[Any] = []
         self._garbage_index = 0
         self._frame_counter = frame_counter
-        self._queue: deque[tuple[bool, bytes]] = deque()
+        self._queue: deque[bytes] = deque()
         self._wakeup = asyncio.Event()
         self.drained = asyncio.Event()
         self.drained.set()
@@ -75,8 +92,9 @@ class Session:
         """Queue a pre-encoded frame; ``data_frame`` frames count for the frame-based faults."""
         if self.closing:
             return
-        self._queue.append((binary, data))
-        self.queued_bytes += len(data)
+        frame = ws_frame(data, binary)
+        self._queue.append(frame)
+        self.queued_bytes += len(frame)
         self._frame_counter[kind] += 1
         self._wakeup.set()
         if self.queued_bytes > _LOW_WATER:
@@ -116,37 +134,22 @@ class Session:
         with contextlib.suppress(Exception):
             await self.connection.close(code, reason)
 
-    def _write_joined(self) -> None:
-        """Hand the whole batch to the transport in one write (one syscall, not one per frame)."""
-        chunks = self.connection.protocol.data_to_send()
-        transport = self.connection.transport
-        payload = b"".join(chunks)
-        if payload:
-            transport.write(payload)
-        if any(not chunk for chunk in chunks) and transport.can_write_eof():
-            transport.write_eof()  # the protocol asked for a half-close (after a close frame)
-
     async def run_writer(self) -> None:
         """Write queued frames in batches, with the connection's flow control."""
         connection = self.connection
-        protocol = connection.protocol
         queue = self._queue
         try:
             while True:
                 await self._wakeup.wait()
                 self._wakeup.clear()
                 while queue:
-                    count = min(len(queue), _BATCH)
-                    sent = 0
+                    batch = [queue.popleft() for _ in range(min(len(queue), _BATCH))]
+                    payload = b"".join(batch)
+                    sent = len(payload)
+                    # send_context checks the state and applies flow control (drain) on exit; the
+                    # frames are pre-built (see ws_frame), so the whole batch is one write.
                     async with connection.send_context():
-                        for _ in range(count):
-                            binary, data = queue.popleft()
-                            sent += len(data)
-                            if binary:
-                                protocol.send_binary(data)
-                            else:
-                                protocol.send_text(data)
-                        self._write_joined()
+                        connection.transport.write(payload)
                     self.queued_bytes = max(0, self.queued_bytes - sent)
                     if self.queued_bytes <= _LOW_WATER:
                         self.drained.set()
