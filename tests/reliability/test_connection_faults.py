@@ -106,15 +106,6 @@ async def test_accept_then_close_storm_backoff_keeps_growing() -> None:
     assert attempts >= 3, "it stopped trying"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: sor_tui/transport/feed.py Feed._connected + session.py Session._watch - after "
-    "websockets' keepalive timeout the library waits close_timeout (default 2 s) for the TCP "
-    "close before the reader ends, and Feed._connected awaits _close() before _lost(), so "
-    "books stay LIVE for ping_interval + ping_timeout + close_timeout. Measured 2.5 s for "
-    "0.3 + 0.3 s. Fix: in Session._watch end the session when ws.state is CLOSING (or "
-    "abort ws.transport on keepalive failure), and call self._lost() before awaiting _close.",
-)
 async def test_blackholed_link_detected_within_ping_interval_plus_timeout() -> None:
     ping = 0.3
     async with simulator() as sim, FaultProxy(sim.ws_port) as proxy:
