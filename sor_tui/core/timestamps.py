@@ -135,7 +135,10 @@ def format_rfc3339_ns(ns: int) -> str:
     """Format integer nanoseconds as Go's RFC3339Nano in UTC (trimmed fraction, ``Z``)."""
     seconds, nanos = divmod(ns, NS_PER_SECOND)
     days, second_of_day = divmod(seconds, _SECONDS_PER_DAY)
-    day = date.fromordinal(days + _EPOCH_ORDINAL)
+    try:
+        day = date.fromordinal(days + _EPOCH_ORDINAL)
+    except (ValueError, OverflowError):
+        raise ValueError(f"{ns} ns is outside the years 1-9999") from None
     hours, rest = divmod(second_of_day, 3600)
     minutes, secs = divmod(rest, 60)
     fraction = f".{nanos:09d}".rstrip("0") if nanos else ""

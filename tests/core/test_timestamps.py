@@ -168,3 +168,13 @@ def test_formats_go_style(value: int, text: str) -> None:
 def test_round_trip_through_canonical_form(text: str) -> None:
     value = parse_rfc3339_ns(text)
     assert parse_rfc3339_ns(format_rfc3339_ns(value)) == value
+
+
+@pytest.mark.parametrize("value", [10**30, 253_402_300_800 * 10**9, -(10**30)])
+def test_format_rejects_unrepresentable_values(value: int) -> None:
+    with pytest.raises(ValueError, match="outside"):
+        format_rfc3339_ns(value)
+
+
+def test_format_handles_times_before_the_epoch() -> None:
+    assert format_rfc3339_ns(-1) == "1969-12-31T23:59:59.999999999Z"
