@@ -7,7 +7,6 @@ import random
 import time
 from collections import Counter, deque
 from dataclasses import dataclass
-from typing import Any
 
 from sor_tui.sim import wire
 from sor_tui.sim.config import SimConfig
@@ -319,7 +318,3 @@ class Engine:
             for market in markets:
                 self.step(market, fast=True)
         await asyncio.sleep(0)
-
-    def params_of(self, session: Session, key: tuple[str, str | None]) -> Any:
-        """Return the params a session subscribed a key with."""
-        return session.subscriptions.get(key)

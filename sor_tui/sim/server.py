@@ -50,6 +50,7 @@ class Simulator:
     def __init__(self, config: SimConfig | None = None) -> None:
         self.config = config or SimConfig()
         self._frames: Counter[str] = Counter()
+        self._ready = False  # scenario switches before the engine exists need no reaction
         self.scenarios = ScenarioSet(self._scenario_changed)
         clients = [ClientSpec(self.config.client_id, self.config.client_secret)]
         self.tokens = TokenStore(clients + list(self.config.extra_clients), self.config.token_ttl)
@@ -66,6 +67,7 @@ class Simulator:
         self._tasks: list[asyncio.Task[None]] = []
         self._drop_task: asyncio.Task[None] | None = None
         self.ws_port = 0
+        self._ready = True
         for name, params in self.config.scenarios.items():
             self.scenarios.set(name, True, **params)
 
@@ -178,7 +180,7 @@ class Simulator:
         self.scenarios.set(name, enabled, **params)
 
     def _scenario_changed(self, name: str, enabled: bool) -> None:
-        if not hasattr(self, "engine"):
+        if not self._ready:
             return
         self.engine.apply_scenarios()
         if name == "handshake_hang" and not enabled:
