@@ -1,0 +1,70 @@
+"""``sor-tui sim --replay``: the simulator serves a recording's frames over the protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from sor_tui.record.reader import read_recording
+from sor_tui.sim.config import SOR_SCOPE, SimConfig
+from sor_tui.sim.replay_source import RecordingServer, read_frames
+from tests.record.frames import write_sample
+
+
+async def _token(server: RecordingServer) -> str:
+    async with httpx.AsyncClient(timeout=5, trust_env=False) as http:
+        response = await http.post(
+            server.oauth_url,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": server.config.client_id,
+                "client_secret": server.config.client_secret,
+                "scope": SOR_SCOPE,
+            },
+        )
+    assert response.status_code == 200
+    token: str = response.json()["access_token"]
+    return token
+
+
+async def test_serves_the_recorded_frames_in_order(tmp_path: Path) -> None:
+    path = write_sample(tmp_path / "s.jsonl.gz")
+    expected = [e.frame for e in read_recording(path).entries if e.frame is not None]
+    frames = read_frames(path)
+    assert [f.data for f in frames] == expected
+    # Recorded 4 s apart at most: at x100 the whole recording plays in well under a second.
+    async with RecordingServer(frames, config=SimConfig(), speed=100.0) as server:
+        token = await _token(server)
+        headers = {"Authorization": f"Bearer {token}"}
+        async with connect(server.ws_url, additional_headers=headers, open_timeout=5) as ws:
+            await ws.send(json.dumps({"type": "subscription_list"}))  # read and ignored
+            received = []
+            async with asyncio.timeout(10):
+                for _ in expected:
+                    received.append(await ws.recv())
+        assert received == expected
+        assert server.frames_sent == len(expected)
+        with pytest.raises(InvalidStatus) as rejected:
+            async with connect(server.ws_url, open_timeout=5):
+                pass
+        assert rejected.value.response.status_code == 401
+
+
+def test_reader_tolerates_a_cut_tail_and_binary_frames(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl.gz"
+    header = json.dumps({"sor_tui_recording": 1, "started_ns": 1, "ws_url": "", "markets": []})
+    body = header + '\n{"t":5,"f":"AAE=","bin":1}\n{"t":6,"m":"connection_lost"}\n{"t":7,"f":"x"}\n'
+    data = gzip.compress(body.encode()) + gzip.compress(b'{"t":8,"f":"cut"}\n{"t":9,"f":"y"}')
+    path.write_bytes(data[:-3])
+    frames = read_frames(path)
+    assert [(f.t_ns, f.data) for f in frames] == [(5, b"\x00\x01"), (7, "x"), (8, "cut")]
+    (tmp_path / "bad").write_text("{}\n")
+    with pytest.raises(ValueError):
+        read_frames(tmp_path / "bad")
