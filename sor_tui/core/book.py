@@ -358,10 +358,10 @@ class OrderBook:
             view = state.view
             if state.bids.marked or state.asks.marked:
                 # Nothing changed since the previous call, so nothing is marked now.
-                state.bids.marked = state.asks.marked = False
-                view = state.view = replace(
-                    view, bids=unmarked(view.bids), asks=unmarked(view.asks)
-                )
+                for side in (state.bids, state.asks):
+                    side.levels = unmarked(side.levels)
+                    side.marked = False
+                view = state.view = replace(view, bids=state.bids.levels, asks=state.asks.levels)
             return view
         if group is None:
             bid_pairs = self._bids.top_pairs(depth)

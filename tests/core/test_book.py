@@ -369,6 +369,29 @@ class TestView:
         assert all(level.change is LevelChange.NONE for level in again.bids + again.asks)
         assert book.view(10) is again
 
+    def test_marks_stay_cleared_after_a_change_that_moves_no_level(self) -> None:
+        book = live_book()
+        book.view(10)
+        book.apply_update(update(T + 1, (("98", "1"),)))
+        assert book.view(10).bids[-1].change is LevelChange.NEW
+        book.view(10)  # unchanged: marks cleared
+        book.mark_stale()  # a new version, but no level moved
+        view = book.view(10)
+        assert view.status is BookStatus.STALE
+        assert all(level.change is LevelChange.NONE for level in view.bids + view.asks)
+
+    def test_marks_survive_a_scale_change(self) -> None:
+        book = live_book()
+        book.view(10)
+        book.apply_update(update(T + 1, (("99.125", "1"), ("100", "4"))))
+        view = book.view(10)
+        marks = [(level.price, level.change) for level in view.bids]
+        assert marks == [
+            (d("100"), LevelChange.UP),
+            (d("99.125"), LevelChange.NEW),
+            (d("99"), LevelChange.NONE),
+        ]
+
     def test_marks_are_tracked_per_depth(self) -> None:
         book = live_book()
         book.view(1)

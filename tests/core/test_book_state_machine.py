@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -10,7 +10,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from sor_tui.core.book import OrderBook
 from sor_tui.core.events import BookSnapshot, BookUpdate, PriceLevel
-from sor_tui.core.views import BookStatus
+from sor_tui.core.views import BookStatus, LevelChange
 from tests.core.book_helpers import NOW_NS
 
 BASE = NOW_NS - 10**12
@@ -97,6 +97,7 @@ class BookMachine(RuleBasedStateMachine):
         )
         self.model = Model()
         self.last_update: BookUpdate | None = None
+        self.previous_marks_base: dict[tuple[str, Decimal], Decimal] | None = None
 
     @rule()
     def begin_sync(self) -> None:
@@ -153,13 +154,63 @@ class BookMachine(RuleBasedStateMachine):
         assert [(level.price, level.amount) for level in view.asks] == asks
         assert view.best_bid == (bids[0][0] if bids else None)
         assert view.best_ask == (asks[0][0] if asks else None)
-        if view.bids:
-            assert view.bids[-1].cumulative == sum(self.model.bids.values())
+        for shown, model_side in ((view.bids, bids), (view.asks, asks)):
+            running = Decimal(0)
+            for level, (_, amount) in zip(shown, model_side, strict=True):
+                running += amount
+                assert level.cumulative == running
         top = self.book.view(2)
         assert [(level.price, level.amount) for level in top.bids] == bids[:2]
+        assert [(level.price, level.amount) for level in top.asks] == asks[:2]
+
+    @invariant()
+    def change_marks_follow_previous_view(self) -> None:
+        view = self.book.view(5)
+        current = {
+            (side, level.price): level.amount
+            for side, levels in (("bid", view.bids), ("ask", view.asks))
+            for level in levels
+        }
+        previous = self.previous_marks_base
+        self.previous_marks_base = current
+        for side, levels in (("bid", view.bids), ("ask", view.asks)):
+            for level in levels:
+                if previous is None:
+                    expected = LevelChange.NONE
+                else:
+                    before = previous.get((side, level.price))
+                    if before is None:
+                        expected = LevelChange.NEW
+                    elif level.amount > before:
+                        expected = LevelChange.UP
+                    elif level.amount < before:
+                        expected = LevelChange.DOWN
+                    else:
+                        expected = LevelChange.NONE
+                assert level.change is expected
+
+    @invariant()
+    def grouped_view_equals_bucketed_model(self) -> None:
+        if self.model.status is not BookStatus.LIVE:
+            return
+        view = self.book.view(3, Decimal(2))
+        bid_buckets: dict[Decimal, Decimal] = {}
+        for price, amount in self.model.bids.items():
+            bucket = (price / 2).to_integral_value(rounding=ROUND_FLOOR) * 2
+            bid_buckets[bucket] = bid_buckets.get(bucket, Decimal(0)) + amount
+        ask_buckets: dict[Decimal, Decimal] = {}
+        for price, amount in self.model.asks.items():
+            bucket = (price / 2).to_integral_value(rounding=ROUND_CEILING) * 2
+            ask_buckets[bucket] = ask_buckets.get(bucket, Decimal(0)) + amount
+        assert [(level.price, level.amount) for level in view.bids] == sorted(
+            bid_buckets.items(), reverse=True
+        )[:3]
+        assert [(level.price, level.amount) for level in view.asks] == sorted(ask_buckets.items())[
+            :3
+        ]
 
 
 BookMachine.TestCase.settings = settings(
-    max_examples=120, stateful_step_count=40, deadline=None, derandomize=True
+    max_examples=80, stateful_step_count=40, deadline=None, derandomize=True
 )
 TestBookMachine = BookMachine.TestCase
