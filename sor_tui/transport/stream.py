@@ -14,9 +14,10 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -174,10 +175,17 @@ async def _run_feed(
         if not stopping:
             stopping.append(loop.create_task(feed.stop()))
 
+    writer.on_closed = request_stop
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, request_stop)
     timer = loop.call_later(duration, request_stop) if duration is not None else None
     flusher = loop.create_task(writer.flush_every(1.0 / render_rate))
+
+    def flusher_done(task: asyncio.Task[None]) -> None:
+        if not task.cancelled():
+            request_stop()  # a writer that died must not leave the feed running unseen
+
+    flusher.add_done_callback(flusher_done)
     try:
         await feed.run(writer.on_event)
     finally:
@@ -217,10 +225,28 @@ class JsonLinesWriter:
         self._depth = depth
         self._dirty: set[str] = set()
         self._shown: dict[str, _Shown] = {}
+        self.closed = False
+        self.on_closed: Callable[[], None] | None = None
 
     def write(self, obj: dict[str, Any]) -> None:
-        """Write one JSON object as one line."""
-        self._out.write(json.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n")
+        """Write one JSON object as one line (nothing once the reader has gone away)."""
+        if self.closed:
+            return
+        try:
+            self._out.write(json.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n")
+        except BrokenPipeError:
+            self._reader_gone()
+
+    def _reader_gone(self) -> None:
+        """stdout's reader closed it (``| head``): stop quietly, like any Unix filter."""
+        self.closed = True
+        with contextlib.suppress(OSError, ValueError):
+            # Later flushes, including the interpreter's at exit, must not raise again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._out.fileno())
+            os.close(devnull)
+        if self.on_closed is not None:
+            self.on_closed()
 
     def on_event(self, event: FeedEvent) -> None:
         """Feed callback: cheap; books are only marked dirty here."""
@@ -278,7 +304,11 @@ class JsonLinesWriter:
             self._shown[market] = _Shown(view.version, str(view.status))
             self.write(book_line(view))
         self._dirty.clear()
-        self._out.flush()
+        if not self.closed:
+            try:
+                self._out.flush()
+            except BrokenPipeError:
+                self._reader_gone()
 
 
 def book_line(view: BookView) -> dict[str, Any]:

@@ -213,3 +213,35 @@ async def test_sim_flag_streams_the_builtin_simulator() -> None:
     assert process.returncode == 0, err.decode()
     lines = [json.loads(line) for line in out.decode().splitlines()]
     assert any(line["event"] == "book" and line["status"] == "LIVE" for line in lines)
+
+
+async def test_closed_stdout_ends_quietly_like_a_unix_filter() -> None:
+    async with simulator() as sim:
+        process = await asyncio.create_subprocess_exec(
+            PYTHON,
+            "-m",
+            "sor_tui",
+            "stream",
+            "--environment",
+            "demo",
+            "--ws-url",
+            sim.ws_url,
+            "--oauth-url",
+            sim.oauth_url,
+            "--markets",
+            "BTCUSD",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=_env(sim, sim.client_secret),
+        )
+        assert process.stdout is not None and process.stderr is not None
+        async with asyncio.timeout(15):
+            for _ in range(3):
+                json.loads(await process.stdout.readline())
+            # `sor-tui stream | head -3`: the reader goes away.
+            transport = process._transport  # type: ignore[attr-defined]
+            transport.get_pipe_transport(1).close()
+            code = await process.wait()
+            stderr = (await process.stderr.read()).decode()
+        assert code == 0, stderr
+        assert "Traceback" not in stderr and "BrokenPipe" not in stderr
