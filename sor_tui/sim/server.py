@@ -132,14 +132,19 @@ class Simulator:
     # -- addresses and credentials -----------------------------------------------------
 
     @property
+    def _host(self) -> str:
+        host = self.config.host
+        return f"[{host}]" if ":" in host else host
+
+    @property
     def ws_url(self) -> str:
         """The WebSocket URL, ``ws://HOST:PORT/``."""
-        return f"ws://{self.config.host}:{self.ws_port}/"
+        return f"ws://{self._host}:{self.ws_port}/"
 
     @property
     def oauth_url(self) -> str:
         """The token endpoint URL."""
-        return f"http://{self.config.host}:{self.oauth.port}/oauth2/token"
+        return f"http://{self._host}:{self.oauth.port}/oauth2/token"
 
     @property
     def client_id(self) -> str:
