@@ -67,3 +67,20 @@ def copy_tape(app: App[Any]) -> bool:
     app.copy_to_clipboard(tape_text(tape))
     app.notify(f"Copied {len(tape.entries)} prints", timeout=3)
     return True
+
+
+RECORD_BINDINGS: list[BindingType] = [
+    Binding(
+        "ctrl+r", "toggle_recording", "Record", id="app.record", tooltip="Start/stop recording"
+    ),
+]
+
+
+def toggle_recording(app: App[Any]) -> bool:
+    """Start or stop recording the live feed (the source's ``recording``); False if none."""
+    recording = getattr(getattr(app, "source", None), "recording", None)
+    if recording is None:
+        app.notify("Recording is not available for this source", timeout=3)
+        return False
+    app.notify(recording.toggle(), timeout=4, markup=False)
+    return True

@@ -1,0 +1,99 @@
+"""Recording a live session: start, stop and toggle, off by default (``record`` setting).
+
+The feed is built with a ``RecordingDeskState`` and its frame hook pointed at the state's
+``frame``; this object then switches recording on and off at any time (CLI flag, setting,
+or the TUI's key). Each start opens a new file; executions of all sessions share one
+SQLite store in the recordings directory.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sor_tui.record.recorder import Recorder
+from sor_tui.record.recording_state import RecordingDeskState
+
+if TYPE_CHECKING:
+    from sor_tui.config.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class LiveRecording:
+    """Switches the recording of one feed's state on and off."""
+
+    def __init__(
+        self,
+        state: RecordingDeskState,
+        directory: Path,
+        *,
+        ws_url: str = "",
+        markets: Sequence[str] = (),
+        flush_interval: float = 0.5,
+    ) -> None:
+        self.state = state
+        self.directory = directory
+        self.ws_url = ws_url
+        self.markets = tuple(markets)
+        self.flush_interval = flush_interval
+        self.last_path: Path | None = None
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, state: RecordingDeskState, ws_url: str
+    ) -> LiveRecording:
+        """A switch for ``state`` writing to the settings' recordings directory."""
+        return cls(state, settings.recordings_path, ws_url=ws_url, markets=settings.markets)
+
+    def __repr__(self) -> str:
+        return f"LiveRecording(active={self.active}, directory={str(self.directory)!r})"
+
+    @property
+    def active(self) -> bool:
+        """Whether frames are being recorded now."""
+        return self.state.recorder is not None
+
+    @property
+    def path(self) -> Path | None:
+        """The file being written, or None."""
+        recorder = self.state.recorder
+        return recorder.path if recorder is not None else None
+
+    def start(self) -> Path:
+        """Start recording to a new file (no-op when already recording); returns its path."""
+        recorder = self.state.recorder
+        if recorder is not None:
+            return recorder.path
+        recorder = Recorder.create(
+            self.directory,
+            ws_url=self.ws_url,
+            markets=self.markets,
+            flush_interval=self.flush_interval,
+        )
+        self.state.start_recording(recorder)
+        self.last_path = recorder.path
+        log.info("recording to %s", recorder.path)
+        return recorder.path
+
+    def stop(self) -> Path | None:
+        """Stop recording and close the file; returns its path (None if not recording)."""
+        recorder = self.state.stop_recording()
+        if recorder is None:
+            return None
+        recorder.close()
+        log.info("recording stopped: %s", recorder.path)
+        return recorder.path
+
+    def toggle(self) -> str:
+        """Start or stop; returns a short message for the user."""
+        if self.active:
+            path = self.stop()
+            return f"Recording stopped: {path.name if path else ''}"
+        try:
+            path = self.start()
+        except OSError as error:
+            return f"Cannot record: {error.strerror or type(error).__name__}"
+        return f"Recording to {path}"
