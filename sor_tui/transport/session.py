@@ -386,6 +386,10 @@ class Session:
         message = f"{outcome.action} {channel} failed: {code}. {explain(code)}"
         log.warning("%s", sanitize(message))
         self._emit(Problem("channel", code, sanitize(message), channel.market))
+        if code == INTERNAL_SERVER_ERROR and outcome.action == SUBSCRIBE:
+            # A server fault, not a configuration error: retry on a new connection, paced by
+            # the backoff (a per-channel resubscribe loop would have no backoff).
+            self._end_reason = f"server fault subscribing {channel}"
 
     def _heartbeat_answered(self, outcome: ChannelOutcome) -> None:
         if outcome.action == SUBSCRIBE and (outcome.success or outcome.no_effect):

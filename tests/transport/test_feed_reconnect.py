@@ -101,6 +101,19 @@ async def test_internal_server_error_reported_and_reconnects() -> None:
         await wait_until(lambda: is_live(run, "BTCUSD"), what="live again")
 
 
+async def test_per_channel_internal_server_error_retries_on_a_new_connection() -> None:
+    async with simulator() as sim:
+        sim.set_scenario("internal_error", per_channel=True)
+        async with running_feed(sim) as run:
+            await wait_until(lambda: run.feed.counters.reconnects >= 2, what="retries")
+            sim.set_scenario("internal_error", enabled=False)
+            await wait_until(lambda: is_live(run, "BTCUSD"), what="live once the fault clears")
+            faults = [p for p in run.of(Problem) if p.code == "INTERNAL_SERVER_ERROR"]
+            assert {p.market for p in faults} >= {"BTCUSD", None}
+            assert all(p.source == "channel" for p in faults)
+            assert run.feed.registry.is_active(BTC_EXEC)
+
+
 async def test_stalled_heartbeat_detected_within_the_timeout() -> None:
     timeout = 0.5
     async with simulator() as sim:
