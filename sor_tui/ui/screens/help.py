@@ -21,6 +21,22 @@ _INTRO = (
 )
 
 
+_KEY_NAMES = {
+    "question_mark": "?",
+    "right_square_bracket": "]",
+    "left_square_bracket": "[",
+    "plus": "+",
+    "minus": "-",
+    "slash": "/",
+    "escape": "esc",
+}
+
+
+def key_names(keys: str) -> str:
+    """Keys as a user types them: '?' rather than 'question_mark'."""
+    return ", ".join(_KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
+
+
 def _section(title: str, bindings: list[BindingType], keymap: dict[str, str]) -> Table:
     table = Table(title=title, title_justify="left", show_header=False, box=None, expand=True)
     table.add_column("key", style="bold", width=14, no_wrap=True)
@@ -30,8 +46,7 @@ def _section(title: str, bindings: list[BindingType], keymap: dict[str, str]) ->
         if not isinstance(binding, Binding):
             continue
         keys = keymap.get(binding.id or "", binding.key)
-        shown = ", ".join(k.replace("_", " ") for k in keys.split(","))
-        table.add_row(shown, binding.tooltip or binding.description, binding.id or "")
+        table.add_row(key_names(keys), binding.tooltip or binding.description, binding.id or "")
     return table
 
 

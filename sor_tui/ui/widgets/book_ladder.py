@@ -73,6 +73,7 @@ class BookLadder(Widget):
         self._cache_key: object = None
         self._cache: Text = Text()
         self._cache_age: object = None
+        self._tick_key: object = None
 
     @property
     def places(self) -> int | None:
@@ -100,7 +101,11 @@ class BookLadder(Widget):
     def tick_frame(self) -> None:
         """Called every frame: redraw only while marks fade or when the shown age changes."""
         if self._marks or self._age_key() != self._cache_age:
-            self.refresh()
+            # Only a changed fade step or age needs pixels; an unchanged one costs nothing.
+            key = (self._fade_step_key(), self._age_key())
+            if key != self._tick_key:
+                self._tick_key = key
+                self.refresh()
 
     def _age_key(self) -> object:
         view = self.view

@@ -116,7 +116,8 @@ class ErrorLog(Vertical):
         if problem is None:
             detail.update(Text("No errors." if not self.problems else "No error matches."))
         else:
-            detail.update(Text(f"{problem.code}: {problem.explanation}"))
+            market = f" {problem.market}" if problem.market else ""
+            detail.update(Text(f"{problem.code}{market}: {problem.message}. {problem.explanation}"))
 
     @on(Input.Changed, "#error-filter")
     def apply_filter(self, event: Input.Changed) -> None:

@@ -65,7 +65,9 @@ class TradeTape(Widget):
         return self._cache
 
     def _build(self, width: int, height: int) -> Text:
-        title = f" Trades · {self.market_filter or 'all markets'}"
+        title = f" Trades · {self.market_filter}"
+        if self.market_filter is None:
+            title = f" Trades · all · stats {self.stats_market or '—'}"
         lines = [Text(title[:width], style=self._style("title"), no_wrap=True)]
         tape = self.tape
         market = self.stats_market
