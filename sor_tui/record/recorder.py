@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import base64
 import gzip
+import logging
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -36,6 +38,7 @@ RESYNCING = "resyncing"
 MARKS = frozenset({BEGIN_SYNC, END_SYNC, CONNECTION_LOST, RESYNCING})
 
 _encode = msgspec.json.Encoder().encode
+log = logging.getLogger(__name__)
 
 
 def public_url(url: str) -> str:
@@ -80,6 +83,8 @@ class Recorder:
         self._interval = flush_interval
         self._fsync = fsync
         self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self.error: str | None = None  # set when writing failed; recording has then stopped
         self._lines: list[bytes] = []
         self._executions: list[tuple[Execution, int]] = []
         self._closed = False
@@ -158,7 +163,7 @@ class Recorder:
                 self._executions.append((execution, received_ns))
 
     def _append(self, line: bytes) -> None:
-        if self._closed:
+        if self._closed or self.error is not None:
             return
         with self._lock:
             self._lines.append(line + b"\n")
@@ -172,17 +177,29 @@ class Recorder:
 
     def flush(self) -> None:
         """Write pending lines as one gzip member and pending executions to SQLite."""
-        with self._lock:
-            lines, self._lines = self._lines, []
-            executions, self._executions = self._executions, []
-            if lines:
-                self._write_member(lines)
-            if executions and self._db is not None:
-                self._db.add(executions, session=self.path.name)
+        with self._flush_lock:  # one flush at a time, in order
+            with self._lock:  # held only for the swap: the feed never waits on compression
+                lines, self._lines = self._lines, []
+                executions, self._executions = self._executions, []
+            if self.error is not None:
+                return
+            try:
+                if lines:
+                    self._write_member(lines)
+                if executions and self._db is not None:
+                    self._db.add(executions, session=self.path.name)
+            except (OSError, sqlite3.Error) as exc:
+                # A full disk must not grow memory without bound or kill the feed: stop
+                # recording and say why (the file so far stays readable).
+                self.error = f"recording stopped: {type(exc).__name__}: {exc}"
+                log.error("%s (%s)", self.error, self.path)
 
     def _write_member(self, lines: list[bytes]) -> None:
         member = gzip.compress(b"".join(lines), compresslevel=6, mtime=0)
-        self._file.write(member)
+        view = memoryview(member)
+        while view:  # a raw write may be partial
+            written = self._file.write(view)
+            view = view[written or 0 :]
         if self._fsync:
             os.fsync(self._file.fileno())
         self.members += 1
@@ -196,7 +213,7 @@ class Recorder:
         self._thread.join(timeout=5)
         self.flush()
         self._closed = True
-        with self._lock:
+        with self._flush_lock:
             self._file.close()
             if self._db is not None and self._owns_db:
                 self._db.close()

@@ -143,3 +143,21 @@ async def test_recording_holds_no_secret(tmp_path: Path) -> None:
     for blob in blobs:
         for canary in (canary_secret, token):
             assert canary.encode() not in blob
+
+
+def test_a_failing_disk_stops_recording_without_growing(tmp_path: Path) -> None:
+    path = tmp_path / "full.jsonl.gz"
+    rec = Recorder(path, flush_interval=60)
+    rec.frame('{"n":0}', 1)
+    rec.flush()
+    good = path.read_bytes()
+    rec._file.close()
+    rec._file = open("/dev/full", "wb", buffering=0)  # noqa: SIM115 - writes fail: ENOSPC
+    rec.frame('{"n":1}', 2)
+    rec.flush()
+    assert rec.error is not None and "OSError" in rec.error
+    rec.frame('{"n":2}', 3)
+    assert rec._lines == []  # nothing piles up once writing failed
+    rec.close()
+    assert path.read_bytes() == good
+    assert [e.frame for e in read_recording(path).entries] == ['{"n":0}']
