@@ -74,6 +74,8 @@ async def test_subscribe_unsubscribe_resync_flow() -> None:
         statuses: list[BookStatus] = []
         before = len(run.events)
         assert run.feed.resync("btcusd")
+        assert not run.feed.resync("BTCUSD")  # rate-limited: one resync per market at a time
+        assert not run.feed.resync("ETHUSD")  # not a desired book any more
         view = run.feed.state.book_view("BTCUSD", 5)
         assert view is not None
         statuses.append(view.status)

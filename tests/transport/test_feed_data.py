@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 from sor_tui.core.events import Execution, Rejected
@@ -156,3 +157,8 @@ async def test_snapshot_timeout_resyncs_the_market() -> None:
             view = run.feed.state.book_view("BTCUSD", 1)
             assert view is not None and view.status in (BookStatus.SYNCING, BookStatus.RESYNCING)
             assert run.feed.counters.reconnects == 0
+            # It keeps trying, but never faster than the snapshot timeout allows.
+            first = len([p for p in run.of(Problem) if p.code == "RESYNC"])
+            await asyncio.sleep(1.0)
+            later = len([p for p in run.of(Problem) if p.code == "RESYNC"]) - first
+            assert 1 <= later <= 1.0 / 0.3 + 1
