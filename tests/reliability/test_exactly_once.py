@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from sor_tui.core.numbers import canonical_text
 from sor_tui.core.timestamps import parse_rfc3339_ns
 from sor_tui.record.executions_db import ExecutionsDB
-from sor_tui.record.reader import read_recording
+from sor_tui.record.reader import Entry, read_recording
 from sor_tui.record.recorder import BEGIN_SYNC, CONNECTION_LOST, DB_NAME, Recorder
 from sor_tui.record.recording_state import RecordingDeskState
 from sor_tui.sim.server import Simulator
@@ -72,7 +72,8 @@ async def test_recorded_executions_equal_sent_outside_marked_gaps_across_drops_w
         drops = 5
         try:
             for index in range(drops):
-                await wait_until(lambda i=index: sim.stats.handshakes[101] == i + 1, what="up")
+                expected = index + 1
+                await wait_until(lambda: sim.stats.handshakes[101] == expected, what="up")
                 await asyncio.sleep(rng.uniform(0.3, 0.8))
                 sim.drop_connections()
             await wait_until(lambda: sim.stats.handshakes[101] == drops + 1, what="final")
@@ -140,17 +141,16 @@ def _capture_replays(sim: Simulator) -> set[Key]:
                 )
         return frames
 
-    sim.engine.activate = recording_activate  # type: ignore[method-assign]
+    sim.engine.activate = recording_activate  # type: ignore[method-assign,assignment]
     return replayed
 
 
-def _gaps(entries: list[object]) -> list[tuple[int, int]]:
+def _gaps(entries: list[Entry]) -> list[tuple[int, int]]:
     """(start, end) of each marked gap: a connection loss until the next resubscription."""
     gaps: list[tuple[int, int]] = []
     lost_at: int | None = None
     for entry in entries:
-        mark = getattr(entry, "mark", None)
-        at = int(getattr(entry, "t_ns", 0))
+        mark, at = entry.mark, entry.t_ns
         if mark == CONNECTION_LOST:
             lost_at = at
         elif mark == BEGIN_SYNC and lost_at is not None:
