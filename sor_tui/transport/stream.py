@@ -160,8 +160,11 @@ async def _stream(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         writer = JsonLinesWriter(sys.stdout, state, markets, settings.book_depth)
         await _run_feed(feed, writer, settings.render_rate, args.duration)
     status = feed.status
-    if status.state in (FeedState.AUTH_FAILED, FeedState.FORBIDDEN):
-        return _fail(f"{status.state.lower().replace('_', ' ')}: {status.detail}", EXIT_AUTH)
+    if status.state is FeedState.AUTH_FAILED:
+        advice = "check SOR_CLIENT_ID and SOR_CLIENT_SECRET, or run 'sor-tui login'"
+        return _fail(f"{status.detail}; {advice}", EXIT_AUTH)
+    if status.state is FeedState.FORBIDDEN:
+        return _fail(f"forbidden: {status.detail}", EXIT_AUTH)
     return EXIT_OK
 
 

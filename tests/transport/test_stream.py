@@ -33,9 +33,9 @@ class Proc:
         return [line for line in self.lines if line["event"] == event]
 
 
-def _env(sim: Simulator, secret: str | None) -> dict[str, str]:
+def _env(sim: Simulator, secret: str | None, client_id: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
-    env["SOR_CLIENT_ID"] = sim.client_id
+    env["SOR_CLIENT_ID"] = client_id or sim.client_id
     if secret is not None:
         env["SOR_CLIENT_SECRET"] = secret
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
@@ -43,7 +43,9 @@ def _env(sim: Simulator, secret: str | None) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def stream(sim: Simulator, *extra: str, secret: str | None = "") -> AsyncIterator[Proc]:
+async def stream(
+    sim: Simulator, *extra: str, secret: str | None = "", client_id: str | None = None
+) -> AsyncIterator[Proc]:
     """Start the stream command against ``sim``; kill it if the test leaves it running."""
     args = [
         "-m",
@@ -62,7 +64,7 @@ async def stream(sim: Simulator, *extra: str, secret: str | None = "") -> AsyncI
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env=_env(sim, sim.client_secret if secret == "" else secret),
+        env=_env(sim, sim.client_secret if secret == "" else secret, client_id),
     )
     proc = Proc(process)
 
@@ -172,6 +174,18 @@ async def test_bad_credentials_exit_nonzero_with_one_clear_line() -> None:
         assert len(lines) == 1 and "invalid_client" in lines[0]
         assert "Traceback" not in stderr
         assert "not-the-secret" not in stderr
+
+
+async def test_forbidden_exits_nonzero_with_one_clear_line() -> None:
+    async with simulator() as sim:
+        sim.add_client("blocked", "blocked-secret", allow_listed=False)
+        async with stream(sim, client_id="blocked", secret="blocked-secret") as proc:
+            code, stderr = await finish(proc)
+        assert code == 3
+        lines = [line for line in stderr.splitlines() if line.startswith("sor-tui stream:")]
+        assert len(lines) == 1 and "403" in lines[0] and "forbidden" in lines[0]
+        assert "Traceback" not in stderr
+        assert [s["state"] for s in proc.of("status")][-1] == "FORBIDDEN"
 
 
 async def test_missing_credentials_exit_2() -> None:
