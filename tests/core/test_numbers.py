@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sor_tui.core.numbers import (
     canonical_text,
@@ -114,3 +117,21 @@ def test_canonical_text_never_uses_exponents() -> None:
 def test_canonical_text_rejects_non_finite() -> None:
     with pytest.raises(ValueError):
         canonical_text(Decimal("NaN"))
+
+
+ORACLE = re.compile(r"[0-9]+(\.[0-9]*)?")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789.-+eE _\u0661 n", max_size=45))
+def test_grammar_matches_a_regex_oracle(text: str) -> None:
+    """Accepted exactly when the plain-decimal grammar holds, and then exactly Decimal(text)."""
+    valid = ORACLE.fullmatch(text) is not None and len(text) <= 40
+    try:
+        value = parse_decimal(text)
+    except ValueError:
+        assert not valid
+    else:
+        assert valid
+        assert value == Decimal(text)
+        assert "E" not in str(value) and not str(value).endswith(".")

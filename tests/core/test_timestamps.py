@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sor_tui.core import timestamps
 from sor_tui.core.timestamps import format_rfc3339_ns, parse_rfc3339_ns
@@ -178,3 +181,58 @@ def test_format_rejects_unrepresentable_values(value: int) -> None:
 
 def test_format_handles_times_before_the_epoch() -> None:
     assert format_rfc3339_ns(-1) == "1969-12-31T23:59:59.999999999Z"
+
+
+ORACLE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|([+-])(\d{2}):(\d{2}))",
+    re.ASCII,
+)
+
+
+def oracle_ns(text: str) -> int | None:
+    """An independent reference: datetime for the calendar, integers for the rest."""
+    match = ORACLE.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    fraction, zone, sign, off_h, off_m = match.groups()[6:]
+    if zone != "Z" and (int(off_h) > 23 or int(off_m) > 59):
+        return None
+    try:
+        moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except ValueError:
+        return None
+    seconds = (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(seconds=1)
+    if zone != "Z":
+        offset = int(off_h) * 3600 + int(off_m) * 60
+        seconds -= offset if sign == "+" else -offset
+    result = seconds * 1_000_000_000 + int((fraction or "0").ljust(9, "0"))
+    if result < 0 or not 1970 <= year <= 2261:
+        return None
+    return result
+
+
+TIMESTAMP_TEXT = st.builds(
+    "{}-{}-{}T{}:{}:{}{}{}".format,
+    st.sampled_from(["1970", "2000", "2024", "2025", "2026", "2261", "2262", "0000", "9999"]),
+    st.sampled_from(["01", "02", "04", "12", "13", "00", "1"]),
+    st.sampled_from(["01", "28", "29", "30", "31", "32", "00"]),
+    st.sampled_from(["00", "09", "23", "24"]),
+    st.sampled_from(["00", "59", "60"]),
+    st.sampled_from(["00", "07", "59", "60", "5"]),
+    st.sampled_from(["", ".", ".5", ".123456789", ".1234567890", ".000000001", ".12_3", ". 1"]),
+    st.sampled_from(["Z", "z", "+00:00", "-05:30", "+23:59", "+24:00", "+01:60", "", "+0100"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TIMESTAMP_TEXT)
+def test_parser_agrees_with_an_independent_oracle(text: str) -> None:
+    expected = oracle_ns(text)
+    try:
+        got: int | None = parse_rfc3339_ns(text)
+    except ValueError:
+        got = None
+    assert got == expected
+    if got is not None:  # and again through the warm caches
+        assert parse_rfc3339_ns(text) == got
