@@ -27,6 +27,12 @@ FORMATS = ("csv", "jsonl")
 EXECUTION_FIELDS = ("market", "price", "amount", "executed_at", "executed_at_ns")
 BOOK_FIELDS = ("at", "at_ns", "market", "status", "side", "level", "price", "amount", "cumulative")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+_FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
+def cell(text: str) -> str:
+    """Server text made inert for spreadsheets (a leading = + - @ would start a formula)."""
+    return "'" + text if text[:1] in _FORMULA_STARTS else text
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -88,7 +94,7 @@ def write_executions(executions: Iterable[Execution], fmt: str, out: TextIO) -> 
     for e in executions:
         row = (e.market, canonical_text(e.price), canonical_text(e.amount), e.executed_at)
         if writer is not None:
-            writer.writerow((*row, e.executed_at_ns))
+            writer.writerow((cell(e.market), *row[1:], e.executed_at_ns))
         else:
             out.write(
                 json.dumps(dict(zip(EXECUTION_FIELDS, (*row, e.executed_at_ns), strict=True)))
@@ -144,7 +150,7 @@ def write_books(views: Iterable[tuple[int, BookView]], fmt: str, out: TextIO) ->
                 for index, lv in enumerate(levels, start=1):
                     numbers = (canonical_text(v) for v in (lv.price, lv.amount, lv.cumulative))
                     writer.writerow(
-                        (stamp, at, view.market, view.status.value, side, index, *numbers)
+                        (stamp, at, cell(view.market), view.status.value, side, index, *numbers)
                     )
         count += 1
     return count
@@ -156,7 +162,7 @@ def _row(level: LevelView) -> str:
 
 def book_text(view: BookView) -> str:
     """A book view as tab-separated text (asks above bids), for the clipboard."""
-    lines = [f"{view.market}\t{view.status.value}", "side\tprice\tamount\tcumulative"]
+    lines = [f"{cell(view.market)}\t{view.status.value}", "side\tprice\tamount\tcumulative"]
     for lv in reversed(view.asks):
         lines.append(f"ask\t{_row(lv)}")
     for lv in view.bids:
@@ -170,5 +176,5 @@ def tape_text(tape: TapeView) -> str:
     for entry in tape.entries:
         e = entry.execution
         price, amount = canonical_text(e.price), canonical_text(e.amount)
-        lines.append(f"{e.executed_at}\t{e.market}\t{price}\t{amount}")
+        lines.append(f"{e.executed_at}\t{cell(e.market)}\t{price}\t{amount}")
     return "\n".join(lines) + "\n"

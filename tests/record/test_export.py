@@ -115,3 +115,28 @@ def test_copy_text_of_book_and_tape(sample: Path) -> None:
     ]
     tape = tape_text(replay.state.tape_view(10)).splitlines()
     assert len(tape) == 3 and tape[1].endswith("\tBTCUSD\t100.5\t0.2")
+
+
+def test_a_formula_market_is_inert_in_csv_and_copies(tmp_path: Path) -> None:
+    from sor_tui.core.events import Execution
+    from sor_tui.core.protocol import decode
+    from sor_tui.record.export import write_executions
+
+    frame = execution(T0, "1", "1").replace('"BTCUSD"', '"=HYPERLINK(1)"')
+    printed = decode(frame)
+    assert isinstance(printed, Execution) and printed.market == "=HYPERLINK(1)"
+    out = tmp_path / "x.csv"
+    with open(out, "w", encoding="utf-8", newline="") as handle:
+        write_executions([printed], "csv", handle)
+    assert out.read_text().splitlines()[1].startswith("'=HYPERLINK(1),1,1,")
+
+
+def test_replay_command_rejects_a_file_that_is_not_a_recording(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junk = tmp_path / "junk.jsonl.gz"
+    junk.write_bytes(b"\x1f\x8b not gzip at all")
+    assert main(["replay", str(junk)]) == 2
+    assert main(["replay", str(tmp_path / "missing.jsonl.gz")]) == 2
+    assert main(["replay", str(write_sample(tmp_path / "s.jsonl.gz")), "--speed", "0"]) == 2
+    assert "sor-tui replay:" in capsys.readouterr().err
