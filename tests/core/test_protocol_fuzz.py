@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import unicodedata
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from sor_tui.core import protocol
 from sor_tui.core.events import (
+    BookSnapshot,
     BookUpdate,
     Ignored,
     OperationResult,
@@ -22,6 +24,7 @@ from sor_tui.core.events import (
     SubscriptionList,
 )
 from sor_tui.core.protocol import REJECT_REASONS, decode
+from sor_tui.core.timestamps import format_rfc3339_ns
 
 FRAMES = Path(__file__).parent.parent / "data" / "frames"
 GOLDEN = sorted(p for p in FRAMES.glob("*.json") if not p.stem.startswith("request_"))
@@ -329,3 +332,41 @@ def test_result_types_cover_the_classes() -> None:
     kinds = {type(decode(p.read_text(encoding="utf-8"))) for p in GOLDEN}
     assert {OperationResult, SubscriptionList, ServerError, BookUpdate} <= kinds
     assert Ignored not in kinds and Rejected not in kinds
+
+
+DECIMAL_TEXT = st.from_regex(r"[0-9]{1,12}(\.[0-9]{0,10})?", fullmatch=True)
+LEVELS = st.lists(st.tuples(DECIMAL_TEXT, DECIMAL_TEXT), max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    bids=LEVELS,
+    asks=LEVELS,
+    nanos=st.integers(min_value=0, max_value=4_102_444_799_999_999_999),
+    kind=st.sampled_from(["UPDATE", "SNAPSHOT"]),
+)
+def test_valid_book_frames_decode_to_exact_values(
+    bids: list[tuple[str, str]], asks: list[tuple[str, str]], nanos: int, kind: str
+) -> None:
+    time = format_rfc3339_ns(nanos)
+    text = json.dumps(
+        {
+            "channel": "market_data",
+            "payload": {
+                "market": "ETHUSD",
+                "type": kind,
+                "time": time,
+                "bids": [{"price": p, "amount": a} for p, a in bids],
+                "asks": [{"price": p, "amount": a} for p, a in asks],
+            },
+        },
+        separators=(",", ":"),
+    )
+    event = decode(text)
+    if any(not Decimal(p) for p, _ in bids + asks):
+        assert isinstance(event, Rejected) and event.reason == "bad_number"
+        return
+    assert isinstance(event, BookUpdate if kind == "UPDATE" else BookSnapshot)
+    assert (event.market, event.time_ns, event.time_text) == ("ETHUSD", nanos, time)
+    assert [(x.price, x.amount) for x in event.bids] == [(Decimal(p), Decimal(a)) for p, a in bids]
+    assert [(x.price, x.amount) for x in event.asks] == [(Decimal(p), Decimal(a)) for p, a in asks]
