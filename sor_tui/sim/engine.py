@@ -188,9 +188,9 @@ class Engine:
     def _capture(self, gen: MarketGenerator, state: PendingSnapshot) -> None:
         state.frame = self.snapshot_frame(gen)
         state.lag = self.config.snapshot_lag_updates
-        # Everything after the snapshot must be strictly later than its time (§8.1).
+        # Everything after the snapshot must be later than its time (§8.1).  Event times
+        # strictly increase by default; the floor keeps ``unordered_times`` above it too.
         gen.time_floor = gen.time_ns + 1
-        gen.time_ns += 1
 
     def flush_snapshots(self) -> None:
         """Deliver every pending SNAPSHOT now (used while paused, so tests never wait)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections import defaultdict
 from decimal import Decimal
@@ -214,3 +215,31 @@ async def test_update_times_strictly_increase_by_default(make_sim: SimFactory) -
         times = [parse_ns(f["payload"]["time"]) for f in reader.frames if is_kind("UPDATE")(f)]
         assert all(a < b for a, b in itertools.pairwise(times)), clock
         await reader.ws.close()
+
+
+async def test_fixed_clock_streams_do_not_depend_on_when_clients_join(
+    make_sim: SimFactory,
+) -> None:
+    async def updates(delay: float) -> list[Any]:
+        sim = await make_sim(clock="fixed", seed=11, rate=400.0, markets=("ETHUSD",))
+        await asyncio.sleep(delay)  # join the running stream at a different point
+        reader = await open_ws(sim)
+        await reader.send({"type": "subscribe", "channels": [md("ETHUSD")]})
+        count = 0
+
+        def enough(frame: Any) -> bool:
+            nonlocal count
+            count += is_kind("UPDATE")(frame)
+            return count >= 250
+
+        await reader.until(enough)
+        await reader.ws.close()
+        return [f["payload"] for f in reader.frames if is_kind("UPDATE")(f)]
+
+    early, late = await updates(0.0), await updates(0.15)
+    start = max(parse_ns(early[0]["time"]), parse_ns(late[0]["time"]))
+    early = [p for p in early if parse_ns(p["time"]) >= start]
+    late = [p for p in late if parse_ns(p["time"]) >= start]
+    common = min(len(early), len(late))
+    assert common > 50
+    assert early[:common] == late[:common]
