@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sor_tui.record.export import executions_of
 from sor_tui.record.reader import read_recording
 from sor_tui.record.replay import Replay
 from tests.record.helpers import FULL, recording_feed
@@ -62,3 +63,9 @@ async def test_recorded_session_replays_to_identical_views(tmp_path: Path) -> No
         replay.seek_position(point.entries)
         assert replay.state.book_view("BTCUSD", FULL) == point.books["BTCUSD"]
     assert len(checkpoints[1].tape.entries) >= 3
+    # Export gives the prints the live tape held, oldest first, each once.
+    exported = executions_of(path)
+    keys = [e.dedupe_key for e in exported]
+    assert len(keys) == len(set(keys))
+    assert keys == sorted(keys, key=lambda k: (k[3], k[0]))
+    assert {entry.execution for entry in checkpoints[-1].tape.entries} <= set(exported)
