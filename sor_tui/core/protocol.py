@@ -124,13 +124,12 @@ def _book_event(wire: BookPayload, max_levels: int) -> ServerEvent:
     except ValueError:
         time_ns = time_value(wire.time, "time")  # raises with the message
     market = MARKETS.get(wire.market) or market_name(wire.market)
+    # Many UPDATEs touch one side only: skip the call for an empty or missing side.
+    bid_levels = build_levels(bids, "bids") if bids else ()
+    ask_levels = build_levels(asks, "asks") if asks else ()
     if kind == "UPDATE":
-        return book_update(
-            market, time_ns, wire.time, build_levels(bids, "bids"), build_levels(asks, "asks")
-        )
-    return BookSnapshot(
-        market, time_ns, wire.time, build_levels(bids, "bids"), build_levels(asks, "asks")
-    )
+        return book_update(market, time_ns, wire.time, bid_levels, ask_levels)
+    return BookSnapshot(market, time_ns, wire.time, bid_levels, ask_levels)
 
 
 def _best(levels: tuple[PriceLevel, ...]) -> PriceLevel | None:
