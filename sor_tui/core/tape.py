@@ -14,7 +14,7 @@ the horizon lies far beyond any replay after a reconnect.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Context, Decimal
+from decimal import Decimal
 
 from sortedcontainers import SortedList
 
@@ -23,11 +23,16 @@ from sor_tui.core.tape_stats import Accumulator
 from sor_tui.core.views import TapeEntry, TapeStats, TapeView, Tick
 
 _Item = tuple[int, int, Execution]  # (executed_at_ns, arrival sequence, execution)
-_VWAP = Context(prec=28)
+_EMPTY: SortedList = SortedList()
 
 
 class ExecutionTape:
-    """Every accepted execution, time-ordered, with session and rolling-window statistics."""
+    """Every accepted execution, time-ordered, with session and rolling-window statistics.
+
+    The rolling window holds the prints whose executed_at lies within ``window_ns`` of the
+    later of the newest executed_at and the wall clock (when one is given), so the window
+    empties while a market is quiet.
+    """
 
     def __init__(
         self,
@@ -43,16 +48,20 @@ class ExecutionTape:
         self._wall = wall_clock_ns
         self._items: SortedList = SortedList()
         self._by_market: dict[str, SortedList] = {}
-        self._keys: set[tuple[str, Decimal, Decimal, int]] = set()
+        # Retained prints by executed_at: an int-keyed dict makes the duplicate check cheap
+        # (hashing Decimals is not), and it holds exactly the retained prints.
+        self._at: dict[int, list[Execution]] = {}
         self._horizon_ns: int | None = None
         self._sequence = 0
         self._newest_ns: int | None = None
         self._window_after: int | None = None  # prints with executed_at > this are in the window
+        self._window_floor: int | None = None  # <= the oldest executed_at in the window
+        self._window_changes = 0
         self._session: dict[str, Accumulator] = {}
         self._window: dict[str, Accumulator] = {}
         self._pending: list[Execution] = []
         self._version = 0
-        self._cache: dict[tuple[int, str | None], tuple[int, int | None, TapeView]] = {}
+        self._cache: dict[tuple[int, str | None], tuple[int, int, TapeView]] = {}
         self.accepted = 0
         self.duplicates_suppressed = 0
         self.too_old = 0
@@ -78,32 +87,43 @@ class ExecutionTape:
 
     def add(self, execution: Execution) -> bool:
         """Accept a print; False for an exact duplicate of a retained one or one too old."""
-        key = execution.dedupe_key
-        if key in self._keys:
-            self.duplicates_suppressed += 1
-            return False
         executed_ns = execution.executed_at_ns
-        if self._horizon_ns is not None and executed_ns <= self._horizon_ns:
+        same_time = self._at.get(executed_ns)
+        if same_time is not None:
+            key = execution.dedupe_key
+            if any(other.dedupe_key == key for other in same_time):
+                self.duplicates_suppressed += 1
+                return False
+            same_time.append(execution)
+        elif self._horizon_ns is not None and executed_ns <= self._horizon_ns:
             self.too_old += 1
             return False
+        else:
+            self._at[executed_ns] = [execution]
         self._sequence += 1
-        item: _Item = (executed_ns, self._sequence, execution)
+        sequence = self._sequence
+        item: _Item = (executed_ns, sequence, execution)
         self._items.add(item)
         market = execution.market
         by_market = self._by_market.get(market)
         if by_market is None:
             by_market = self._by_market[market] = SortedList()
         by_market.add(item)
-        self._keys.add(key)
         session = self._session.get(market)
         if session is None:
             session = self._session[market] = Accumulator(market)
-        session.add(item, track_extremes=False)
+        session.add(executed_ns, sequence, execution)
         if self._newest_ns is None or executed_ns > self._newest_ns:
             self._newest_ns = executed_ns
         self._advance_window()
-        if self._window_after is None or executed_ns > self._window_after:
-            self._window_accumulator(market).add(item, track_extremes=True)
+        after = self._window_after
+        if after is None or executed_ns > after:
+            window = self._window.get(market)
+            if window is None:
+                window = self._window[market] = Accumulator(market)
+            window.add(executed_ns, sequence, execution)
+            if self._window_floor is None or executed_ns < self._window_floor:
+                self._window_floor = executed_ns
         if len(self._items) > self._max_entries:
             self._evict()
         self._pending.append(execution)
@@ -117,21 +137,19 @@ class ExecutionTape:
         self._pending = []
         return pending
 
-    def _window_accumulator(self, market: str) -> Accumulator:
-        window = self._window.get(market)
-        if window is None:
-            window = self._window[market] = Accumulator(market)
-        return window
-
     def _evict(self) -> None:
         item: _Item = self._items.pop(0)
         executed_ns, _, execution = item
         self._by_market[execution.market].remove(item)
-        self._keys.discard(execution.dedupe_key)
+        same_time = self._at[executed_ns]
+        same_time.remove(execution)
+        if not same_time:
+            del self._at[executed_ns]
         if self._horizon_ns is None or executed_ns > self._horizon_ns:
             self._horizon_ns = executed_ns
         if self._window_after is None or executed_ns > self._window_after:
-            self._window[execution.market].remove(item)
+            self._window[execution.market].remove(execution)
+            self._window_changes += 1
         self.evicted += 1
 
     def _advance_window(self) -> None:
@@ -146,40 +164,62 @@ class ExecutionTape:
         before = self._window_after
         if before is not None and after <= before:
             return
+        self._window_after = after
+        floor = self._window_floor
+        if floor is not None and after < floor:
+            return  # nothing in the window is old enough to leave
         items = self._items
         start = 0 if before is None else items.bisect_left((before + 1,))
         stop = items.bisect_left((after + 1,))
         for index in range(start, stop):
-            item: _Item = items[index]
-            self._window[item[2].market].remove(item)
-        self._window_after = after
+            execution = items[index][2]
+            self._window[execution.market].remove(execution)
+        if stop > start:
+            self._window_changes += 1
+        self._window_floor = items[stop][0] if stop < len(items) else None
+
+    def _window_stats(self) -> dict[str, TapeStats]:
+        after = self._window_after
+        for market, window in self._window.items():
+            if window.extremes_stale:
+                prices = [
+                    item[2].price
+                    for item in self._by_market[market].irange(
+                        minimum=(after + 1,) if after is not None else None
+                    )
+                ]
+                window.set_extremes(max(prices, default=None), min(prices, default=None))
+        return {market: window.stats() for market, window in self._window.items()}
 
     def view(self, limit: int = 200, market: str | None = None) -> TapeView:
         """Newest-first prints with tick and large flags, and session and window stats."""
         self._advance_window()
         cache_key = (limit, market)
         cached = self._cache.get(cache_key)
-        if cached is not None and cached[0] == self._version and cached[1] == self._window_after:
+        if cached is not None and cached[0] == self._version and cached[1] == self._window_changes:
             return cached[2]
-        source = self._items if market is None else self._by_market.get(market, SortedList())
-        entries = self._entries(source, limit)
+        source = self._items if market is None else self._by_market.get(market, _EMPTY)
+        previous = cached[2].entries if cached is not None else ()
         view = TapeView(
-            entries=entries,
-            session={name: acc.stats(_VWAP) for name, acc in self._session.items()},
-            window={name: acc.stats(_VWAP) for name, acc in self._window.items()},
+            entries=self._entries(source, limit, previous),
+            session={name: acc.stats() for name, acc in self._session.items()},
+            window=self._window_stats(),
             duplicates_suppressed=self.duplicates_suppressed,
         )
         if len(self._cache) > 16:
             self._cache.clear()
-        self._cache[cache_key] = (self._version, self._window_after, view)
+        self._cache[cache_key] = (self._version, self._window_changes, view)
         return view
 
-    def _entries(self, source: SortedList, limit: int) -> tuple[TapeEntry, ...]:
-        count = len(source)
-        shown: list[_Item] = list(source.islice(max(0, count - limit), count, reverse=True))
+    def _entries(
+        self, source: SortedList, limit: int, previous: tuple[TapeEntry, ...]
+    ) -> tuple[TapeEntry, ...]:
+        if limit <= 0:
+            return ()
+        shown: list[_Item] = source[-limit:][::-1]
         # Walking newest to oldest, each print is the predecessor of the newer print of its
         # market seen just before; the oldest shown print of a market looks one step further.
-        previous_price: dict[int, Decimal | None] = {}
+        previous_price: list[Decimal | None] = [None] * len(shown)
         newer_of_market: dict[str, int] = {}
         for position, (_, _, execution) in enumerate(shown):
             newer = newer_of_market.get(execution.market)
@@ -189,15 +229,23 @@ class ExecutionTape:
         for market_name, position in newer_of_market.items():
             by_market = self._by_market[market_name]
             index = by_market.bisect_left(shown[position])
-            previous_price[position] = by_market[index - 1][2].price if index > 0 else None
+            if index > 0:
+                previous_price[position] = by_market[index - 1][2].price
+        # Entries of the previous view are reused when nothing about them changed.
+        reusable = {id(entry.execution): entry for entry in previous}
         large = self._large
         entries: list[TapeEntry] = []
         for position, (_, _, execution) in enumerate(shown):
             before = previous_price[position]
-            if before is None or execution.price == before:
+            price = execution.price
+            if before is None or price == before:
                 tick = Tick.ZERO
             else:
-                tick = Tick.UP if execution.price > before else Tick.DOWN
+                tick = Tick.UP if price > before else Tick.DOWN
+            old = reusable.get(id(execution))
+            if old is not None and old.execution is execution and old.tick is tick:
+                entries.append(old)
+                continue
             threshold = large.get(execution.market)
             is_large = threshold is not None and execution.amount >= threshold
             entries.append(TapeEntry(execution, tick, is_large))
@@ -206,4 +254,4 @@ class ExecutionTape:
     def session_stats(self, market: str) -> TapeStats:
         """Exact statistics of every accepted print of ``market`` this session."""
         acc = self._session.get(market)
-        return acc.stats(_VWAP) if acc else TapeStats(market)
+        return acc.stats() if acc else TapeStats(market)

@@ -4,29 +4,35 @@ from __future__ import annotations
 
 from decimal import Context, Decimal
 
-from sortedcontainers import SortedList
-
 from sor_tui.core.events import Execution
 from sor_tui.core.views import TapeStats
 
 EXACT = Context(prec=100)
-"""Sums of products of exact decimals never need rounding at this precision."""
+"""Sums of products of wire decimals never need rounding at this precision."""
+
+VWAP_CONTEXT = Context(prec=28)
+"""VWAP is the one quotient: 28 significant digits, exact whenever the quotient fits."""
 
 _ZERO = Decimal(0)
 
 
 class Accumulator:
-    """Running exact sums for one market; windowed accumulators also support removal."""
+    """Running exact sums for one market; window accumulators also support removal.
+
+    Removal keeps count, volume and notional exact by subtraction; when the removed price
+    was the high or the low, the extremes are marked stale and recomputed by the tape from
+    the prints still in the window (rare, and only when a view asks).
+    """
 
     __slots__ = (
         "count",
+        "extremes_stale",
         "high",
         "last",
         "last_key",
         "low",
         "market",
         "notional",
-        "prices",
         "volume",
     )
 
@@ -39,11 +45,10 @@ class Accumulator:
         self.last_key: tuple[int, int] | None = None
         self.high: Decimal | None = None
         self.low: Decimal | None = None
-        self.prices: SortedList | None = None
+        self.extremes_stale = False
 
-    def add(self, item: tuple[int, int, Execution], *, track_extremes: bool) -> None:
-        """Count one print; ``track_extremes`` keeps all prices so that removal stays exact."""
-        executed_ns, sequence, execution = item
+    def add(self, executed_ns: int, sequence: int, execution: Execution) -> None:
+        """Count one print."""
         price = execution.price
         amount = execution.amount
         self.count += 1
@@ -53,40 +58,36 @@ class Accumulator:
         if self.last_key is None or key > self.last_key:
             self.last_key = key
             self.last = price
-        if track_extremes:
-            if self.prices is None:
-                self.prices = SortedList()
-            self.prices.add(price)
-        else:
-            if self.high is None or price > self.high:
-                self.high = price
-            if self.low is None or price < self.low:
-                self.low = price
+        if self.high is None or price > self.high:
+            self.high = price
+        if self.low is None or price < self.low:
+            self.low = price
 
-    def remove(self, item: tuple[int, int, Execution]) -> None:
+    def remove(self, execution: Execution) -> None:
         """Take out a print that leaves the window (always its oldest one)."""
-        execution = item[2]
         self.count -= 1
-        self.volume = EXACT.subtract(self.volume, execution.amount)
-        self.notional = EXACT.subtract(
-            self.notional, EXACT.multiply(execution.price, execution.amount)
-        )
-        if self.prices is not None:
-            self.prices.remove(execution.price)
         if self.count == 0:
-            self.volume = _ZERO
-            self.notional = _ZERO
-            self.last = None
-            self.last_key = None
+            self.volume = self.notional = _ZERO
+            self.last = self.last_key = self.high = self.low = None
+            self.extremes_stale = False
+            return
+        price = execution.price
+        self.volume = EXACT.subtract(self.volume, execution.amount)
+        self.notional = EXACT.subtract(self.notional, EXACT.multiply(price, execution.amount))
+        if price == self.high or price == self.low:
+            self.extremes_stale = True
 
-    def stats(self, vwap_context: Context) -> TapeStats:
-        """A frozen snapshot of the statistics; VWAP is rounded only by ``vwap_context``."""
+    def set_extremes(self, high: Decimal | None, low: Decimal | None) -> None:
+        """Replace stale extremes with values recomputed from the window."""
+        self.high = high
+        self.low = low
+        self.extremes_stale = False
+
+    def stats(self) -> TapeStats:
+        """A frozen snapshot of the statistics."""
         if self.count == 0:
             return TapeStats(self.market)
-        high, low = self.high, self.low
-        if self.prices is not None:
-            high, low = self.prices[-1], self.prices[0]
-        vwap = vwap_context.divide(self.notional, self.volume) if self.volume else None
+        vwap = VWAP_CONTEXT.divide(self.notional, self.volume) if self.volume else None
         return TapeStats(
             market=self.market,
             count=self.count,
@@ -94,6 +95,6 @@ class Accumulator:
             notional=self.notional,
             vwap=vwap,
             last=self.last,
-            high=high,
-            low=low,
+            high=self.high,
+            low=self.low,
         )

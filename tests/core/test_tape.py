@@ -206,3 +206,22 @@ class TestStats:
         assert tape.view() is first
         tape.add(ex(2, "1"))
         assert tape.view() is not first
+
+    def test_view_stays_cached_while_the_clock_moves_and_nothing_leaves(self) -> None:
+        clock = [BASE]
+        tape = ExecutionTape(window_ns=100, wall_clock_ns=lambda: clock[0])
+        tape.add(ex(50, "1"))
+        first = tape.view()
+        clock[0] = BASE + 120
+        assert tape.view() is first
+        clock[0] = BASE + 151
+        later = tape.view()
+        assert later is not first and later.window["BTCUSD"].count == 0
+
+    def test_late_print_changes_the_tick_of_the_next_one(self) -> None:
+        tape = ExecutionTape()
+        tape.add(ex(1, "100"))
+        tape.add(ex(3, "100"))
+        assert [entry.tick for entry in tape.view().entries] == [Tick.ZERO, Tick.ZERO]
+        tape.add(ex(2, "90"))
+        assert [entry.tick for entry in tape.view().entries] == [Tick.UP, Tick.DOWN, Tick.ZERO]
