@@ -55,6 +55,7 @@ class Engine:
         self._resumed.set()
         self._format_rng = random.Random(config.seed ^ 0x5EED)
         self._mixed = False
+        self._omit = False
         self._price_text: dict[str, dict[int, str]] = {m: {} for m in config.markets}
         self._amount_text: dict[int, str] = {}
 
@@ -122,6 +123,7 @@ class Engine:
         huge = self.scenarios.params("huge_snapshot")
         depth = max(self.config.depth, int(huge["levels"])) if huge else self.config.depth
         self._mixed = self.scenarios.on("mixed_decimals")
+        self._omit = self.scenarios.on("omit_empty_arrays")
         for gen in self.generators.values():
             gen.crossed = self.scenarios.on("crossed_book")
             gen.out_of_order = self.scenarios.on("out_of_order_executions")
@@ -134,6 +136,39 @@ class Engine:
         gen = self.generators[market]
         event = gen.fast_step() if fast else gen.step()
         self._fan_out(gen, event)
+
+    def fast_step(self, market: str) -> None:
+        """A firehose step: single-level changes go straight from the book to one frame."""
+        gen = self.generators[market]
+        if self._mixed or self._omit or self.pending[market] or self.leaks[market]:
+            self._fan_out(gen, gen.fast_step())
+            return
+        change = gen.fast_change()
+        if change is None:
+            self._fan_out(gen, gen.step())
+            return
+        is_bid, price, amount, top_changed = change
+        md = self.subscribers.get((MD, market))
+        if md:
+            frame = wire.one_level_update_frame(
+                market,
+                wire.format_time(gen.time_ns),
+                is_bid,
+                self._price(gen, price),
+                self._amount(amount),
+            ).encode()
+            for session in md:
+                session.send(frame, "UPDATE")
+                if session.update_seen:
+                    seen = session.update_seen.get(market)
+                    if seen is not None:
+                        seen.set()
+        if top_changed:
+            tob = self.subscribers.get((TOB, market))
+            if tob:
+                frame = self.top_frame(gen)
+                for session in tob:
+                    session.send(frame, "TOP_OF_BOOK")
 
     def _fan_out(self, gen: MarketGenerator, event: MarketEvent) -> None:
         market = gen.spec.name
@@ -316,5 +351,5 @@ class Engine:
                     pass
         for _ in range(max(1, 256 // len(markets))):
             for market in markets:
-                self.step(market, fast=True)
+                self.fast_step(market)
         await asyncio.sleep(0)

@@ -308,24 +308,33 @@ class MarketGenerator:
         self._maintain_depth(event)
         return event
 
-    def fast_step(self) -> MarketEvent:
-        """A cheap event for the firehose: one amount change near the top, often a full step."""
+    def fast_change(self) -> tuple[bool, int, int, bool] | None:
+        """A cheap firehose event: one amount change near the top, as (is_bid, price, amount,
+        top_changed); None (1 in 16) when the caller should run a full ``step`` instead."""
         rng = self.rng
         bits = rng.getrandbits(16)
-        is_bid = bits & 1
+        is_bid = bool(bits & 1)
         side = self.bids if is_bid else self.asks
         index = (bits >> 1) & 15
         if bits >> 12 == 0 or index >= len(side):
-            return self.step()  # 1 in 16: trades, sweeps, requotes and depth upkeep
+            return None  # trades, sweeps, requotes and depth upkeep happen in full steps
         if self._clock is None:
             self.time_ns += 1 + rng.getrandbits(20)
         else:
             self.time_ns = max(self.time_ns + 1, self._clock())
-        event = MarketEvent(self.time_ns)
+        self._last_event_ns = self.time_ns
         keys = side.keys()
         price = keys[-1 - index] if is_bid else keys[index]
         amount = self._amount_pool[(bits >> 5) & 127]
         side[price] = amount
+        return is_bid, price, amount, index == 0
+
+    def fast_step(self) -> MarketEvent:
+        """``fast_change`` as a MarketEvent (or a full step)."""
+        change = self.fast_change()
+        if change is None:
+            return self.step()
+        is_bid, price, amount, top_changed = change
+        event = MarketEvent(self.time_ns, top_changed=top_changed)
         (event.bids if is_bid else event.asks)[price] = amount
-        event.top_changed = index == 0
         return event

@@ -90,6 +90,18 @@ def book_frame(
     return "".join(parts)
 
 
+def one_level_update_frame(
+    market: str, time_text: str, is_bid: bool, price: str, amount: str
+) -> str:
+    """Encode an UPDATE with a single level (the firehose hot path; same text as book_frame)."""
+    level = f'[{{"price":"{price}","amount":"{amount}"}}]'
+    sides = f'"bids":{level},"asks":[]' if is_bid else f'"bids":[],"asks":{level}'
+    return (
+        f'{{"channel":"market_data","payload":{{"market":"{market}","type":"UPDATE",'
+        f'"time":"{time_text}",{sides}}}}}'
+    )
+
+
 def top_of_book_frame(
     market: str, time_text: str, bid: Level | None, ask: Level | None, omit_empty: bool = False
 ) -> str:

@@ -243,3 +243,30 @@ async def test_fixed_clock_streams_do_not_depend_on_when_clients_join(
     common = min(len(early), len(late))
     assert common > 50
     assert early[:common] == late[:common]
+
+
+async def test_firehose_keeps_the_book_consistent(make_sim: SimFactory) -> None:
+    sim = await make_sim(firehose=True, markets=("BTCUSD",), snapshot_delay=0.0)
+    reader = await open_ws(sim, max_queue=1024)
+    channels = [md("BTCUSD"), channel("market_data.top_of_book", "BTCUSD")]
+    await reader.send({"type": "subscribe", "channels": channels})
+    count = 0
+
+    def enough(frame: Any) -> bool:
+        nonlocal count
+        count += is_kind("UPDATE")(frame)
+        return count >= 3000
+
+    await reader.until(enough, within=20)
+    sim.pause()
+    await reader.sync()
+    applier = BookApplier("BTCUSD")
+    for frame in reader.frames:
+        applier.feed(frame)
+        if is_kind("market_data.top_of_book")(frame) and applier.snapshots:
+            bids, asks = applier.book()
+            top = frame["payload"]
+            assert [(canon(lv["price"]), canon(lv["amount"])) for lv in top["bids"]] == bids[:1]
+            assert [(canon(lv["price"]), canon(lv["amount"])) for lv in top["asks"]] == asks[:1]
+    assert applier.book() == sim.server_book("BTCUSD")
+    assert sim.stats.frames_sent["UPDATE"] >= 3000

@@ -57,3 +57,13 @@ def test_mixed_spellings_are_equal_in_value() -> None:
         spellings = {wire.mixed(units, 2, rng) for _ in range(60)}
         assert len(spellings) >= 3
         assert {canon(s) for s in spellings} == {canon(wire.canonical(units, 2))}
+
+
+@pytest.mark.parametrize("is_bid", [True, False])
+def test_one_level_update_is_the_same_text_as_the_general_encoder(is_bid: bool) -> None:
+    level = [("65000.25", "0.5")]
+    general = wire.book_frame(
+        "UPDATE", "BTCUSD", "2026-03-02T14:05:07Z", level if is_bid else [], [] if is_bid else level
+    )
+    fast = wire.one_level_update_frame("BTCUSD", "2026-03-02T14:05:07Z", is_bid, "65000.25", "0.5")
+    assert fast == general
