@@ -184,6 +184,14 @@ class DeskState:
                 found.append((market, book.resync_reason or "book untrustworthy"))
         return found
 
+    def books_needing_resync(self) -> list[tuple[str, str]]:
+        """Every book still needing a resync, reported or not (for a deferred retry)."""
+        return [
+            (market, book.resync_reason or "book untrustworthy")
+            for market, book in self._books.items()
+            if book.needs_resync
+        ]
+
     # -- reading ----------------------------------------------------------------------
 
     def book(self, market: str) -> OrderBook | None:

@@ -21,6 +21,8 @@ def live_book(**options: object):  # type: ignore[no-untyped-def]
 
 
 class TestSync:
+    """Subscribe, buffer, snapshot, resubscribe."""
+
     def test_new_book_is_idle_and_ignores_data(self) -> None:
         book = make_book()
         assert book.status is BookStatus.IDLE
@@ -111,6 +113,8 @@ class TestSync:
 
 
 class TestLevels:
+    """Level rules: totals, deletes, canonical prices, invalid levels."""
+
     @pytest.mark.parametrize("zero", ["0", "0.0", "0.00000000", "-0", "0E-8"])
     def test_every_zero_spelling_deletes(self, zero: str) -> None:
         book = live_book()
@@ -180,6 +184,8 @@ class TestLevels:
 
 
 class TestTime:
+    """Time regressions and far-future times."""
+
     def test_time_going_backwards_is_applied_and_counted(self) -> None:
         book = live_book()
         book.apply_update(update(T + 10, (("100", "5"),)))
@@ -232,6 +238,8 @@ class TestTime:
 
 
 class TestBufferAndResync:
+    """Buffer overflow, crossed books, stale and resyncing states."""
+
     def test_buffer_overflow_asks_for_resync_and_drops_nothing_silently(self) -> None:
         book = make_book(max_buffer=3)
         book.begin_sync()
@@ -310,6 +318,8 @@ class TestBufferAndResync:
 
 
 class TestView:
+    """Views: ordering, cumulative sizes, spread, versions, marks, grouping."""
+
     def test_levels_best_first_with_cumulative_sizes(self) -> None:
         book = live_book()
         view = book.view(10)

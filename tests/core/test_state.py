@@ -95,6 +95,7 @@ def test_resync_needed_is_reported_once_until_begin_sync() -> None:
     needed = state.resync_needed()
     assert len(needed) == 1 and needed[0][0] == "BTCUSD" and "updates" in needed[0][1]
     assert state.resync_needed() == []
+    assert [market for market, _ in state.books_needing_resync()] == ["BTCUSD"]
     state.mark_resyncing("BTCUSD")
     book = state.book("BTCUSD")
     assert book is not None and book.status is BookStatus.RESYNCING

@@ -26,6 +26,8 @@ def times(tape: ExecutionTape, **kwargs: object) -> list[int]:
 
 
 class TestOrderAndDedupe:
+    """Ordering by executed_at and duplicate suppression."""
+
     def test_out_of_order_prints_are_shown_by_executed_at(self) -> None:
         tape = ExecutionTape()
         for ns in (30, 10, 20, 50, 40):
@@ -61,6 +63,8 @@ class TestOrderAndDedupe:
 
 
 class TestBounds:
+    """Bounded memory, the dedupe horizon and drain_new."""
+
     def test_oldest_by_executed_at_is_evicted(self) -> None:
         tape = ExecutionTape(max_entries=3)
         for ns in (40, 10, 30, 20):
@@ -95,6 +99,8 @@ class TestBounds:
 
 
 class TestTicksAndLarge:
+    """Tick direction and the large-trade flag."""
+
     def test_ticks_compare_with_previous_print_of_the_same_market(self) -> None:
         tape = ExecutionTape()
         tape.add(ex(1, "100"))
@@ -131,6 +137,8 @@ class TestTicksAndLarge:
 
 
 class TestStats:
+    """Exact session and window statistics, and view caching."""
+
     def test_session_stats_are_exact(self) -> None:
         rng = random.Random(7)
         tape = ExecutionTape(max_entries=50)  # eviction must not touch session stats
