@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from decimal import Decimal
 
 from sor_tui.core.book_levels import (
@@ -37,7 +36,7 @@ from sor_tui.core.book_levels import (
     Side,
     scale_for,
 )
-from sor_tui.core.book_view import PriceCache, ViewState, build_side, spread_figures, unmarked
+from sor_tui.core.book_view import Figures, ViewCache
 from sor_tui.core.events import BookSnapshot, BookUpdate, PriceLevel
 from sor_tui.core.views import BookStatus, BookView, LevelView
 
@@ -87,8 +86,7 @@ class OrderBook:
         self._resync_reason: str | None = None
         self._crossed_count = 0
         self._crossed_since: int | None = None
-        self._views: dict[tuple[int, Decimal | None], ViewState] = {}
-        self._prices = PriceCache()
+        self._views = ViewCache()
         self.updates_applied = 0
         self.levels_applied = 0
         self.dropped_stale_time = 0
@@ -297,17 +295,9 @@ class OrderBook:
         multiplier = 10 ** (scale - self._scale)
         self._bids.rescale(multiplier)
         self._asks.rescale(multiplier)
-        for state in self._views.values():
-            for side in (state.bids, state.asks):
-                side.pairs = [(key * multiplier, amount) for key, amount in side.pairs]
-            bid, ask = state.best_keys
-            state.best_keys = (
-                None if bid is None else bid * multiplier,
-                None if ask is None else ask * multiplier,
-            )
+        self._views.rescale(multiplier, scale)
         self._scale = scale
         self._factor = 10**scale
-        self._prices.rescale(scale)
 
     def _check_cross(self) -> None:
         best_bid = self._bids.best
@@ -331,12 +321,12 @@ class OrderBook:
     def best_bid(self) -> Decimal | None:
         """The best bid price, or None when the side is empty."""
         key = self._bids.best
-        return None if key is None else self._prices.price(key)
+        return None if key is None else self._views.prices.price(key)
 
     def best_ask(self) -> Decimal | None:
         """The best ask price, or None when the side is empty."""
         key = self._asks.best
-        return None if key is None else self._prices.price(key)
+        return None if key is None else self._views.prices.price(key)
 
     def _group_key(self, group: Decimal) -> int:
         if not group.is_finite() or group <= 0:
@@ -353,36 +343,19 @@ class OrderBook:
         ``group`` sums levels into price buckets of that size (bids floor, asks ceil).
         """
         cache_key = (depth, group)
-        state = self._views.get(cache_key)
-        if state is not None and state.version == self._version:
-            view = state.view
-            if state.bids.marked or state.asks.marked:
-                # Nothing changed since the previous call, so nothing is marked now.
-                for side in (state.bids, state.asks):
-                    side.levels = unmarked(side.levels)
-                    side.marked = False
-                view = state.view = replace(view, bids=state.bids.levels, asks=state.asks.levels)
-            return view
+        cached = self._views.cached(cache_key, self._version)
+        if cached is not None:
+            return cached
         if group is None:
-            bid_pairs = self._bids.top_pairs(depth)
-            ask_pairs = self._asks.top_pairs(depth)
+            pairs = (self._bids.top_pairs(depth), self._asks.top_pairs(depth))
         else:
             group_key = self._group_key(group)
-            bid_pairs = self._bids.grouped_pairs(depth, group_key)
-            ask_pairs = self._asks.grouped_pairs(depth, group_key)
-        price = self._prices.price
-        bids = build_side(bid_pairs, state.bids if state else None, price)
-        asks = build_side(ask_pairs, state.asks if state else None, price)
+            pairs = (
+                self._bids.grouped_pairs(depth, group_key),
+                self._asks.grouped_pairs(depth, group_key),
+            )
         best_keys = (self._bids.best, self._asks.best)
-        if state is not None and state.best_keys == best_keys:
-            old = state.view
-            figures = (old.best_bid, old.best_ask, old.spread, old.spread_bps, old.mid)
-        else:
-            best_bid, best_ask = self.best_bid(), self.best_ask()
-            figures = (best_bid, best_ask, *spread_figures(best_bid, best_ask))
-        view = self._assemble(bids.levels, asks.levels, figures)
-        self._views[cache_key] = ViewState(self._version, view, bids, asks, best_keys)
-        return view
+        return self._views.build(cache_key, self._version, pairs, best_keys, self._assemble)
 
     def _flags(self) -> tuple[str, ...]:
         flags: list[str] = []
@@ -402,7 +375,7 @@ class OrderBook:
         self,
         bids: tuple[LevelView, ...],
         asks: tuple[LevelView, ...],
-        figures: tuple[Decimal | None, ...],
+        figures: Figures,
     ) -> BookView:
         best_bid, best_ask, spread, spread_bps, mid = figures
         bid_key, ask_key = self._bids.best, self._asks.best

@@ -9,7 +9,7 @@ whole, so a redraw after a small change costs far less than a rebuild.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Context, Decimal, localcontext
 
 from sor_tui.core.book_levels import EXACT, ZERO
@@ -27,6 +27,9 @@ _UP = LevelChange.UP
 _DOWN = LevelChange.DOWN
 
 Pairs = list[tuple[int, Decimal]]
+Figures = tuple[Decimal | None, Decimal | None, Decimal | None, Decimal | None, Decimal | None]
+"""Best bid, best ask, spread, spread in basis points, mid."""
+Assembler = Callable[[tuple[LevelView, ...], tuple[LevelView, ...], Figures], BookView]
 
 # A frozen dataclass's __init__ sets each field through object.__setattr__; filling the
 # slots directly builds the identical object in about half the time, which matters when a
@@ -163,3 +166,63 @@ class PriceCache:
             price = EXACT.scaleb(Decimal(key), -self._scale)
             self._prices[key] = price
         return price
+
+
+class ViewCache:
+    """The previous view of each (depth, group) of one book: cache and base for change marks."""
+
+    __slots__ = ("_states", "prices")
+
+    def __init__(self) -> None:
+        self._states: dict[tuple[int, Decimal | None], ViewState] = {}
+        self.prices = PriceCache()
+
+    def rescale(self, multiplier: int, scale: int) -> None:
+        """The book's keys were multiplied by ``multiplier`` (now units of ``10**-scale``)."""
+        for state in self._states.values():
+            for side in (state.bids, state.asks):
+                side.pairs = [(key * multiplier, amount) for key, amount in side.pairs]
+            bid, ask = state.best_keys
+            state.best_keys = (
+                None if bid is None else bid * multiplier,
+                None if ask is None else ask * multiplier,
+            )
+        self.prices.rescale(scale)
+
+    def cached(self, key: tuple[int, Decimal | None], version: int) -> BookView | None:
+        """The previous view when the book has not changed since (with marks cleared)."""
+        state = self._states.get(key)
+        if state is None or state.version != version:
+            return None
+        if state.bids.marked or state.asks.marked:
+            # Nothing changed since the previous call, so nothing is marked now.
+            for side in (state.bids, state.asks):
+                side.levels = unmarked(side.levels)
+                side.marked = False
+            state.view = replace(state.view, bids=state.bids.levels, asks=state.asks.levels)
+        return state.view
+
+    def build(
+        self,
+        key: tuple[int, Decimal | None],
+        version: int,
+        pairs: tuple[Pairs, Pairs],
+        best_keys: tuple[int | None, int | None],
+        assemble: Assembler,
+    ) -> BookView:
+        """A new view of ``pairs`` (bids, asks), marked against the previous one."""
+        state = self._states.get(key)
+        price = self.prices.price
+        bids = build_side(pairs[0], state.bids if state else None, price)
+        asks = build_side(pairs[1], state.asks if state else None, price)
+        figures: Figures
+        if state is not None and state.best_keys == best_keys:
+            old = state.view
+            figures = (old.best_bid, old.best_ask, old.spread, old.spread_bps, old.mid)
+        else:
+            best_bid = None if best_keys[0] is None else price(best_keys[0])
+            best_ask = None if best_keys[1] is None else price(best_keys[1])
+            figures = (best_bid, best_ask, *spread_figures(best_bid, best_ask))
+        view = assemble(bids.levels, asks.levels, figures)
+        self._states[key] = ViewState(version, view, bids, asks, best_keys)
+        return view
