@@ -24,10 +24,15 @@ class ReplayApp(SorApp):
         """The running replay feed, once the source is open."""
         return self.feed if isinstance(self.feed, ReplayFeed) else None
 
-    def _after_move(self) -> None:
-        # A backwards seek swaps the desk state: re-send every book and the tape.
-        self.composer.invalidate()
-        self.render_frame()
+    _shown_state: int | None = None
+
+    def render_frame(self) -> None:
+        """Render as live; after a backwards seek (a new desk state) re-send everything."""
+        feed = self.replay_feed
+        if feed is not None and id(feed.state) != self._shown_state:
+            self._shown_state = id(feed.state)
+            self.composer.invalidate()
+        super().render_frame()
 
     def action_replay_pause(self) -> None:
         """Pause or resume the replay."""
@@ -50,15 +55,13 @@ class ReplayApp(SorApp):
     def action_replay_seek(self, seconds: float) -> None:
         """Move by ``seconds`` of recording time."""
         if (feed := self.replay_feed) is not None:
-            feed.seek_by(seconds)
-            self._after_move()
+            feed.request_seek_by(seconds)
 
     def action_replay_jump(self, where: str) -> None:
-        """Jump to the start or the end of the recording."""
+        """Jump to the start or the end of the recording (without blocking the desk)."""
         if (feed := self.replay_feed) is not None:
             replay = feed.replay
-            feed.seek_to(replay.start_ns if where == "start" else replay.end_ns)
-            self._after_move()
+            feed.request_seek(replay.start_ns if where == "start" else replay.end_ns)
 
     def action_copy_book(self) -> None:
         """Copy the focused book to the clipboard (OSC 52)."""

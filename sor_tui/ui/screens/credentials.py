@@ -34,7 +34,7 @@ class CredentialsScreen(ModalScreen[None]):
         Binding("ctrl+s", "save", "Save", id="credentials.save", tooltip="Store in the keyring"),
         Binding("ctrl+t", "test", "Test", id="credentials.test", tooltip="Fetch a token"),
         Binding("ctrl+r", "delete", "Delete", id="credentials.delete", tooltip="Forget them"),
-        Binding("escape", "close", "Close", id="credentials.close"),
+        Binding("escape", "close", "Close", id="credentials.close", priority=True),
     ]
 
     def __init__(self, context: CredentialsContext) -> None:
@@ -70,9 +70,9 @@ class CredentialsScreen(ModalScreen[None]):
             return
         status = await store.abackend_status()
         advice = "" if status.usable and status.secure else f" {status.advice}"
-        self._backend(f"Keyring: {sanitize(status.name, 60)}.{sanitize(advice, 300)}")
+        self._backend(f"Keyring: {sanitize(status.name, 60)}.{sanitize(advice, 500)}")
         client_input = self.query_one("#client-id", Input)
-        if not client_input.value:
+        if status.usable and not client_input.value:
             try:
                 client_id = await store.adefault_client_id()
             except CredentialStoreError as error:

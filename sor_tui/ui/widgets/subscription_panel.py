@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Input, Static
 
 from sor_tui.core.events import MARKET_CHANNELS, Channel, ChannelType
 from sor_tui.core.explain import explain
+from sor_tui.core.markets import DEFAULT_MARKETS
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.subscriptions import ServerAnswer, SubscriptionEntry
 from sor_tui.ui.messages import (
@@ -87,8 +88,9 @@ class SubscriptionPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         """An entry box with market completion, the table and a hint line."""
-        suggestions = [f"{m} {c}" for m in self.markets for c in sorted(MARKET_CHANNELS)]
-        suggestions = self.markets + suggestions + ["heartbeat"]
+        known = list(dict.fromkeys([*self.markets, *(m.symbol for m in DEFAULT_MARKETS)]))
+        with_channel = [f"{m} {c}" for m in known for c in sorted(MARKET_CHANNELS)]
+        suggestions = [*known, *with_channel, "heartbeat"]
         yield Input(
             placeholder="a: add MARKET [channel] e.g. SOLUSD or LTCUSD execution_data",
             suggester=SuggestFromList(suggestions, case_sensitive=False),

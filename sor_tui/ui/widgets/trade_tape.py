@@ -94,7 +94,7 @@ class TradeTape(Widget):
                 clock = f"{clock} {name:<{8 if wide else 4}}"
             price = f"{format_price(ex.price, places):>11}{_ARROW[entry.tick]}"
             amount_width = max(6, width - len(clock) - len(price) - 2)
-            body = f" {clock}{price}{format_amount(ex.amount, amount_width):>{amount_width}}"
+            body = f" {clock}{price}{format_amount(ex.amount, amount_width - 1):>{amount_width}}"
             line = Text(body[:width].ljust(width), no_wrap=True, overflow="crop")
             start = len(clock) + 1
             line.stylize(self._style("time"), 0, start)
