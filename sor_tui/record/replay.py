@@ -99,17 +99,33 @@ class Replay:
         self._position = stop
         return applied
 
-    def play_until(self, t_ns: int) -> int:
-        """Apply every entry received at or before ``t_ns``; the clock moves to ``t_ns``."""
+    def play_until(self, t_ns: int, limit: int | None = None) -> int:
+        """Apply entries received at or before ``t_ns`` (at most ``limit``); returns how many.
+
+        The clock moves to ``t_ns`` once every such entry is applied; a call stopped by
+        ``limit`` leaves it at the last applied entry, so the next call continues.
+        """
         entries = self._entries
         start = self._position
+        stop = len(entries) if limit is None else min(len(entries), start + max(0, limit))
         index = start
-        while index < len(entries) and entries[index].t_ns <= t_ns:
+        while index < stop and entries[index].t_ns <= t_ns:
             self._apply(entries[index])
             index += 1
         self._position = index
-        self._now_ns = max(self._now_ns, t_ns)
+        if index == len(entries) or entries[index].t_ns > t_ns:
+            self._now_ns = max(self._now_ns, t_ns)
         return index - start
+
+    def reached(self, t_ns: int) -> bool:
+        """Whether every entry at or before ``t_ns`` has been applied."""
+        return self.at_end or self._entries[self._position].t_ns > t_ns
+
+    def clone_at(self, t_ns: int) -> Replay:
+        """A new cursor on the same recording, at ``t_ns`` (safe to build in a thread)."""
+        clone = Replay(self.recording, state_factory=self._factory)
+        clone.play_until(t_ns)
+        return clone
 
     def seek(self, t_ns: int) -> None:
         """Show the state at ``t_ns``: forwards by playing, backwards by rebuilding."""

@@ -28,6 +28,7 @@ from sor_tui.transport.status import (
 )
 
 SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0, 100.0)
+MAX_PER_TICK = 20_000  # entries applied per tick at most, so the UI stays responsive
 _NS = 1_000_000_000
 
 
@@ -53,6 +54,8 @@ class ReplayFeed:
         self._last_status: FeedStatus | None = None
         self._quiet = False  # a seek re-applies many entries: the desk needs only the result
         self._rejects: dict[str, int] = {}
+        self._target: int | None = None  # a requested seek not yet reached
+        self._rebuild: asyncio.Future[Replay] | None = None  # a backwards seek, in a thread
         replay.on_event = self._applied
 
     def __repr__(self) -> str:
@@ -85,6 +88,8 @@ class ReplayFeed:
         done = (replay.now_ns - replay.start_ns) / _NS
         total = (replay.end_ns - replay.start_ns) / _NS
         state = "paused" if self.paused else "ended" if replay.at_end else "playing"
+        if self.seeking:
+            state = "seeking"
         return f"replay {done:.1f} s / {total:.1f} s x{self.speed:g} {state}"
 
     def token_expires_in(self) -> float | None:
@@ -135,6 +140,22 @@ class ReplayFeed:
         """Move ``seconds`` forwards or backwards in recording time."""
         self.seek_to(self.replay.now_ns + int(seconds * _NS))
 
+    @property
+    def seeking(self) -> bool:
+        """Whether a requested seek is still under way."""
+        return self._target is not None or self._rebuild is not None
+
+    def request_seek(self, t_ns: int) -> None:
+        """Seek without blocking: forwards in chunks per tick, backwards built in a thread."""
+        replay = self.replay
+        self._target = min(max(t_ns, replay.start_ns), replay.end_ns)
+        self._publish()
+
+    def request_seek_by(self, seconds: float) -> None:
+        """Seek ``seconds`` from where the replay is (or from a seek still under way)."""
+        base = self._target if self._target is not None else self.replay.now_ns
+        self.request_seek(base + int(seconds * _NS))
+
     # -- the desk's feed commands (a recording cannot change what it holds) --------------
 
     def subscribe(self, channels: Iterable[Channel]) -> tuple[Channel, ...]:
@@ -159,17 +180,49 @@ class ReplayFeed:
         self._on_event = on_event
         self._publish()
         last = self._clock()
-        while not self._stopping.is_set():
-            try:
-                await asyncio.wait_for(self._stopping.wait(), self._tick)
-            except TimeoutError:
-                pass
-            now = self._clock()
-            elapsed, last = now - last, now
-            if not self.paused and not self.replay.at_end:
-                self.replay.play_until(self.replay.now_ns + int(elapsed * self.speed * _NS))
-            self._publish()
+        try:
+            while not self._stopping.is_set():
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), self._tick)
+                except TimeoutError:
+                    pass
+                now = self._clock()
+                elapsed, last = now - last, now
+                if self._advance(elapsed):
+                    last = self._clock()  # a rebuild took a while: do not jump ahead by it
+                self._publish()
+        finally:
+            if self._rebuild is not None:
+                self._rebuild.cancel()
         self._emit(StatusChanged(FeedStatus(FeedState.STOPPED, "replay stopped")))
+
+    def _advance(self, elapsed: float) -> bool:
+        """One tick of work; True when a rebuilt replay was swapped in."""
+        rebuild = self._rebuild
+        if rebuild is not None:
+            if not rebuild.done():
+                return False
+            self._rebuild = None
+            fresh = rebuild.result()
+            fresh.on_event = self._applied
+            self.replay = fresh
+            return True
+        replay = self.replay
+        target = self._target
+        if target is not None and target < replay.now_ns:
+            self._target = None
+            self._rebuild = asyncio.ensure_future(asyncio.to_thread(replay.clone_at, target))
+        elif target is not None:
+            self._quiet = True
+            try:
+                replay.play_until(target, MAX_PER_TICK)
+            finally:
+                self._quiet = False
+            if replay.reached(target):
+                self._target = None
+        elif not self.paused and not replay.at_end:
+            replay.play_until(replay.now_ns + int(elapsed * self.speed * _NS), MAX_PER_TICK)
+        return False
 
     async def stop(self) -> None:
         """End ``run()``."""

@@ -66,6 +66,14 @@ async def test_plays_at_speed_by_the_clock_and_seeks_back(sample: Path) -> None:
         feed.seek_to(T0 + 100 * S)  # clamped to the end
         assert feed.replay.at_end and _best_bid(feed) == Decimal("99.75")
         assert "ended" in feed.describe() or "paused" in feed.describe()
+        before = feed.state
+        feed.request_seek(T0 + S)  # backwards without blocking: built in a thread
+        assert feed.seeking and "seeking" in feed.describe()
+        await _until(lambda: not feed.seeking)
+        assert feed.state is not before and _best_bid(feed) == Decimal("100")
+        feed.request_seek_by(3)  # forwards in chunks on the running loop
+        await _until(lambda: not feed.seeking)
+        assert feed.replay.now_ns == T0 + 4 * S and _best_bid(feed) == Decimal("99.75")
     finally:
         await feed.stop()
         await asyncio.wait_for(task, 2)
@@ -104,11 +112,15 @@ async def test_replay_tui_steps_seeks_and_copies(sample: Path) -> None:
         await pilot.press("c")  # copy the focused book (OSC 52)
         assert app.clipboard.splitlines()[-1] == "bid\t99.5\t2\t3"
         await pilot.press("end")
-        assert feed.replay.at_end
+        await _until(lambda: feed.replay.at_end and not feed.seeking)
         await pilot.press("y")  # copy the tape: two distinct prints
         assert len(app.clipboard.splitlines()) == 3
-        await pilot.press("home")
-        assert feed.replay.position == 1 and feed.replay.rebuilds == 1  # at T0: begin_sync
+        await pilot.press("home")  # rebuilt in a thread, then swapped in
+        await _until(lambda: not feed.seeking)
+        assert app.replay_feed is feed and feed.replay.position == 1  # at T0: begin_sync
+        await pilot.pause()
+        view = feed.state.book_view("BTCUSD", 5)
+        assert view is not None and view.status == BookStatus.SYNCING
         await pilot.press("greater_than_sign")
         assert feed.speed == 2.0
         await pilot.press("space")
