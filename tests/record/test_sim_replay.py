@@ -68,3 +68,56 @@ def test_reader_tolerates_a_cut_tail_and_binary_frames(tmp_path: Path) -> None:
     (tmp_path / "bad").write_text("{}\n")
     with pytest.raises(ValueError):
         read_frames(tmp_path / "bad")
+
+
+ROOT = Path(__file__).resolve().parents[2]
+_SERVE = """
+import argparse, sys
+from sor_tui.sim.config import SimConfig
+from sor_tui.sim.replay_source import add_replay_arguments, run_replay
+parser = argparse.ArgumentParser()
+add_replay_arguments(parser)
+args = parser.parse_args(sys.argv[1:])
+sys.exit(run_replay(args, SimConfig()))
+"""
+
+
+async def test_replay_command_serves_until_terminated(tmp_path: Path) -> None:
+    import signal
+    import sys
+
+    path = write_sample(tmp_path / "s.jsonl.gz")
+    expected = [f.data for f in read_frames(path)]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _SERVE, "--replay", str(path), "--speed", "100",
+        stdout=asyncio.subprocess.PIPE, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        async with asyncio.timeout(20):
+            ws_url = (await process.stdout.readline()).decode().strip().removeprefix("SOR_WS_URL=")
+            oauth = (await process.stdout.readline()).decode().strip()
+        assert ws_url.startswith("ws://127.0.0.1:") and oauth.startswith("SOR_OAUTH_URL=http://")
+        server = RecordingServer([], config=SimConfig())  # only for its credentials
+        async with httpx.AsyncClient(timeout=5, trust_env=False) as http:
+            answer = await http.post(
+                oauth.removeprefix("SOR_OAUTH_URL="),
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": server.config.client_id,
+                    "client_secret": server.config.client_secret,
+                    "scope": SOR_SCOPE,
+                },
+            )
+        headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+        async with connect(ws_url, additional_headers=headers, open_timeout=5) as ws:
+            async with asyncio.timeout(10):
+                received = [await ws.recv() for _ in expected]
+        assert received == expected
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(10):
+            assert await process.wait() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
