@@ -29,7 +29,7 @@ HEARTBEAT = Channel("heartbeat")
 FAST = FeedOptions(
     backoff_floor=0.05,
     backoff_cap=0.2,
-    heartbeat_timeout=1.0,
+    heartbeat_timeout=3.0,
     ping_interval=None,
     ping_timeout=None,
     open_timeout=1.0,
@@ -131,7 +131,7 @@ async def running_feed(
 
 
 async def wait_until(
-    predicate: Callable[[], object], within: float = 5.0, what: str = "condition"
+    predicate: Callable[[], object], within: float = 10.0, what: str = "condition"
 ) -> None:
     """Poll ``predicate`` until true; fail the test after ``within`` seconds."""
     deadline = time.monotonic() + within
