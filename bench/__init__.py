@@ -1,0 +1,1 @@
+"""sor-tui benchmarks: ``python -m bench`` (``make bench``); see bench/README.md."""
