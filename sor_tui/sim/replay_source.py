@@ -1,8 +1,8 @@
 """``sor-tui sim --replay FILE``: serve a sor-tui recording over the real protocol.
 
 Each WebSocket connection gets the recorded server frames from the start, paced by their
-recorded receive times (divided by ``speed``); the client's requests are read and ignored,
-since the recording already holds the answers it got. The token endpoint and the Bearer
+recorded receive times (divided by ``speed``), once the client has sent its first request;
+the requests are otherwise ignored, since the recording already holds the answers it got. The token endpoint and the Bearer
 check are the simulator's own, so any client (ours, the vendor samples) connects as it
 would to the simulator. The reader here is independent of the client's: the simulator
 must not share the client's code (a shared mistake would hide itself).
@@ -107,11 +107,15 @@ class RecordingServer:
         config: SimConfig | None = None,
         speed: float = 1.0,
         require_token: bool = True,
+        wait_for_request: bool = True,
     ) -> None:
         self.frames = frames
         self.config = config or SimConfig()
         self.speed = max(speed, 0.001)
         self.require_token = require_token
+        # A recording starts with the answers to the client's subscribe: play once the
+        # client has sent its first request, so its books are waiting for the snapshot.
+        self.wait_for_request = wait_for_request
         spec = ClientSpec(self.config.client_id, self.config.client_secret)
         self.tokens = TokenStore([spec], self.config.token_ttl)
         self.oauth = OAuthServer(self.config, self.tokens, ScenarioSet())
@@ -176,8 +180,11 @@ class RecordingServer:
 
     async def _handle(self, connection: ServerConnection) -> None:
         self.connections += 1
-        drain = asyncio.create_task(self._ignore_requests(connection))
+        first_request = asyncio.Event()
+        drain = asyncio.create_task(self._ignore_requests(connection, first_request))
         try:
+            if self.wait_for_request:
+                await first_request.wait()
             await self._play(connection)
             await drain  # keep the connection open until the client leaves
         except ConnectionClosed:
@@ -201,9 +208,12 @@ class RecordingServer:
             await connection.send(frame.data)
             self.frames_sent += 1
 
-    async def _ignore_requests(self, connection: ServerConnection) -> None:
-        async for _ in connection:
-            pass
+    async def _ignore_requests(self, connection: ServerConnection, first: asyncio.Event) -> None:
+        try:
+            async for _ in connection:
+                first.set()
+        finally:
+            first.set()  # the client left: let the player notice the closed connection
 
 
 async def serve_recording_forever(path: Path, config: SimConfig, speed: float = 1.0) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import gzip
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from sor_tui.record.reader import read_recording
+from sor_tui.record.replay import Replay
 from sor_tui.sim.config import SOR_SCOPE, SimConfig
 from sor_tui.sim.replay_source import RecordingServer, read_frames
 from tests.record.frames import write_sample
@@ -111,6 +113,7 @@ async def test_replay_command_serves_until_terminated(tmp_path: Path) -> None:
             )
         headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
         async with connect(ws_url, additional_headers=headers, open_timeout=5) as ws:
+            await ws.send(json.dumps({"type": "subscription_list"}))  # starts the playback
             async with asyncio.timeout(10):
                 received = [await ws.recv() for _ in expected]
         assert received == expected
@@ -121,3 +124,55 @@ async def test_replay_command_serves_until_terminated(tmp_path: Path) -> None:
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_our_feed_against_a_served_recording_rebuilds_the_recorded_book(
+    tmp_path: Path,
+) -> None:
+    from tests.record.helpers import FULL, recording_feed
+    from tests.transport.feed_harness import (
+        BTC_BOOK,
+        BTC_EXEC,
+        HEARTBEAT,
+        is_live,
+        running_feed,
+        simulator,
+        wait_until,
+    )
+
+    path = tmp_path / "captured.jsonl.gz"
+    desired = (BTC_BOOK, BTC_EXEC, HEARTBEAT)
+    async with simulator(rate=80.0) as sim, recording_feed(sim, desired, path) as session:
+        await wait_until(lambda: is_live(session.running, "BTCUSD"), what="live")
+        await wait_until(lambda: session.state.tape.accepted >= 2, what="prints")
+    frames = read_frames(path)
+    recording = read_recording(path)
+    replay = Replay(recording)
+    replay.step(replay.total)
+    expected = replay.state.book_view("BTCUSD", FULL)
+    assert expected is not None
+
+    async with RecordingServer(frames, config=SimConfig(), speed=4.0) as server:
+        server_like = _SimLike(server)
+        async with running_feed(server_like, desired) as run:  # type: ignore[arg-type]
+            await wait_until(lambda: server.frames_sent == len(frames), what="all served")
+            await wait_until(lambda: run.feed.counters.messages >= len(frames), what="all read")
+            got = run.feed.state.book_view("BTCUSD", FULL)
+            assert got is not None and got.status == "LIVE"
+            assert _levels(got.bids) == _levels(expected.bids)
+            assert _levels(got.asks) == _levels(expected.asks)
+            assert run.feed.state.tape.accepted == replay.state.tape.accepted
+
+
+def _levels(levels: Any) -> list[tuple[Any, Any, Any]]:
+    return [(lv.price, lv.amount, lv.cumulative) for lv in levels]
+
+
+class _SimLike:
+    """The four attributes ``running_feed`` reads from a simulator."""
+
+    def __init__(self, server: RecordingServer) -> None:
+        self.ws_url = server.ws_url
+        self.oauth_url = server.oauth_url
+        self.client_id = server.config.client_id
+        self.client_secret = server.config.client_secret
