@@ -9,6 +9,10 @@ Dedupe horizon: the duplicate memory is exactly the set of retained prints (at m
 and any later print at or before the horizon is refused (counted in ``too_old``): it cannot
 be told apart from a replay of something already forgotten. With the default 100 000 prints
 the horizon lies far beyond any replay after a reconnect.
+
+``drain_new`` hands over every accepted print exactly once; its queue is deliberately not
+bounded (dropping would lose accepted prints), so every owner of a tape must drain it (the
+UI does each frame, the headless stream each event); ``pending`` shows the backlog.
 """
 
 from __future__ import annotations
@@ -94,12 +98,13 @@ class ExecutionTape:
             if any(other.dedupe_key == key for other in same_time):
                 self.duplicates_suppressed += 1
                 return False
-            same_time.append(execution)
-        elif self._horizon_ns is not None and executed_ns <= self._horizon_ns:
+        if self._horizon_ns is not None and executed_ns <= self._horizon_ns:
             self.too_old += 1
             return False
-        else:
+        if same_time is None:
             self._at[executed_ns] = [execution]
+        else:
+            same_time.append(execution)
         self._sequence += 1
         sequence = self._sequence
         item: _Item = (executed_ns, sequence, execution)

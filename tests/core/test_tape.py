@@ -6,6 +6,9 @@ import random
 from decimal import Decimal
 from fractions import Fraction
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from sor_tui.core.events import Execution
 from sor_tui.core.tape import ExecutionTape
 from sor_tui.core.views import Tick
@@ -85,6 +88,14 @@ class TestBounds:
         assert tape.too_old == 2
         assert tape.add(ex(11, "100"))  # after the horizon: accepted
         assert len(tape) == 2
+
+    def test_horizon_applies_when_another_print_shares_the_time(self) -> None:
+        tape = ExecutionTape(max_entries=1)
+        first = ex(0, "99")
+        tape.add(first)
+        tape.add(ex(0, "99", market="ETHUSD"))  # evicts the first; same executed_at
+        assert not tape.add(first)  # a replay of the evicted print
+        assert tape.too_old == 1
 
     def test_drain_new_returns_every_accepted_print_once(self) -> None:
         tape = ExecutionTape(max_entries=2)
@@ -233,3 +244,58 @@ class TestStats:
         assert [entry.tick for entry in tape.view().entries] == [Tick.ZERO, Tick.ZERO]
         tape.add(ex(2, "90"))
         assert [entry.tick for entry in tape.view().entries] == [Tick.UP, Tick.DOWN, Tick.ZERO]
+
+
+prints = st.lists(
+    st.tuples(
+        st.integers(0, 12),  # executed_at offsets collide often: ties and replays
+        st.sampled_from(["99", "100", "100.5", "101"]),
+        st.sampled_from(["1", "0.5", "2"]),
+        st.sampled_from(["BTCUSD", "ETHUSD"]),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(prints, st.integers(1, 8))
+def test_tape_matches_a_plain_model(raw: list[tuple[int, str, str, str]], capacity: int) -> None:
+    tape = ExecutionTape(max_entries=capacity)
+    retained: list[tuple[int, int, Execution]] = []
+    horizon: int | None = None
+    accepted: list[Execution] = []
+    for sequence, (ns, price, amount, market) in enumerate(raw):
+        execution = ex(ns, price, amount, market)
+        duplicate = any(item[2].dedupe_key == execution.dedupe_key for item in retained)
+        too_old = horizon is not None and execution.executed_at_ns <= horizon
+        expected = not duplicate and not too_old
+        assert tape.add(execution) is expected
+        if expected:
+            accepted.append(execution)
+            retained.append((execution.executed_at_ns, sequence, execution))
+            if len(retained) > capacity:
+                oldest = min(retained, key=lambda item: item[:2])
+                retained.remove(oldest)
+                horizon = oldest[0] if horizon is None else max(horizon, oldest[0])
+    newest_first = sorted(retained, key=lambda item: item[:2], reverse=True)
+    view = tape.view(limit=100)
+    assert [entry.execution for entry in view.entries] == [item[2] for item in newest_first]
+    for position, entry in enumerate(view.entries):
+        older = [
+            item
+            for item in newest_first[position + 1 :]
+            if item[2].market == entry.execution.market
+        ]
+        if not older or older[0][2].price == entry.execution.price:
+            assert entry.tick is Tick.ZERO
+        else:
+            up = entry.execution.price > older[0][2].price
+            assert entry.tick is (Tick.UP if up else Tick.DOWN)
+    assert tape.drain_new() == accepted
+    for market in ("BTCUSD", "ETHUSD"):
+        mine = [execution for execution in accepted if execution.market == market]
+        stats = tape.session_stats(market)
+        assert stats.count == len(mine)
+        assert stats.volume == sum((execution.amount for execution in mine), Decimal(0))
+        notional = sum((execution.price * execution.amount for execution in mine), Decimal(0))
+        assert stats.notional == notional
