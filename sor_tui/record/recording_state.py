@@ -8,6 +8,7 @@ what lets a replay rebuild identical books. Raw frames come from the feed's fram
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -103,8 +104,6 @@ class RecordingDeskState(DeskState):
 
 def snapshot_frame(view: BookView, at_ns: int) -> str:
     """A wire-format SNAPSHOT frame holding a view's levels (for recordings started late)."""
-    import json
-
     time_ns = view.last_update_ns or view.snapshot_time_ns or at_ns
     payload = {
         "type": "SNAPSHOT",
