@@ -56,6 +56,7 @@ class ReplayFeed:
         self._rejects: dict[str, int] = {}
         self._target: int | None = None  # a requested seek not yet reached
         self._rebuild: asyncio.Future[Replay] | None = None  # a backwards seek, in a thread
+        self._rebuild_at: int | None = None  # where that rebuild will be
         replay.on_event = self._applied
 
     def __repr__(self) -> str:
@@ -153,8 +154,8 @@ class ReplayFeed:
 
     def request_seek_by(self, seconds: float) -> None:
         """Seek ``seconds`` from where the replay is (or from a seek still under way)."""
-        base = self._target if self._target is not None else self.replay.now_ns
-        self.request_seek(base + int(seconds * _NS))
+        base = self._target if self._target is not None else self._rebuild_at
+        self.request_seek((self.replay.now_ns if base is None else base) + int(seconds * _NS))
 
     # -- the desk's feed commands (a recording cannot change what it holds) --------------
 
@@ -202,7 +203,7 @@ class ReplayFeed:
         if rebuild is not None:
             if not rebuild.done():
                 return False
-            self._rebuild = None
+            self._rebuild = self._rebuild_at = None
             fresh = rebuild.result()
             fresh.on_event = self._applied
             self.replay = fresh
@@ -210,7 +211,7 @@ class ReplayFeed:
         replay = self.replay
         target = self._target
         if target is not None and target < replay.now_ns:
-            self._target = None
+            self._target, self._rebuild_at = None, target
             self._rebuild = asyncio.ensure_future(asyncio.to_thread(replay.clone_at, target))
         elif target is not None:
             self._quiet = True

@@ -67,8 +67,10 @@ async def test_plays_at_speed_by_the_clock_and_seeks_back(sample: Path) -> None:
         assert feed.replay.at_end and _best_bid(feed) == Decimal("99.75")
         assert "ended" in feed.describe() or "paused" in feed.describe()
         before = feed.state
-        feed.request_seek(T0 + S)  # backwards without blocking: built in a thread
+        feed.request_seek(T0 + 2 * S)  # backwards without blocking: built in a thread
         assert feed.seeking and "seeking" in feed.describe()
+        await _until(lambda: feed._rebuild is not None or not feed.seeking)
+        feed.request_seek_by(-1)  # counted from where the seek under way will be
         await _until(lambda: not feed.seeking)
         assert feed.state is not before and _best_bid(feed) == Decimal("100")
         feed.request_seek_by(3)  # forwards in chunks on the running loop
