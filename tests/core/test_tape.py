@@ -246,6 +246,7 @@ class TestStats:
         assert [entry.tick for entry in tape.view().entries] == [Tick.UP, Tick.DOWN, Tick.ZERO]
 
 
+WINDOW = 5  # a window of 5 ns over offsets 0..12: prints leave it often
 prints = st.lists(
     st.tuples(
         st.integers(0, 12),  # executed_at offsets collide often: ties and replays
@@ -260,7 +261,7 @@ prints = st.lists(
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(prints, st.integers(1, 8))
 def test_tape_matches_a_plain_model(raw: list[tuple[int, str, str, str]], capacity: int) -> None:
-    tape = ExecutionTape(max_entries=capacity)
+    tape = ExecutionTape(max_entries=capacity, window_ns=WINDOW)
     retained: list[tuple[int, int, Execution]] = []
     horizon: int | None = None
     accepted: list[Execution] = []
@@ -299,3 +300,19 @@ def test_tape_matches_a_plain_model(raw: list[tuple[int, str, str, str]], capaci
         assert stats.volume == sum((execution.amount for execution in mine), Decimal(0))
         notional = sum((execution.price * execution.amount for execution in mine), Decimal(0))
         assert stats.notional == notional
+    if not accepted:
+        return
+    after = max(execution.executed_at_ns for execution in accepted) - WINDOW
+    window = tape.view().window
+    for market in ("BTCUSD", "ETHUSD"):
+        inside = [item for item in retained if item[2].market == market and item[0] > after]
+        got = window.get(market)
+        if not inside:
+            assert got is None or got.count == 0
+            continue
+        assert got is not None
+        assert got.count == len(inside)
+        assert got.volume == sum((item[2].amount for item in inside), Decimal(0))
+        assert got.high == max(item[2].price for item in inside)
+        assert got.low == min(item[2].price for item in inside)
+        assert got.last == max(inside, key=lambda item: item[:2])[2].price
