@@ -73,5 +73,6 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"sor-tui export: {sanitize(error.strerror or str(error))}", file=sys.stderr)
         return 2
-    print(f"sor-tui export: {count} {args.what} written", file=sys.stderr)
+    what = "book views" if args.what == "books" else "executions"
+    print(f"sor-tui export: {what} written: {count}", file=sys.stderr)
     return 0
