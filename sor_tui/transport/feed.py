@@ -59,11 +59,17 @@ class _Token(Protocol):
 class TokenSource(Protocol):
     """What the feed needs from ``TokenProvider``."""
 
-    async def get_token(self, min_ttl: float | None = None) -> Any: ...
+    async def get_token(self, min_ttl: float | None = None) -> Any:
+        """A token (with ``.value.get_secret_value()``) valid for more than ``min_ttl`` s."""
+        ...
 
-    def invalidate(self, token: Any) -> None: ...
+    def invalidate(self, token: Any) -> None:
+        """Forget ``token`` after the server rejected it (handshake 401)."""
+        ...
 
-    def expires_in(self) -> float | None: ...
+    def expires_in(self) -> float | None:
+        """Seconds left on the cached token, or None."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,7 +278,7 @@ class Feed:
                 FeedState.RECONNECTING,
                 outcome.detail,
                 retry_at=self._policy.retry_at,
-                attempt=attempt,
+                attempt=self._policy.attempt,  # 0 when a healthy connection was lost
             )
 
     async def _attempt(self) -> _Outcome:

@@ -35,7 +35,7 @@ class FeedStatus:
     state: FeedState
     detail: str = ""
     retry_at: float | None = None  # monotonic clock time of the next attempt
-    attempt: int = 0  # connection attempts since the last healthy connection
+    attempt: int = 0  # attempts since the last healthy connection (0: it was just lost)
     since: float = 0.0  # monotonic clock time this state was entered
 
     def retry_in(self, now: float | None = None) -> float | None:

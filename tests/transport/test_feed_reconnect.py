@@ -20,6 +20,7 @@ from sor_tui.transport.status import FeedState, Problem, StatusChanged
 from tests.transport.feed_harness import (
     BTC_BOOK,
     BTC_EXEC,
+    FAST,
     HEARTBEAT,
     is_live,
     options,
@@ -69,6 +70,34 @@ async def test_accept_then_close_storm_is_paced_by_the_floor() -> None:
             elapsed = time.monotonic() - started
     # At most one attempt per floor interval (+1 for the boundary), and it kept trying.
     assert 3 <= attempts <= elapsed / floor + 1
+
+
+async def test_backoff_resets_only_after_a_healthy_connection() -> None:
+    async with simulator() as sim:
+        sim.set_scenario("accept_then_close")
+        async with running_feed(sim, feed_options=options(healthy_after=0.3)) as run:
+            await wait_until(lambda: sim.stats.handshakes[101] >= 4, what="a close storm")
+            sim.set_scenario("accept_then_close", enabled=False)
+            await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
+            storm = [
+                e.status.attempt
+                for e in run.of(StatusChanged)
+                if e.status.state is FeedState.RECONNECTING
+            ]
+            # Connections that closed at once never proved healthy: the exponent kept growing.
+            assert storm == list(range(1, len(storm) + 1)) and len(storm) >= 3
+            await asyncio.sleep(0.5)  # now the connection is healthy
+            before = len(run.events)
+            opened = sim.stats.handshakes[101]
+            sim.drop_connections()
+            await wait_until(lambda: sim.stats.handshakes[101] > opened, what="reconnected")
+            after = [
+                e.status
+                for e in run.events[before:]
+                if isinstance(e, StatusChanged) and e.status.state is FeedState.RECONNECTING
+            ]
+            assert after[0].attempt == 0  # a healthy connection was lost: no failures yet
+            assert (after[0].retry_at or 0) - after[0].since <= FAST.backoff_floor + 0.01
 
 
 async def test_http_5xx_three_times_then_connects() -> None:
