@@ -152,7 +152,10 @@ def _entry(data: Any) -> Entry | None:
     if isinstance(frame, str):
         if data.get("bin"):
             try:
-                return Entry(t, base64.b64decode(frame, validate=True))
+                raw = base64.b64decode(frame, validate=True)
+                if data.get("sur"):  # text with a lone surrogate, kept exactly
+                    return Entry(t, raw.decode("utf-8", "surrogatepass"))
+                return Entry(t, raw)
             except (binascii.Error, ValueError):
                 return None
         return Entry(t, frame, synthetic=bool(data.get("syn")))

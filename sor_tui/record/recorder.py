@@ -139,7 +139,12 @@ class Recorder:
     def frame(self, data: str | bytes, received_ns: int) -> None:
         """Record one received frame (binary frames as base64 with a flag)."""
         if isinstance(data, str):
-            line = _encode({"t": received_ns, "f": data})
+            try:
+                line = _encode({"t": received_ns, "f": data})
+            except UnicodeEncodeError:
+                # A lone surrogate cannot be UTF-8: keep the exact text as base64 instead.
+                raw = base64.b64encode(data.encode("utf-8", "surrogatepass")).decode()
+                line = _encode({"t": received_ns, "f": raw, "bin": 1, "sur": 1})
         else:
             line = _encode({"t": received_ns, "f": base64.b64encode(data).decode(), "bin": 1})
         self._append(line)
