@@ -30,8 +30,6 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from sor_tui.core.book_levels import (
-    InvalidLevelError,
-    PriceScaleError,
     ScaleTooSmall,
     Side,
     scale_for,
@@ -46,7 +44,7 @@ LIVE = BookStatus.LIVE
 STALE = BookStatus.STALE
 RESYNCING = BookStatus.RESYNCING
 
-_BAD_LEVEL = (InvalidLevelError, PriceScaleError, ArithmeticError)
+_BAD_LEVEL = (ValueError, ArithmeticError)  # invalid levels, NaN or infinite decimals
 
 
 class OrderBook:

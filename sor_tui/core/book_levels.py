@@ -22,6 +22,8 @@ EXACT = Context(prec=100)
 """Enough precision that sums and conversions of wire decimals never round."""
 
 ZERO = Decimal(0)
+MAX_AMOUNT = Decimal("1E40")
+"""Larger amounts (including Infinity) cannot come from a 40-character decimal string."""
 
 
 class PriceScaleError(ValueError):
@@ -108,6 +110,8 @@ class Side:
                 key = numerator * multiplier
                 amount = level.amount
                 if amount > ZERO:
+                    if amount > MAX_AMOUNT:
+                        raise InvalidLevelError("amount is not finite or implausibly large")
                     if key not in book:
                         keys.add(key)
                         if best is None or (key > best if descending else key < best):

@@ -174,7 +174,17 @@ class TestLevels:
         assert view.bids[-1].cumulative == d("3.00000003")
 
     @pytest.mark.parametrize(
-        ("price", "amount"), [("100", "-1"), ("0", "1"), ("-5", "1"), ("100", "NaN")]
+        ("price", "amount"),
+        [
+            ("100", "-1"),
+            ("0", "1"),
+            ("-5", "1"),
+            ("100", "NaN"),
+            ("NaN", "1"),
+            ("Infinity", "1"),
+            ("100", "Infinity"),
+            ("1E-50", "1"),
+        ],
     )
     def test_impossible_level_asks_for_resync(self, price: str, amount: str) -> None:
         book = live_book()
