@@ -239,4 +239,5 @@ class DeskState:
         totals["executions"] = self.tape.accepted
         totals["duplicates_suppressed"] = self.tape.duplicates_suppressed
         totals["executions_too_old"] = self.tape.too_old
+        totals["executions_invalid"] = self.tape.invalid
         return dict(totals)

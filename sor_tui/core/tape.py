@@ -69,6 +69,7 @@ class ExecutionTape:
         self.accepted = 0
         self.duplicates_suppressed = 0
         self.too_old = 0
+        self.invalid = 0
         self.evicted = 0
 
     @property
@@ -90,7 +91,13 @@ class ExecutionTape:
         return len(self._pending)
 
     def add(self, execution: Execution) -> bool:
-        """Accept a print; False for an exact duplicate of a retained one or one too old."""
+        """Accept a print; False for an exact duplicate of a retained one, one too old, or
+        an impossible one (non-positive or non-finite price or amount, counted in ``invalid``).
+        """
+        price, amount = execution.price, execution.amount
+        if not (price.is_finite() and amount.is_finite() and price > 0 and amount > 0):
+            self.invalid += 1
+            return False
         executed_ns = execution.executed_at_ns
         same_time = self._at.get(executed_ns)
         if same_time is not None:

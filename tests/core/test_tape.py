@@ -89,6 +89,13 @@ class TestBounds:
         assert tape.add(ex(11, "100"))  # after the horizon: accepted
         assert len(tape) == 2
 
+    def test_impossible_prints_are_refused(self) -> None:
+        tape = ExecutionTape()
+        for price, amount in (("NaN", "1"), ("1", "Infinity"), ("0", "1"), ("1", "-1")):
+            assert not tape.add(ex(1, price, amount))
+        assert tape.invalid == 4 and len(tape) == 0
+        assert tape.drain_new() == []
+
     def test_horizon_applies_when_another_print_shares_the_time(self) -> None:
         tape = ExecutionTape(max_entries=1)
         first = ex(0, "99")
