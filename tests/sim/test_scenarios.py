@@ -359,3 +359,17 @@ async def test_subscribe_rate_limit_delays_data_silently(sim: Simulator) -> None
         return seen == set(markets)
 
     await reader.until(all_arrived, within=5)
+
+
+def test_every_scenario_is_exercised_by_a_test() -> None:
+    from pathlib import Path
+
+    from sor_tui.sim.scenarios import SCENARIOS
+
+    here = Path(__file__).parent
+    sources = "".join(
+        p.read_text() for p in here.glob("test_*.py") if p.name != Path(__file__).name
+    )
+    sources += Path(__file__).read_text().split("def test_every_scenario_is_exercised")[0]
+    missing = [name for name in SCENARIOS if f'"{name}"' not in sources]
+    assert missing == []
