@@ -70,7 +70,7 @@ class SimConfig:
     token_rate_window: float = 300.0
     token_penalty: float = 300.0
     """Seconds every request from an IP gets 429 after it exceeded the limit."""
-    max_queue_bytes: int = 256 * 1024 * 1024
+    max_queue_bytes: int = 64 * 1024 * 1024
     """Outbound bytes per connection beyond which it is closed with 1008 (always on)."""
     close_timeout: float = 2.0
     max_recorded_executions: int = 1_000_000

@@ -15,6 +15,9 @@ from sor_tui.sim.markets import AMOUNT_DECIMALS, market_spec
 from sor_tui.sim.scenarios import ScenarioSet
 from sor_tui.sim.session import Session
 
+_SNAPSHOT_TICK = 0.05
+"""Seconds between wall-clock snapshot checks (a slow market still gets its SNAPSHOT on time)."""
+
 MD, TOB, EXE, HB = "market_data", "market_data.top_of_book", "execution_data", "heartbeat"
 
 
@@ -25,6 +28,8 @@ class PendingSnapshot:
     due_ns: int
     frame: bytes | None = None
     lag: int = 0
+    captured_at: float = 0.0
+    """Monotonic seconds of the capture (wall-clock mode delivers late snapshots by time)."""
 
 
 class Engine:
@@ -223,6 +228,7 @@ class Engine:
     def _capture(self, gen: MarketGenerator, state: PendingSnapshot) -> None:
         state.frame = self.snapshot_frame(gen)
         state.lag = self.config.snapshot_lag_updates
+        state.captured_at = time.monotonic()
         # Everything after the snapshot must be later than its time (§8.1).  Event times
         # strictly increase by default; the floor keeps ``unordered_times`` above it too.
         gen.time_floor = gen.time_ns + 1
@@ -335,7 +341,22 @@ class Engine:
                         for market in markets:
                             self.step(market)
                     produced += due
-                await asyncio.sleep(max(0.0, (produced + 1) / rate - (loop.time() - start)))
+                if self.config.clock == "wall":
+                    self.tick_snapshots()
+                wait = (produced + 1) / rate - (loop.time() - start)
+                await asyncio.sleep(min(max(0.0, wait), _SNAPSHOT_TICK))
+
+    def tick_snapshots(self) -> None:
+        """Wall-clock mode: capture and deliver SNAPSHOTs on time even when a market is slow."""
+        now_ns, now = time.time_ns(), time.monotonic()
+        for market, pending in self.pending.items():
+            gen = self.generators[market]
+            for session, state in list(pending.items()):
+                if state.frame is None and now_ns >= state.due_ns:
+                    self._capture(gen, state)
+                elif state.frame is not None and now - state.captured_at >= _SNAPSHOT_TICK * 2:
+                    del pending[session]
+                    session.send(state.frame, "SNAPSHOT")
 
     async def _firehose_round(self, sessions: set[Session]) -> None:
         markets = self.active_markets()

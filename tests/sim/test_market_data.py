@@ -270,3 +270,18 @@ async def test_firehose_keeps_the_book_consistent(make_sim: SimFactory) -> None:
             assert [(canon(lv["price"]), canon(lv["amount"])) for lv in top["asks"]] == asks[:1]
     assert applier.book() == sim.server_book("BTCUSD")
     assert sim.stats.frames_sent["UPDATE"] >= 3000
+
+
+async def test_a_slow_market_still_gets_its_snapshot_promptly(make_sim: SimFactory) -> None:
+    sim = await make_sim(rate=0.5, markets=("PAXGUSD",), snapshot_delay=0.1)
+    reader = await open_ws(sim)
+    await reader.send({"type": "subscribe", "channels": [md("PAXGUSD")]})
+    frames = await reader.until(is_kind("SNAPSHOT"), within=5)
+    assert sum(is_kind("UPDATE")(f) for f in frames) <= 1  # not held back by the 2 s event gap
+    applier = BookApplier("PAXGUSD")
+    for frame in frames:
+        applier.feed(frame)
+    sim.pause()
+    for frame in await reader.sync():
+        applier.feed(frame)
+    assert applier.book() == sim.server_book("PAXGUSD")
