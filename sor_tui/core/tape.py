@@ -112,6 +112,10 @@ class ExecutionTape:
             self._at[executed_ns] = [execution]
         else:
             same_time.append(execution)
+        if self._newest_ns is None or executed_ns > self._newest_ns:
+            self._newest_ns = executed_ns
+        # Advance before inserting: the window's stats hold only prints already counted.
+        self._advance_window()
         self._sequence += 1
         sequence = self._sequence
         item: _Item = (executed_ns, sequence, execution)
@@ -125,9 +129,6 @@ class ExecutionTape:
         if session is None:
             session = self._session[market] = Accumulator(market)
         session.add(executed_ns, sequence, execution)
-        if self._newest_ns is None or executed_ns > self._newest_ns:
-            self._newest_ns = executed_ns
-        self._advance_window()
         after = self._window_after
         if after is None or executed_ns > after:
             window = self._window.get(market)
@@ -201,7 +202,11 @@ class ExecutionTape:
                     )
                 ]
                 window.set_extremes(max(prices, default=None), min(prices, default=None))
-        return {market: window.stats() for market, window in self._window.items()}
+        # Every market with a print this session appears, with zero counts when quiet.
+        return {
+            market: acc.stats() if (acc := self._window.get(market)) else TapeStats(market)
+            for market in self._session
+        }
 
     def view(self, limit: int = 200, market: str | None = None) -> TapeView:
         """Newest-first prints with tick and large flags, and session and window stats."""

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from sor_tui.core.book import OrderBook
 from sor_tui.core.events import (
+    BookSnapshot,
+    BookUpdate,
     ChannelResult,
     Execution,
     Heartbeat,
@@ -184,3 +189,36 @@ def test_version_changes_on_any_change() -> None:
     state.end_sync("BTCUSD")
     versions.append(state.version)
     assert len(set(versions)) == len(versions)
+
+
+wild_decimals = st.one_of(
+    st.decimals(min_value=-(10**12), max_value=10**12, places=None),
+    st.sampled_from(["NaN", "sNaN", "Infinity", "-Infinity", "-0", "0E-60", "1E-45"]).map(Decimal),
+)
+wild_levels = st.lists(st.builds(PriceLevel, wild_decimals, wild_decimals), max_size=4).map(tuple)
+wild_times = st.integers(-(2**63), 2**63 - 1)
+wild_events = st.one_of(
+    st.builds(BookUpdate, st.just("BTCUSD"), wild_times, st.just("t"), wild_levels, wild_levels),
+    st.builds(BookSnapshot, st.just("BTCUSD"), wild_times, st.just("t"), wild_levels, wild_levels),
+    st.builds(Execution, st.just("BTCUSD"), wild_decimals, wild_decimals, wild_times, st.just("t")),
+    st.builds(TopOfBook, st.just("BTCUSD"), wild_times, st.just("t"), st.none(), st.none()),
+)
+lifecycle = st.sampled_from(["begin_sync", "end_sync", "connection_lost", "mark_resyncing"])
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(wild_events, lifecycle), max_size=25))
+def test_apply_never_raises_and_views_stay_buildable(steps: list[object]) -> None:
+    state = desk()
+    for step in steps:
+        if step == "connection_lost":
+            state.connection_lost()
+        elif isinstance(step, str):
+            getattr(state, step)("BTCUSD")
+        else:
+            state.apply(step, NOW_NS)  # type: ignore[arg-type]
+        state.book_view("BTCUSD", 10)
+        state.book_view("BTCUSD", 10, Decimal("0.5"))
+        state.tape_view(10)
+    state.resync_needed()
+    state.drain_new_executions()

@@ -211,6 +211,14 @@ class TestStats:
         window = tape.view().window["BTCUSD"]
         assert window.count == 0 and window.vwap is None and window.last is None
 
+    def test_first_print_older_than_the_window(self) -> None:
+        tape = ExecutionTape(window_ns=100, wall_clock_ns=lambda: BASE + 1_000)
+        assert tape.add(ex(0, "5"))
+        assert tape.view().window["BTCUSD"].count == 0
+        assert tape.add(ex(950, "6"))
+        assert tape.view().window["BTCUSD"].count == 1
+        assert tape.view().session["BTCUSD"].count == 2
+
     def test_window_without_clock_follows_newest_print(self) -> None:
         tape = ExecutionTape(window_ns=10)
         tape.add(ex(0, "1"))
