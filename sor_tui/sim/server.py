@@ -274,11 +274,12 @@ class Simulator:
         gen = self.engine.generators[market]
         decimals = gen.spec.price_decimals
 
-        def level(price: int, amount: int) -> tuple[str, str]:
+        def as_text(price: int, amount: int) -> tuple[str, str]:
+            """One level as canonical strings."""
             return wire.canonical(price, decimals), wire.canonical(amount, AMOUNT_DECIMALS)
 
-        bids = [level(p, a) for p, a in reversed(gen.bids.items())]
-        asks = [level(p, a) for p, a in gen.asks.items()]
+        bids = [as_text(p, a) for p, a in reversed(gen.bids.items())]
+        asks = [as_text(p, a) for p, a in gen.asks.items()]
         return bids, asks
 
     def sent_executions(self, market: str | None = None) -> list[dict[str, str]]:
