@@ -347,6 +347,7 @@ class Simulator:
         issued: IssuedToken | None = getattr(connection, "sim_token", None)
         session = Session(connection, issued, self._frames, self.config.max_queue_bytes)
         self._configure(session)
+        self._opened += 1
         accept_close = self.scenarios.params("accept_then_close")
         if accept_close is not None:
             await connection.close(int(accept_close["code"]), str(accept_close["reason"]))
@@ -356,7 +357,6 @@ class Simulator:
             connection.transport.abort()
             return
         self.sessions.add(session)
-        self._opened += 1
         self._connections_changed.set()
         session.spawn(session.run_writer())
         if issued is not None:

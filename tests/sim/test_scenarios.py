@@ -92,6 +92,7 @@ async def test_accept_then_close(sim: Simulator) -> None:
     reader = await open_ws(sim)
     assert await closed_code(reader) == 1011
     assert sim.stats.handshakes[101] == 1
+    assert sim.stats.connections_opened == 1
 
 
 async def test_token_expiry_keeps_open_by_default_or_closes(sim: Simulator) -> None:
