@@ -7,6 +7,7 @@ The feed-level helpers (simulator, running feed, polling, book comparison) come 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -20,6 +21,7 @@ from textual.widgets import DataTable
 from sor_tui.config.credentials import Credentials, CredentialStore
 from sor_tui.config.settings import Settings
 from sor_tui.core.events import Channel
+from sor_tui.sim.config import SimConfig
 from sor_tui.sim.server import Simulator
 from sor_tui.transport.feed import Feed, FeedOptions
 from sor_tui.transport.oauth import TokenProvider
@@ -144,3 +146,63 @@ async def feed_via(
         if not task.cancelled():
             task.result()
         await tokens.aclose()
+
+
+class SimProcess:
+    """A simulator in a child process (its own core and GIL), driven over a pipe.
+
+    Load tests need a producer that neither shares the client's event loop nor its GIL,
+    or the figures measure the simulator as much as the client.
+    """
+
+    def __init__(self, config: SimConfig) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_sim_main, args=(config, child), daemon=True)
+        self.ws_url = self.oauth_url = self.client_id = self.client_secret = ""
+
+    def __enter__(self) -> SimProcess:
+        self._process.start()
+        if not self._conn.poll(30):
+            raise RuntimeError("the simulator process did not start")
+        self.ws_url, self.oauth_url, self.client_id, self.client_secret = self._conn.recv()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.call("stop")
+        except (OSError, EOFError, RuntimeError):
+            pass
+        self._process.join(5)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(5)
+
+    def call(self, command: str, *args: Any) -> Any:
+        """Run a command in the simulator process: pause, resume, server_book, frames_sent."""
+        self._conn.send((command, *args))
+        if not self._conn.poll(10):
+            raise RuntimeError(f"the simulator process did not answer {command!r}")
+        return self._conn.recv()
+
+
+def _sim_main(config: SimConfig, conn: Any) -> None:
+    asyncio.run(_sim_serve(config, conn))
+
+
+async def _sim_serve(config: SimConfig, conn: Any) -> None:
+    loop = asyncio.get_running_loop()
+    async with Simulator(config) as sim:
+        conn.send((sim.ws_url, sim.oauth_url, sim.client_id, sim.client_secret))
+        commands: dict[str, Callable[..., Any]] = {
+            "pause": sim.pause,
+            "resume": sim.resume,
+            "server_book": sim.server_book,
+            "frames_sent": lambda: sum(sim.stats.frames_sent.values()),
+        }
+        while True:
+            command, *args = await loop.run_in_executor(None, conn.recv)
+            if command == "stop":
+                conn.send(None)
+                return
+            conn.send(commands[command](*args))
