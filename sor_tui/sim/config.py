@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -47,8 +48,8 @@ class SimConfig:
     """UPDATE events per second per market (ignored when ``firehose`` is set)."""
     firehose: bool = False
     """Generate as fast as the subscribed clients can take it (benchmarks)."""
-    scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Scenario name -> parameters, enabled at start."""
+    scenarios: Mapping[str, Mapping[str, Any]] | Sequence[str] = field(default_factory=dict)
+    """Scenarios enabled at start: name -> parameters, or names (``"name:k=v,..."``)."""
     client_id: str = "demo-client"
     client_secret: str = field(default="demo-secret", repr=False)
     extra_clients: tuple[ClientSpec, ...] = ()

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
@@ -23,7 +24,7 @@ from sor_tui.sim.engine import HB, Engine
 from sor_tui.sim.markets import AMOUNT_DECIMALS
 from sor_tui.sim.oauth import OAuthServer
 from sor_tui.sim.operations import Operations
-from sor_tui.sim.scenarios import ScenarioSet
+from sor_tui.sim.scenarios import ScenarioSet, parse_scenario
 from sor_tui.sim.session import Session
 from sor_tui.sim.tokens import IssuedToken, TokenStore
 
@@ -68,7 +69,12 @@ class Simulator:
         self._drop_task: asyncio.Task[None] | None = None
         self.ws_port = 0
         self._ready = True
-        for name, params in self.config.scenarios.items():
+        configured = self.config.scenarios
+        if isinstance(configured, str):
+            configured = [configured]
+        if not isinstance(configured, Mapping):  # also accept ["name", "name:k=v", ...]
+            configured = dict(parse_scenario(text) for text in configured)
+        for name, params in configured.items():
             self.scenarios.set(name, True, **params)
 
     def __repr__(self) -> str:

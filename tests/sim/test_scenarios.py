@@ -374,3 +374,11 @@ def test_every_scenario_is_exercised_by_a_test() -> None:
     sources += Path(__file__).read_text().split("def test_every_scenario_is_exercised")[0]
     missing = [name for name in SCENARIOS if f'"{name}"' not in sources]
     assert missing == []
+
+
+async def test_config_scenarios_as_names(make_sim: SimFactory) -> None:
+    sim = await make_sim(scenarios=["legacy_results", "garbage_frames:every=7"])
+    assert sim.scenarios.enabled() == {
+        "legacy_results": {},
+        "garbage_frames": {"every": 7, "kinds": None},
+    }
