@@ -136,11 +136,10 @@ class Engine:
             if gen.target_depth != depth:
                 self._fan_out(gen, gen.resize(depth))
 
-    def step(self, market: str, fast: bool = False) -> None:
-        """Advance one market by one event (a cheap one when ``fast``) and fan its frames out."""
+    def step(self, market: str) -> None:
+        """Advance one market by one event and fan its frames out."""
         gen = self.generators[market]
-        event = gen.fast_step() if fast else gen.step()
-        self._fan_out(gen, event)
+        self._fan_out(gen, gen.step())
 
     def fast_step(self, market: str) -> None:
         """A firehose step: single-level changes go straight from the book to one frame."""
