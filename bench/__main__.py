@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.harness import Row, load_average
+from bench.harness import Row, cpu_pressure, load_average
 
 RESULTS = Path(__file__).with_name("results") / "latest.json"
 
@@ -94,13 +94,18 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     started = time.time()
     load_before = load_average()
+    pressure: dict[str, float | None] = {}
     for name in chosen:
         print(f"running {name}{' (quick)' if args.quick else ''} ...", file=sys.stderr, flush=True)
         rows.extend(benchmarks[name](args.quick))
+        pressure[name] = cpu_pressure()
     print(format_table(rows))
     load_after = load_average()
     cpus = os.cpu_count()
     print(f"\nload average (1 min) before/after: {load_before:.2f}/{load_after:.2f}, {cpus} CPUs")
+    shown = ", ".join(f"{k} {v:.0%}" for k, v in pressure.items() if v is not None)
+    if shown:
+        print(f"CPU pressure (share of time something waited for a CPU) after: {shown}")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "started": started,
@@ -110,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
         "load_average": [load_before, load_after],
+        "cpu_pressure_after": pressure,
         "rows": [row.as_json() for row in rows],
     }
     args.output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

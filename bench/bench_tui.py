@@ -275,6 +275,15 @@ def _rows(rate: int, plain: dict[str, Any], frozen: dict[str, Any]) -> list[Row]
             target=f"<= {cpu_target:.0%}" if rate in (1_000, 50_000) else "",
             holds=plain["cpu"] <= cpu_target if rate in (1_000, 50_000) else None,
             higher_is_better=False,
+            note="of the ingest actually achieved (see the ingest row)",
+        ),
+        Row(
+            NAME,
+            f"CPU per message (app + client), {label}",
+            plain["cpu"] / max(plain["ingest"], 1.0) * 1e6,
+            "us",
+            higher_is_better=False,
+            note="includes the fixed cost of drawing frames, spread over the messages",
         ),
     ]
     return rows

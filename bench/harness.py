@@ -138,3 +138,13 @@ class CpuMeter:
 def load_average() -> float:
     """The one-minute load average, recorded with the results (the machine is shared)."""
     return os.getloadavg()[0]
+
+
+def cpu_pressure() -> float | None:
+    """The share of the last 10 s in which some runnable task waited for a CPU (Linux PSI)."""
+    try:
+        with open("/proc/pressure/cpu", encoding="ascii") as handle:
+            first = handle.readline().split()
+        return float(first[1].partition("=")[2]) / 100
+    except (OSError, IndexError, ValueError):
+        return None
