@@ -362,13 +362,16 @@ class Feed:
 
     async def _close(self, ws: ClientConnection) -> None:
         """Close politely if the connection still works, else drop it at once."""
-        if ws.state is State.OPEN:
-            try:
+        try:
+            if ws.state is State.OPEN:
                 await asyncio.wait_for(ws.close(), self._options.close_timeout)
-            except (OSError, TimeoutError, WebSocketException):
-                pass
-        if ws.state is not State.CLOSED:
-            ws.transport.abort()  # a failing link must not hold up the reconnect
+        except (OSError, TimeoutError, WebSocketException):
+            pass
+        finally:
+            # A failing link must not hold up the reconnect, and a cancelled close must
+            # not leak the socket.
+            if ws.state is not State.CLOSED:
+                ws.transport.abort()
 
     def _lost(self) -> None:
         """Discard per-connection state: books go stale now, answers are forgotten."""
