@@ -3,8 +3,9 @@
 The simulator runs in its own process (a blocked app loop cannot slow the producer),
 the app's frame handler sleeps on every frame (a slow terminal); keepalive and heartbeat
 timeouts are the product's defaults (20 s ping/pong, 15 s heartbeat). Properties: no
-keepalive timeout or reconnect, bounded memory, every final book equals the server's, key presses still take
-effect. Figures printed: messages/s received, RSS growth, key latency, longest frame gap.
+keepalive timeout or reconnect, bounded memory, every final book equals the server's, key
+presses still take effect. Figures printed: messages/s received, RSS growth, key latency,
+longest frame gap, reader lag.
 Duration: SOR_LOAD_SECONDS (default 15 in `make test`); `make soak` runs the issue's 30 s.
 """
 
