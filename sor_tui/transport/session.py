@@ -155,6 +155,8 @@ class Session:
         self._last_request_at: float | None = None
         self._sync_started: dict[str, float] = {}
         self._heartbeat_at: float | None = None
+        self._beats_seen = 0
+        self._beat_intervals: deque[float] = deque(maxlen=5)
         self._deferred_resyncs: dict[str, str] = {}
         self._end_reason: str | None = None
 
@@ -186,6 +188,11 @@ class Session:
         self.enqueue(UNSUBSCRIBE, (channel,), resync=True)
         self.enqueue(SUBSCRIBE, (channel,), resync=True)
         return True
+
+    def heartbeat_timeout(self) -> float:
+        """The configured timeout, stretched to 3x the observed heartbeat interval (§10.2)."""
+        observed = max(self._beat_intervals, default=0.0)
+        return max(self._options.heartbeat_timeout, 3.0 * observed)
 
     # -- the connection ----------------------------------------------------------------
 
@@ -302,8 +309,8 @@ class Session:
                 raise SessionEnded(self._close_reason())
             now = self._clock()
             beat = self._heartbeat_at
-            if beat is not None and now - beat > options.heartbeat_timeout:
-                raise SessionEnded(f"no heartbeat for {options.heartbeat_timeout:g} s")
+            if beat is not None and now - beat > self.heartbeat_timeout():
+                raise SessionEnded(f"no heartbeat for {self.heartbeat_timeout():.3g} s")
             for market, started in list(self._sync_started.items()):
                 if now - started > options.snapshot_timeout:
                     waited = f"no snapshot within {options.snapshot_timeout:g} s"
@@ -332,7 +339,11 @@ class Session:
             market = str(getattr(event, "market", ""))
             self._data_arrived(Channel(data_channel, market), event, received_ns)
         elif isinstance(event, Heartbeat):
-            self._heartbeat_at = self._clock()
+            now = self._clock()
+            if self._heartbeat_at is not None and self._beats_seen:
+                self._beat_intervals.append(now - self._heartbeat_at)
+            self._beats_seen += 1
+            self._heartbeat_at = now
             self.got_data = True
             self._registry.set_data(Channel(ChannelType.HEARTBEAT), DataState.LIVE)
         elif isinstance(event, OperationResult):

@@ -168,6 +168,22 @@ async def test_stalled_heartbeat_detected_within_the_timeout() -> None:
             await wait_until(lambda: is_live(run, "BTCUSD"), what="live again")
 
 
+async def test_heartbeat_timeout_adapts_to_a_slow_server_interval() -> None:
+    # The server beats every 0.4 s, the configured timeout is 0.5 s: a fixed timeout would
+    # fire on the first late beat; measured at runtime it becomes 3 x 0.4 s (§10.2).
+    async with simulator(heartbeat_interval=0.4) as sim:
+        feed_options = options(heartbeat_timeout=0.5)
+        async with running_feed(sim, (BTC_BOOK, HEARTBEAT), feed_options=feed_options) as run:
+            await wait_until(lambda: len(run.of(Heartbeat)) >= 3, what="beats")
+            session = run.feed._session
+            assert session is not None and session.heartbeat_timeout() >= 1.1
+            sim.set_scenario("stall_heartbeat")
+            await asyncio.sleep(0.8)  # longer than the configured timeout ...
+            assert run.feed.counters.reconnects == 0  # ... but within 3 intervals
+            await wait_until(lambda: run.feed.counters.reconnects == 1, what="stall detected")
+            sim.set_scenario("stall_heartbeat", enabled=False)
+
+
 async def test_without_heartbeat_channel_silence_is_not_death() -> None:
     async with simulator() as sim:
         sim.set_scenario("stall_heartbeat")
