@@ -235,7 +235,11 @@ class OrderBook:
                 self.dropped_stale_time += 1
                 return False
             self._apply(event)
-            self._check_cross()
+            best_bid = self._bids.best
+            if self._crossed_count or (
+                best_bid is not None and self._asks.best is not None and best_bid > self._asks.best
+            ):
+                self._check_cross()
             return True
         if status is SYNCING:
             if self._overflowed:
@@ -268,15 +272,29 @@ class OrderBook:
                 self.time_regressions += 1
             else:
                 self._last_ns = time_ns
+        bids, asks = event.bids, event.asks
         try:
-            if event.bids:
-                self._set_levels(self._bids, event.bids)
-            if event.asks:
-                self._set_levels(self._asks, event.asks)
+            # The common case in one go; a price needing a larger scale takes the slow path.
+            factor = self._factor
+            if bids:
+                self._bids.apply(bids, factor)
+            if asks:
+                self._asks.apply(asks, factor)
+            self.levels_applied += len(bids) + len(asks)
+        except ScaleTooSmall:
+            self._apply_rescaling(bids, asks)
         except _BAD_LEVEL as exc:
             self.request_resync(f"invalid update level: {exc}")
         self.updates_applied += 1
         self._version += 1
+
+    def _apply_rescaling(self, bids: Sequence[PriceLevel], asks: Sequence[PriceLevel]) -> None:
+        # Re-applying bids that were already applied is harmless: every operation is a set.
+        try:
+            self._set_levels(self._bids, bids)
+            self._set_levels(self._asks, asks)
+        except _BAD_LEVEL as exc:
+            self.request_resync(f"invalid update level: {exc}")
 
     def _set_levels(self, side: Side, levels: Sequence[PriceLevel]) -> None:
         while True:

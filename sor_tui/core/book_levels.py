@@ -8,10 +8,9 @@ text) and hash far faster than ``Decimal``. Amounts stay ``Decimal`` (the server
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from bisect import bisect_left, insort
+from collections.abc import Sequence
 from decimal import Context, Decimal, localcontext
-
-from sortedcontainers import SortedList
 
 from sor_tui.core.events import PriceLevel
 
@@ -52,25 +51,28 @@ def scale_for(denominator: int, scale: int) -> int:
 
 
 class Side:
-    """One side of a book: ``price key -> amount``, the keys in ascending order, the best key.
+    """One side of a book: ``rank -> amount`` plus the ranks in a sorted list, best last.
 
-    The sorted key list is touched only when a level appears or disappears; overwriting an
-    amount is a single dict store. The best key is maintained incrementally so that the
-    per-message integrity check costs two comparisons.
+    A rank is the price key for bids and its negation for asks, so that on both sides the
+    best price is the last element (and one int object serves the dict and the list). Trading
+    concentrates near the top of the book, so inserts and deletes there (C-level bisect
+    plus a short memmove) are far cheaper than a general balanced structure; overwriting
+    an amount touches only the dict.
     """
 
-    __slots__ = ("best", "descending", "keys", "levels")
+    __slots__ = ("best", "descending", "levels", "ranks", "sign")
 
     def __init__(self, descending: bool) -> None:
         self.descending = descending
-        self.levels: dict[int, Decimal] = {}
-        self.keys: SortedList = SortedList()
+        self.sign = 1 if descending else -1
+        self.levels: dict[int, Decimal] = {}  # rank -> amount
+        self.ranks: list[int] = []
         self.best: int | None = None
 
     def clear(self) -> None:
         """Remove every level."""
         self.levels.clear()
-        self.keys.clear()
+        self.ranks.clear()
         self.best = None
 
     def __len__(self) -> int:
@@ -78,8 +80,8 @@ class Side:
 
     def rescale(self, multiplier: int) -> None:
         """Multiply every key by ``multiplier`` (the book's scale grew)."""
-        self.levels = {key * multiplier: amount for key, amount in self.levels.items()}
-        self.keys = SortedList(key * multiplier for key in self.keys)
+        self.levels = {rank * multiplier: amount for rank, amount in self.levels.items()}
+        self.ranks = sorted(self.levels)
         if self.best is not None:
             self.best *= multiplier
 
@@ -91,10 +93,10 @@ class Side:
         because every operation overwrites or deletes.
         """
         book = self.levels
-        keys = self.keys
-        best = self.best
-        descending = self.descending
-        # Prices of one market share a few denominators: remember the last multiplier.
+        ranks = self.ranks
+        sign = self.sign
+        # Prices of one market share a few denominators: remember the last multiplier
+        # (which carries the side's sign, turning a numerator straight into a rank).
         last_denominator = 0
         multiplier = 0
         try:
@@ -104,38 +106,33 @@ class Side:
                     if factor % denominator:
                         raise ScaleTooSmall(denominator)
                     last_denominator = denominator
-                    multiplier = factor // denominator
+                    multiplier = factor // denominator * sign
                 if numerator <= 0:
                     raise InvalidLevelError("price is not positive")
-                key = numerator * multiplier
+                rank = numerator * multiplier
                 amount = level.amount
                 if amount > ZERO:
                     if amount > MAX_AMOUNT:
                         raise InvalidLevelError("amount is not finite or implausibly large")
-                    if key not in book:
-                        keys.add(key)
-                        if best is None or (key > best if descending else key < best):
-                            best = key
-                    book[key] = amount
+                    if rank not in book:
+                        insort(ranks, rank)
+                    book[rank] = amount
                 elif amount.is_zero():
-                    if key in book:
-                        del book[key]
-                        keys.remove(key)
-                        if key == best:
-                            best = (keys[-1] if descending else keys[0]) if keys else None
+                    if rank in book:
+                        del book[rank]
+                        del ranks[bisect_left(ranks, rank)]
                 else:
                     raise InvalidLevelError("amount is negative")
         finally:
-            self.best = best
+            self.best = ranks[-1] * sign if ranks else None
 
     def top_pairs(self, depth: int) -> list[tuple[int, Decimal]]:
         """The best ``depth`` (key, amount) pairs, best first, without walking the rest."""
         if depth <= 0:
             return []
         levels = self.levels
-        # Slicing a SortedList copies only the requested keys (faster than islice here).
-        chosen = self.keys[-depth:][::-1] if self.descending else self.keys[:depth]
-        return [(key, levels[key]) for key in chosen]
+        sign = self.sign
+        return [(rank * sign, levels[rank]) for rank in reversed(self.ranks[-depth:])]
 
     def grouped_pairs(self, depth: int, group_key: int) -> list[tuple[int, Decimal]]:
         """Levels summed into buckets of ``group_key`` (bids floor, asks ceil), best first."""
@@ -147,16 +144,13 @@ class Side:
     def _buckets(self, depth: int, group_key: int) -> list[tuple[int, Decimal]]:
         result: list[tuple[int, Decimal]] = []
         levels = self.levels
-        descending = self.descending
-        ordered: Iterator[int] = reversed(self.keys) if descending else iter(self.keys)
+        sign = self.sign
         current: int | None = None
         total = ZERO
-        for key in ordered:
-            # Floor for bids and ceiling for asks keep every bucket on the conservative side.
-            if descending:
-                bucket = (key // group_key) * group_key
-            else:
-                bucket = -((-key) // group_key) * group_key
+        for rank in reversed(self.ranks):
+            # Flooring the rank floors a bid and ceils an ask (rank = -key): every bucket
+            # stays on the conservative side of its levels.
+            bucket = sign * (rank // group_key * group_key)
             if bucket != current:
                 if current is not None:
                     result.append((current, total))
@@ -164,7 +158,7 @@ class Side:
                         return result
                 current = bucket
                 total = ZERO
-            total = total + levels[key]
+            total = total + levels[rank]
         if current is not None:
             result.append((current, total))
         return result
