@@ -15,7 +15,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from pydantic import SecretStr
+from rich.text import Text
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import DataTable
 
 from sor_tui.config.credentials import Credentials, CredentialStore
@@ -88,14 +90,20 @@ def error_rows(app: SorApp) -> list[str]:
     return rows
 
 
+def plain(widget: Widget) -> str:
+    """What a widget renders, as plain text (Rich Text or a string)."""
+    rendered = widget.render()
+    return rendered.plain if isinstance(rendered, Text) else str(rendered)
+
+
 def status_text(app: SorApp) -> str:
     """The status bar as plain text."""
-    return app.desk.status_bar.render().plain
+    return plain(app.desk.status_bar)
 
 
 def tape_text(app: SorApp) -> str:
     """The trade tape as plain text."""
-    return app.desk.tape.render().plain
+    return plain(app.desk.tape)
 
 
 def rss_bytes() -> int:
