@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -49,11 +49,12 @@ from sor_tui.core.subscriptions import (
     DataState,
     SubscriptionRegistry,
 )
-from sor_tui.transport.status import FeedCounters, FeedEvent, Problem, SubscriptionAnswered
+from sor_tui.transport.metrics import Metrics
+from sor_tui.transport.status import FeedEvent, Problem, SubscriptionAnswered
 
 if TYPE_CHECKING:
     from sor_tui.core.state import DeskState
-    from sor_tui.transport.feed import FeedOptions
+    from sor_tui.transport.options import FeedOptions
 
 log = logging.getLogger(__name__)
 
@@ -64,52 +65,6 @@ _DATA_CHANNEL = {
     TopOfBook: ChannelType.TOP_OF_BOOK,
     Execution: ChannelType.EXECUTION_DATA,
 }
-
-
-class Metrics:
-    """Feed counters that survive reconnects; ``snapshot()`` freezes them for consumers."""
-
-    _BUCKETS = 10  # a rolling second in tenths, cheap enough to update per frame
-
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self.messages = 0
-        self.reconnects = 0
-        self.frames_dropped = 0
-        self.rejects: Counter[str] = Counter()
-        self.lag_ns: dict[str, int] = {}
-        self._clock = clock
-        self._buckets = [0] * self._BUCKETS
-        self._bucket_tick = 0
-
-    def _advance(self, now: float) -> int:
-        tick = int(now * self._BUCKETS)
-        gap = tick - self._bucket_tick
-        if gap > 0:
-            for step in range(1, min(gap, self._BUCKETS) + 1):
-                self._buckets[(self._bucket_tick + step) % self._BUCKETS] = 0
-            self._bucket_tick = tick
-        return tick % self._BUCKETS
-
-    def frame(self) -> None:
-        """Count one received frame."""
-        self.messages += 1
-        self._buckets[self._advance(self._clock())] += 1
-
-    def per_second(self) -> int:
-        """Frames received over the last rolling second."""
-        self._advance(self._clock())
-        return sum(self._buckets)
-
-    def snapshot(self) -> FeedCounters:
-        """A frozen copy of the counters."""
-        return FeedCounters(
-            messages=self.messages,
-            messages_per_second=self.per_second(),
-            reconnects=self.reconnects,
-            frames_dropped=self.frames_dropped,
-            rejects_by_reason=dict(self.rejects),
-            lag_ns=dict(self.lag_ns),
-        )
 
 
 @dataclass(frozen=True, slots=True)
