@@ -8,6 +8,9 @@ fault can show. Each test prints its figure (run with ``-s``).
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
 import time
 
 import pytest
@@ -220,3 +223,47 @@ def _ladder_live(app: SorApp) -> bool:
 
 def _levels(levels: tuple[LevelView, ...]) -> list[tuple[str, str]]:
     return [(canonical_text(lv.price), canonical_text(lv.amount)) for lv in levels]
+
+
+async def test_stream_sigint_during_backoff_exits_0_within_two_seconds_without_traceback() -> None:
+    async with simulator(scenarios={"accept_then_close": {}}) as sim:
+        env = {
+            **os.environ,
+            "SOR_CLIENT_ID": sim.client_id,
+            "SOR_CLIENT_SECRET": sim.client_secret,
+            "SOR_BACKOFF_FLOOR": "30",
+            "SOR_BACKOFF_CAP": "60",
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "sor_tui",
+            "stream",
+            "--environment",
+            "demo",
+            "--ws-url",
+            sim.ws_url,
+            "--oauth-url",
+            sim.oauth_url,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+        )
+        try:
+            # The first connection is accepted and closed: the stream now waits >= 30 s.
+            await wait_until(lambda: sim.stats.handshakes[101] >= 1, within=20, what="attempt")
+            await asyncio.sleep(0.5)
+            started = time.monotonic()
+            process.send_signal(signal.SIGINT)
+            stdout, stderr = await asyncio.wait_for(process.communicate(), 10)
+            elapsed = time.monotonic() - started
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    print(f"\nstream SIGINT during a 30 s backoff: exit {process.returncode} in {elapsed:.2f} s")
+    assert process.returncode == 0
+    assert b"Traceback" not in stderr and b"Traceback" not in stdout
+    assert sim.stats.handshakes[101] == 1, "it did not wait out the backoff"
+    assert elapsed < 2.0

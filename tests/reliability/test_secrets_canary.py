@@ -28,13 +28,23 @@ from pydantic import SecretStr
 from sor_tui.config.credentials import Credentials, CredentialStore
 from sor_tui.config.settings import Settings
 from sor_tui.core.state import DeskState
+from sor_tui.record.recorder import Recorder
+from sor_tui.record.recording_state import RecordingDeskState
 from sor_tui.sim.config import ClientSpec
 from sor_tui.sim.server import Simulator
 from sor_tui.transport.feed import Feed
+from sor_tui.transport.oauth import TokenProvider
 from sor_tui.ui.factory import make_app
 from sor_tui.ui.sources import LiveSource
 from tests.reliability.harness import FAST_FEED, error_rows, live_app, pilot_until
-from tests.transport.feed_harness import simulator, wait_until
+from tests.transport.feed_harness import (
+    BTC_BOOK,
+    BTC_EXEC,
+    HEARTBEAT,
+    options,
+    simulator,
+    wait_until,
+)
 from tests.transport.oauth_server import OAuthServer, Reply
 
 pytestmark = pytest.mark.timeout(60)
@@ -310,3 +320,41 @@ async def test_crash_in_a_handler_prints_a_traceback_without_locals(
     print(f"\nhandler crash: {len(text)} chars of crash output, {len(found)} secrets")
     assert "simulated bug in a handler" in text
     assert found == []
+
+
+async def test_recording_and_executions_db_written_under_canaries_hold_none() -> None:
+    async with simulator() as sim:
+        issued = canary_simulator(sim)
+        directory = Path.home() / "recordings"
+        # A URL carrying credentials must not reach the recording's header either.
+        url = sim.ws_url.replace("ws://", f"ws://{CLIENT_ID}:{quote(SECRET, safe='')}@")
+        recorder = Recorder.create(directory, ws_url=f"{url}?token={issued_token_hint()}")
+        state = RecordingDeskState(recorder=recorder)
+        tokens = TokenProvider(sim.oauth_url, CLIENT_ID, SecretStr(SECRET))
+        feed = Feed(
+            sim.ws_url, tokens, [BTC_BOOK, BTC_EXEC, HEARTBEAT], options=options(), state=state
+        )
+        task = asyncio.create_task(feed.run())
+        try:
+            await wait_until(lambda: state.tape.accepted >= 3, what="executions recorded")
+            sim.revoke_tokens()
+            sim.drop_connections()
+            await wait_until(lambda: sim.stats.handshakes[101] == 2, what="second token")
+        finally:
+            await feed.stop()
+            await task
+            await tokens.aclose()
+            recorder.close()
+    text = files_under(Path.home())
+    found = occurrences(text, {SECRET, *issued, issued_token_hint()})
+    print(
+        f"\nrecording + db: {len(text)} chars under HOME, {len(issued)} tokens, {len(found)} found"
+    )
+    assert len(issued) == 2
+    assert "BTCUSD" in text  # the recording is there and readable
+    assert found == []
+
+
+def issued_token_hint() -> str:
+    """A token-like canary put in the recorder's URL query (where tokens sometimes travel)."""
+    return f"{TOKEN_PREFIX}-in-the-url"
