@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from sor_tui.core.protocol import decode
 from sor_tui.core.timestamps import format_rfc3339_ns
 from sor_tui.sim.server import Simulator
+from sor_tui.transport.status import StatusChanged
 from tests.reliability.harness import error_rows, live_app, pilot_until, status_text
 from tests.transport.feed_harness import (
     Running,
@@ -303,3 +304,20 @@ def test_decoder_fuzz_never_raises_and_never_lets_non_decimal_money_through(valu
     for side in ("bids", "asks"):
         for lv in getattr(event, side, ()):
             assert lv.price.is_finite() and lv.amount.is_finite() and lv.amount >= 0
+
+
+async def test_invalid_utf8_text_frame_closes_1007_is_counted_and_the_book_recovers() -> None:
+    async with simulator() as sim, running_feed(sim) as run:
+        await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
+        await settle_and_compare(sim, run, "BTCUSD")
+        frame = update([GOOD]).replace(b'"7"', b'"\xff\xfe"')
+        inject(sim, frame)  # a text frame whose bytes are not UTF-8: RFC 6455 says fail, 1007
+        await wait_until(lambda: run.feed.counters.reconnects == 1, what="the connection failed")
+        sim.resume()
+        await asyncio.sleep(0.3)
+        await settle_and_compare(sim, run, "BTCUSD")
+        details = [e.status.detail for e in run.of(StatusChanged)]
+    failed = [d for d in details if "1007" in d or "invalid start byte" in d]
+    print(f"\ninvalid UTF-8: reconnects=1, reason {failed}")
+    assert failed, details
+    assert all(price != GOOD["price"] for price, _ in run.book("BTCUSD")[0])
