@@ -95,9 +95,15 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     load_before = load_average()
     pressure: dict[str, float | None] = {}
+    failed: list[str] = []
     for name in chosen:
         print(f"running {name}{' (quick)' if args.quick else ''} ...", file=sys.stderr, flush=True)
-        rows.extend(benchmarks[name](args.quick))
+        try:
+            rows.extend(benchmarks[name](args.quick))
+        except Exception as exc:  # one broken benchmark must not lose the others' figures
+            print(f"{name} failed: {exc!r}", file=sys.stderr)
+            failed.append(name)
+            rows.append(Row(name, "FAILED", 0.0, "", note=f"{type(exc).__name__}: {exc}"[:300]))
         pressure[name] = cpu_pressure()
     print(format_table(rows))
     load_after = load_average()
@@ -120,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     print(f"results written to {args.output}", file=sys.stderr)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
