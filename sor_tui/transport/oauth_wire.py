@@ -154,10 +154,10 @@ def interpret_response(
     if 200 <= status < 300:
         return _parse_success(status, body, rules)
     if 300 <= status < 400:
-        location = sanitize(headers.get("location", "(none)"), 120)
+        # The Location is not shown: a hostile endpoint could echo the secret into it.
         raise TokenError(
             "protocol",
-            f"token endpoint answered HTTP {status} (redirect to {location}); redirects "
+            f"token endpoint answered HTTP {status} (a redirect); redirects "
             "are not followed: check the token URL",
             final=True,
             status=status,
@@ -185,8 +185,9 @@ def _client_error(status: int, body: bytes | None, rules: ResponseRules) -> Toke
     payload = json_object(body)
     code = payload.get("error") if payload else None
     code = code if isinstance(code, str) else ""
-    description = payload.get("error_description") if payload else None
-    detail = f": {sanitize(description, 160)}" if isinstance(description, str) else ""
+    # error_description is free text from the server and could echo the secret we sent
+    # (a hostile or buggy endpoint), so only the standard error code is ever shown.
+    detail = ""
     shown = sanitize(code, 40) if code else f"HTTP {status}"
     if code in ("invalid_client", "unauthorized_client") or (not code and status in (401, 403)):
         return TokenError(
