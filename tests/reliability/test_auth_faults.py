@@ -19,6 +19,7 @@ from sor_tui.transport.feed import Feed
 from sor_tui.transport.oauth import TokenProvider
 from sor_tui.transport.status import FeedState, Problem
 from tests.reliability.fault_proxy import FaultProxy
+from tests.reliability.harness import live_app, pilot_until
 from tests.transport.feed_harness import (
     BTC_BOOK,
     HEARTBEAT,
@@ -159,3 +160,29 @@ async def test_redirect_from_the_token_endpoint_is_never_followed() -> None:
     print(f"\nredirect target contacted {elsewhere.stats.accepted} time(s)")
     assert elsewhere.stats.accepted == 0
     assert sum(sim.stats.handshakes.values()) == 0
+
+
+async def test_quit_while_the_token_endpoint_drip_feeds_exits_within_two_seconds() -> None:
+    endpoint = await OAuthServer().start()
+    loop = asyncio.get_running_loop()
+    unhandled: list[dict[str, object]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: unhandled.append(context))
+    try:
+        endpoint.script(Reply(json_body=token_reply("slow").json_body, drip=0.5))
+        async with simulator() as sim:
+            app = live_app(sim.ws_url, endpoint.url, "client", "secret", token_deadline=30.0)
+            async with app.run_test(size=(100, 30)) as pilot:
+                await pilot_until(pilot, lambda: len(endpoint.requests) == 1, what="fetching")
+                await pilot.pause(0.3)
+                started = time.monotonic()
+                await pilot.press("q")
+                await pilot_until(pilot, lambda: not app.is_running, within=5, what="exit")
+                elapsed = time.monotonic() - started
+            await asyncio.sleep(0.2)  # anything left behind would complain now
+    finally:
+        loop.set_exception_handler(previous)
+        await endpoint.stop()
+    print(f"\nquit during a drip-fed token request: exited in {elapsed:.2f} s")
+    assert elapsed < 2.0
+    assert unhandled == []
