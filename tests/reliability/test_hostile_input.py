@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import sys
 import time
 from typing import Any
 
@@ -359,3 +362,66 @@ async def test_far_future_execution_does_not_freeze_the_tape_window() -> None:
         head = view.entries[0].execution.executed_at if view.entries else None
         print(f"\nafter one far-future print: {count} prints in the 5-minute window; head {head}")
         assert count >= 10, "the rolling window froze"
+
+
+async def test_stream_output_of_escape_laden_server_strings_is_terminal_safe() -> None:
+    async with simulator() as sim:
+        env = {
+            **os.environ,
+            "SOR_CLIENT_ID": sim.client_id,
+            "SOR_CLIENT_SECRET": sim.client_secret,
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *("-m", "sor_tui", "stream", "--environment", "demo", "--markets", "BTCUSD"),
+            *("--ws-url", sim.ws_url, "--oauth-url", sim.oauth_url),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+        )
+        try:
+            await wait_until(lambda: bool(sim.sessions), within=20, what="connected")
+            await asyncio.sleep(0.5)
+            for message in (
+                {"type": "error", "error": ESCAPES},
+                {"channel": ESCAPES, "payload": {"market": ESCAPES}},
+                {
+                    "channel": "execution_data",
+                    "payload": {
+                        "market": "BTCUSD",
+                        "price": "1",
+                        "amount": "1",
+                        "executed_at": now() + ESCAPES,
+                    },
+                },
+            ):
+                inject(sim, json.dumps(message).encode())
+            await asyncio.sleep(0.5)  # a close drops what is still queued
+            sim.close_connections(1011, ESCAPES[:60])
+            await wait_until(lambda: sim.stats.handshakes[101] >= 2, within=10, what="again")
+            await asyncio.sleep(0.5)
+            process.send_signal(signal.SIGINT)
+            stdout, stderr = await asyncio.wait_for(process.communicate(), 10)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    text = stdout.decode("utf-8") + stderr.decode("utf-8")
+    unsafe = sorted({hex(ord(c)) for c in text if _terminal_unsafe(c)})
+    print(f"\nstream: {len(stdout)} bytes of output, unsafe characters {unsafe}")
+    assert process.returncode == 0
+    errors = [line for line in stdout.splitlines() if b'"event":"error"' in line]
+    assert any(b"MARKUP" in line for line in errors), errors  # the hostile code was reported
+    assert unsafe == []
+
+
+def _terminal_unsafe(char: str) -> bool:
+    """Characters a terminal would act on: C0 (but newline), DEL, C1, bidi controls."""
+    code = ord(char)
+    return (
+        (code < 0x20 and char != "\n")
+        or 0x7F <= code <= 0x9F
+        or 0x202A <= code <= 0x202E
+        or 0x2066 <= code <= 0x2069
+    )
