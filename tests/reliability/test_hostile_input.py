@@ -24,7 +24,7 @@ from sor_tui.core.protocol import decode
 from sor_tui.core.timestamps import format_rfc3339_ns
 from sor_tui.sim.server import Simulator
 from sor_tui.transport.status import StatusChanged
-from tests.reliability.harness import error_rows, live_app, pilot_until, status_text
+from tests.reliability.harness import error_rows, live_app, pilot_until, status_text, tape_text
 from tests.transport.feed_harness import (
     Running,
     is_live,
@@ -246,7 +246,7 @@ async def test_escape_laden_server_strings_reach_the_screen_sanitized_title_unch
                 session.close(1011, ESCAPES[:60])
             await pilot_until(pilot, lambda: "reconnects 1" in status_text(app), what="reconnect")
             await pilot.pause(0.3)
-            screen = app.export_screenshot()
+            screen = app.export_screenshot() + status_text(app) + tape_text(app)
             rows = "\n".join(error_rows(app))
             found = [c for c in FORBIDDEN_ON_SCREEN if c in screen or c in rows]
             print(f"\nhostile strings: {len(error_rows(app))} error rows, {len(found)} escapes")
