@@ -210,15 +210,6 @@ async def test_tui_at_debug_with_a_token_refresh_leaks_zero_canaries() -> None:
     assert found == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: sor_tui/transport/oauth_wire.py (token error parsing) and oauth.py "
-    "TokenProvider - the server's error_description is copied into TokenError.message, which "
-    "the feed logs (feed._problem) and the error pane shows; an endpoint that echoes the "
-    "client secret puts it on screen and in the logs (sanitize() does not know secrets). "
-    "Fix: TokenProvider scrubs every form of its client secret (raw, URL-encoded, base64 "
-    "id:secret) from server text before building a TokenError.",
-)
 async def test_token_endpoint_echoing_the_secret_never_reaches_screen_status_or_logs() -> None:
     endpoint = await OAuthServer().start()
     # A hostile or buggy endpoint echoes what it was sent in its error text.
