@@ -3,7 +3,7 @@
 The parent notes the wall time, starts ``python -m bench.bench_startup``; the child imports
 the demo launcher's modules, builds the app with ``make_app`` and a ``DemoSource`` (the
 in-process simulator, token fetch, websockets, subscribe, SNAPSHOT) and runs it with
-``run_test``; it prints the wall time of the first ``BookLadder.render()`` showing a LIVE
+``run_test``; it prints the wall time of the first painted ladder line showing a LIVE
 book. Interpreter start and imports are included, terminal output is not (headless).
 """
 
@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 import time
+from typing import Any
 
 from bench.harness import ROOT, Row, median_spread
 
@@ -33,16 +34,17 @@ async def _child() -> float:
         while not app.desk.ready:
             await pilot.pause(0.005)
         for ladder in app.desk.ladders():
-            original = ladder.render
+            original = ladder.render_line
 
-            def render(ladder: object = ladder, original: object = original) -> object:
-                result = original()  # type: ignore[operator]
-                view = ladder.view  # type: ignore[attr-defined]
+            # render_line: Textual's per-line paint call, made when a frame is composed.
+            def render_line(y: int, ladder: Any = ladder, original: Any = original) -> Any:
+                result = original(y)
+                view = ladder.view
                 if not first and view is not None and view.status is BookStatus.LIVE:
                     first.append(time.time())
                 return result
 
-            ladder.render = render  # type: ignore[method-assign,assignment]
+            ladder.render_line = render_line  # type: ignore[method-assign]
         deadline = time.monotonic() + 30
         while not first and time.monotonic() < deadline:
             await pilot.pause(0.005)

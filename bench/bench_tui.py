@@ -9,15 +9,16 @@ What is measured, over a window after warm-up:
 
 - ingest: decoded messages/s applied to the desk state (``DeskState.events``);
 - update-to-screen: for every UPDATE, from its exchange ``time`` (the simulator stamps it with
-  the shared wall clock when it generates it) to the first ``BookLadder.render()`` call whose
-  view contains it (``last_update_ns`` >= its time). Headless Textual composes every frame
-  but skips encoding it for a terminal, so that last step is not included;
+  the shared wall clock when it generates it) to the first line the compositor paints
+  (``BookLadder.render_line``) of a view that contains it (``last_update_ns`` >= its time).
+  Headless Textual composes every frame but skips encoding it for a terminal, so that last
+  step is not included;
 - keypress: ``g`` (cycle price grouping) is simulated every 250 ms; "handled" is key to the
   desk action having run (its ``MarketFocused`` message is dispatched), "to screen" is key to
   the first ladder render showing the new grouping (it waits for the next frame tick);
 - CPU: ``time.process_time`` of this process (app + client) and /proc of the simulator.
 
-The ladders' ``render`` is wrapped per instance to take these timestamps; the wrapper and the
+The ladders' ``render_line`` is wrapped per instance to take these timestamps; the wrapper and the
 per-UPDATE timestamp list cost well under 1 µs a message and are included in the CPU.
 """
 
@@ -70,6 +71,7 @@ class Recorder:
         self.key_handled: list[float] = []
         self.key_screen: list[float] = []
         self._screen_pending = False
+        self._handled_pending = False
         self._group_seen: object = None
 
     def wrap_inbox(self, on_event: Any) -> Any:
@@ -84,15 +86,22 @@ class Recorder:
         return record
 
     def wrap_ladder(self, ladder: BookLadder, first: bool) -> None:
-        """Time each render of a ladder (an instance attribute shadows the method)."""
-        original = ladder.render
+        """Time the first painted line of each new view (an instance attribute shadows it).
 
-        def render() -> Any:
-            result = original()
-            now_ns = time.time_ns()
+        ``render_line`` is Textual's public per-line paint call: the compositor asks for the
+        lines of a refreshed widget when it composes the frame, whatever the widget's own
+        drawing code is.
+        """
+        original = ladder.render_line
+        shown: list[object] = [None]
+
+        def render_line(y: int) -> Any:
+            result = original(y)
             view = ladder.view
-            if self.active and view is not None and view.last_update_ns is not None:
-                self.renders[ladder.market].append((now_ns, view.last_update_ns))
+            if view is not shown[0]:
+                shown[0] = view
+                if self.active and view is not None and view.last_update_ns is not None:
+                    self.renders[ladder.market].append((time.time_ns(), view.last_update_ns))
             if first and self._screen_pending and ladder.group != self._group_seen:
                 self._screen_pending = False
                 if self.key_sent is not None:
@@ -101,19 +110,20 @@ class Recorder:
                 self._group_seen = ladder.group
             return result
 
-        ladder.render = render  # type: ignore[method-assign]
+        ladder.render_line = render_line  # type: ignore[method-assign]
 
     def on_message(self, message: Message) -> None:
         """``run_test`` message hook: the desk action of the key ran."""
-        if not isinstance(message, MarketFocused) or self.key_sent is None:
-            return
-        if len(self.key_handled) < len(self.key_screen) + 1 + int(self._screen_pending):
-            self.key_handled.append(time.perf_counter() - self.key_sent)
+        if isinstance(message, MarketFocused) and self._handled_pending:
+            self._handled_pending = False
+            if self.key_sent is not None:
+                self.key_handled.append(time.perf_counter() - self.key_sent)
 
     def press(self) -> None:
         """Note the time of a key press."""
         self.key_sent = time.perf_counter()
         self._screen_pending = True
+        self._handled_pending = True
 
     def latencies_ms(self) -> list[float]:
         """Per UPDATE: first render that contains it minus its exchange time, in ms."""
