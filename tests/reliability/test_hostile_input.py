@@ -28,6 +28,7 @@ from tests.reliability.harness import error_rows, live_app, pilot_until, status_
 from tests.transport.feed_harness import (
     Running,
     is_live,
+    options,
     running_feed,
     settle_and_compare,
     simulator,
@@ -425,3 +426,21 @@ def _terminal_unsafe(char: str) -> bool:
         or 0x202A <= code <= 0x202E
         or 0x2066 <= code <= 0x2069
     )
+
+
+async def test_a_flood_of_rejected_book_frames_resyncs_at_most_once_per_interval() -> None:
+    interval, seconds = 0.5, 3.0
+    async with simulator() as sim:
+        opts = options(resync_interval=interval)
+        async with running_feed(sim, feed_options=opts) as run:
+            await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
+            snapshots = sim.stats.frames_sent["SNAPSHOT"]
+            bad = REJECTED["negative_size"][0]
+            started = time.monotonic()
+            while time.monotonic() - started < seconds:
+                inject(sim, bad)  # ~100 rejected BTCUSD book frames per second
+                await asyncio.sleep(0.01)
+            resyncs = sim.stats.frames_sent["SNAPSHOT"] - snapshots
+            await settle_and_compare(sim, run, "BTCUSD")
+    print(f"\n{seconds:g} s of rejected book frames: {resyncs} resyncs (limit 1 per {interval} s)")
+    assert 1 <= resyncs <= seconds / interval + 1
