@@ -7,8 +7,13 @@ The feed-level helpers (simulator, running feed, polling, book comparison) come 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import multiprocessing
 import os
+import pty
+import struct
+import sys
+import termios
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -214,3 +219,64 @@ async def _sim_serve(config: SimConfig, conn: Any) -> None:
                 conn.send(None)
                 return
             conn.send(commands[command](*args))
+
+
+class Terminal:
+    """``sor-tui tui`` running in a pseudo-terminal, with everything it wrote to it."""
+
+    def __init__(self, process: asyncio.subprocess.Process, master: int) -> None:
+        self.process = process
+        self.master = master
+        self.output = bytearray()
+
+    def drain(self) -> None:
+        """Read what the app wrote so far."""
+        try:
+            while chunk := os.read(self.master, 65536):
+                self.output.extend(chunk)
+        except OSError:  # BlockingIOError when empty, EIO once the child is gone
+            pass
+
+    def press(self, keys: bytes) -> None:
+        """Type keys into the terminal."""
+        os.write(self.master, keys)
+
+
+@asynccontextmanager
+async def tui_in_a_terminal(sim: Simulator, **settings: str) -> AsyncIterator[Terminal]:
+    """Run ``sor-tui tui`` on ``sim`` in a 100x30 pty; kill it if the test leaves it running."""
+    env = {
+        **os.environ,
+        "SOR_CLIENT_ID": sim.client_id,
+        "SOR_CLIENT_SECRET": sim.client_secret,
+        "SOR_MARKETS": "BTCUSD",
+        "TERM": "xterm-256color",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        **settings,
+    }
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "sor_tui", "tui", "--environment", "sandbox"),
+        *("--ws-url", sim.ws_url, "--oauth-url", sim.oauth_url),
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    os.set_blocking(master, False)
+    terminal = Terminal(process, master)
+    loop = asyncio.get_running_loop()
+    loop.add_reader(master, terminal.drain)
+    try:
+        yield terminal
+    finally:
+        loop.remove_reader(master)
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        terminal.drain()
+        os.close(master)

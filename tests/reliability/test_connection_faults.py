@@ -27,6 +27,7 @@ from tests.reliability.harness import (
     pilot_until,
     status_text,
     tape_text,
+    tui_in_a_terminal,
 )
 from tests.transport.feed_harness import (
     BTC_BOOK,
@@ -265,5 +266,25 @@ async def test_stream_sigint_during_backoff_exits_0_within_two_seconds_without_t
     print(f"\nstream SIGINT during a 30 s backoff: exit {process.returncode} in {elapsed:.2f} s")
     assert process.returncode == 0
     assert b"Traceback" not in stderr and b"Traceback" not in stdout
+    assert sim.stats.handshakes[101] == 1, "it did not wait out the backoff"
+    assert elapsed < 2.0
+
+
+async def test_tui_in_a_terminal_quits_during_backoff_within_two_seconds_without_traceback() -> (
+    None
+):
+    async with simulator(scenarios={"accept_then_close": {}}) as sim:
+        backoff = {"SOR_BACKOFF_FLOOR": "30", "SOR_BACKOFF_CAP": "60"}
+        async with tui_in_a_terminal(sim, **backoff) as terminal:
+            await wait_until(lambda: sim.stats.handshakes[101] >= 1, within=30, what="attempt")
+            await asyncio.sleep(1.0)  # now inside the 30 s backoff
+            started = time.monotonic()
+            terminal.press(b"q")
+            code = await asyncio.wait_for(terminal.process.wait(), 10)
+            elapsed = time.monotonic() - started
+    text = terminal.output.decode("utf-8", "replace")
+    print(f"\ntui in a pty: quit during a 30 s backoff, exit {code} in {elapsed:.2f} s")
+    assert code == 0
+    assert "Traceback" not in text
     assert sim.stats.handshakes[101] == 1, "it did not wait out the backoff"
     assert elapsed < 2.0

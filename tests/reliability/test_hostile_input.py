@@ -24,7 +24,14 @@ from sor_tui.core.protocol import decode
 from sor_tui.core.timestamps import format_rfc3339_ns
 from sor_tui.sim.server import Simulator
 from sor_tui.transport.status import StatusChanged
-from tests.reliability.harness import error_rows, live_app, pilot_until, status_text, tape_text
+from tests.reliability.harness import (
+    error_rows,
+    live_app,
+    pilot_until,
+    status_text,
+    tape_text,
+    tui_in_a_terminal,
+)
 from tests.transport.feed_harness import (
     Running,
     is_live,
@@ -444,3 +451,41 @@ async def test_a_flood_of_rejected_book_frames_resyncs_at_most_once_per_interval
             await settle_and_compare(sim, run, "BTCUSD")
     print(f"\n{seconds:g} s of rejected book frames: {resyncs} resyncs (limit 1 per {interval} s)")
     assert 1 <= resyncs <= seconds / interval + 1
+
+
+async def test_escape_laden_server_strings_never_reach_the_real_terminal_raw() -> None:
+    async with simulator() as sim, tui_in_a_terminal(sim) as terminal:
+        await wait_until(lambda: bool(sim.stats.frames_sent["SNAPSHOT"]), within=30, what="up")
+        await asyncio.sleep(1.0)
+        for message in (
+            {"type": "error", "error": ESCAPES},
+            {"type": "error", "error": "INTERNAL_SERVER_ERROR" + ESCAPES},
+            {"channel": ESCAPES, "payload": {"market": ESCAPES}},
+        ):
+            inject(sim, json.dumps(message).encode())
+        await asyncio.sleep(0.5)
+        sim.close_connections(1011, ESCAPES[:60])  # the reason reaches the status bar
+        await wait_until(lambda: sim.stats.handshakes[101] >= 2, within=10, what="again")
+        await asyncio.sleep(1.0)
+        terminal.press(b"e")  # the error pane, where the hostile codes are listed
+        await asyncio.sleep(1.0)
+        terminal.press(b"q")
+        code = await asyncio.wait_for(terminal.process.wait(), 10)
+    raw = bytes(terminal.output)
+    text = raw.decode("utf-8", "replace")
+    planted = [
+        marker
+        for marker in (
+            b"\x1b]0;PWNED",  # an OSC that would retitle the terminal
+            b"\x1b[2J\x1b]",  # the planted clear-screen, as a real sequence
+            b"\x1bP+q",  # a DCS request
+            "\u202e".encode(),
+            "\u2066".encode(),
+        )
+        if marker in raw
+    ] + [hex(ord(c)) for c in set(text) if 0x80 <= ord(c) <= 0x9F]
+    shown = text.count("PWNED")
+    print(f"\nreal terminal: {len(raw)} bytes, PWNED shown {shown}x inert, planted found {planted}")
+    assert code == 0
+    assert b"MARKUP" in raw  # the hostile text was shown (inert)
+    assert planted == []
