@@ -135,7 +135,7 @@ async def test_blackholed_link_detected_within_ping_interval_plus_timeout() -> N
             proxy.blackholed = False
             await settle_and_compare(sim, run, "BTCUSD")
     print(f"\nblackhole detected after {detected:.2f} s (ping {ping} + timeout {ping})")
-    assert detected <= ping + ping + 0.5, f"dead link noticed only after {detected:.2f} s"
+    assert detected <= ping + ping + 1.0, f"dead link noticed only after {detected:.2f} s"
 
 
 async def test_handshake_never_answered_times_out_paced_then_connects() -> None:
