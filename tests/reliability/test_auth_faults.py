@@ -18,8 +18,9 @@ from sor_tui.sim.config import ClientSpec
 from sor_tui.transport.feed import Feed
 from sor_tui.transport.oauth import TokenProvider
 from sor_tui.transport.status import FeedState, Problem
+from sor_tui.ui.app import SorApp
 from tests.reliability.fault_proxy import FaultProxy
-from tests.reliability.harness import live_app, pilot_until
+from tests.reliability.harness import live_app, pilot_until, status_text
 from tests.transport.feed_harness import (
     BTC_BOOK,
     HEARTBEAT,
@@ -186,3 +187,27 @@ async def test_quit_while_the_token_endpoint_drip_feeds_exits_within_two_seconds
     print(f"\nquit during a drip-fed token request: exited in {elapsed:.2f} s")
     assert elapsed < 2.0
     assert unhandled == []
+
+
+async def test_revoked_credentials_on_the_desk_status_bar_says_so_and_books_go_stale() -> None:
+    async with simulator() as sim:
+        app = live_app(sim.ws_url, sim.oauth_url, sim.client_id, sim.client_secret)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot_until(pilot, lambda: _ladder_status(app) is BookStatus.LIVE, what="live")
+            sim.tokens.add_client(ClientSpec(sim.client_id, "rotated-by-the-admin"))
+            sim.revoke_tokens()
+            sim.drop_connections()
+            await pilot_until(pilot, lambda: "AUTH_FAILED" in status_text(app), what="shown")
+            requests = sim.stats.token_requests
+            await pilot.pause(1.0)
+            ladder = app.desk.ladders()[0].view
+            status = status_text(app)
+            assert ladder is not None and ladder.status is BookStatus.STALE
+            assert sim.stats.token_requests == requests  # quiet afterwards
+    print(f"\nrevoked on the desk: status bar {status.strip()[:80]!r}, ladder {ladder.status}")
+
+
+def _ladder_status(app: SorApp) -> BookStatus | None:
+    ladders = app.desk.ladders()
+    view = ladders[0].view if ladders else None
+    return None if view is None else view.status
