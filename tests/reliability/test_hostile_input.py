@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import signal
 import sys
 import time
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -489,3 +491,43 @@ async def test_escape_laden_server_strings_never_reach_the_real_terminal_raw() -
     assert code == 0
     assert b"MARKUP" in raw  # the hostile text was shown (inert)
     assert planted == []
+
+
+async def test_model_based_random_operations_client_book_always_equals_the_servers() -> None:
+    """The simulator's book is the model; random operations, an equality check after each."""
+    rng = random.Random(2024)
+    operations = ("step", "step", "step", "drop", "resync", "duplicate", "delete_restore")
+    done: Counter[str] = Counter()
+    async with (
+        simulator() as sim,
+        running_feed(sim, feed_options=options(resync_interval=0.0)) as run,
+    ):
+        await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
+        sim.pause()
+        for _ in range(30):
+            operation = rng.choice(operations)
+            done[operation] += 1
+            lost, snapshots = run.feed.counters.reconnects, sim.stats.frames_sent["SNAPSHOT"]
+            bids, _ = sim.server_book("BTCUSD")
+            price, amount = bids[rng.randrange(len(bids))]
+            if operation == "step":
+                sim.step(rng.randint(1, 20), "BTCUSD")
+            elif operation == "drop":
+                sim.drop_connections()
+                await wait_until(lambda: run.feed.counters.reconnects > lost, what="loss")  # noqa: B023 - awaited at once
+            elif operation == "resync":
+                await wait_until(lambda: run.feed.resync("BTCUSD"), what="resync accepted")
+                await wait_until(
+                    lambda: sim.stats.frames_sent["SNAPSHOT"] > snapshots,  # noqa: B023 - awaited at once
+                    what="snapshot",
+                )
+            elif operation == "duplicate":  # the level as the server has it, sent again
+                inject(sim, update([level(price, amount)], time_text=now()))
+            else:  # a delete, then the level back: the book must end where the server is
+                inject(sim, update([level(price, "0")], time_text=now()))
+                inject(sim, update([level(price, amount)], time_text=now()))
+            await wait_until(
+                lambda: is_live(run, "BTCUSD") and run.book("BTCUSD") == sim.server_book("BTCUSD"),
+                what=f"equality after {operation}",
+            )
+    print(f"\nmodel-based: {sum(done.values())} operations {dict(done)}, divergence 0 after each")
