@@ -7,8 +7,11 @@ messages to the desk screen and turn panel requests into feed calls.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from rich.traceback import Traceback
 from textual import on, work
@@ -24,6 +27,7 @@ from sor_tui.ui.bindings import APP_BINDINGS
 from sor_tui.ui.clock import Clock
 from sor_tui.ui.commands import desk_commands
 from sor_tui.ui.desk_config import DeskConfig
+from sor_tui.ui.feed_thread import FeedThread
 from sor_tui.ui.frame import FrameComposer
 from sor_tui.ui.inbox import FeedInbox
 from sor_tui.ui.ports import FeedLike, FeedSource
@@ -31,6 +35,8 @@ from sor_tui.ui.screens.desk import DeskScreen
 from sor_tui.ui.status_view import status_line
 from sor_tui.ui.themes import DESK_VARIABLES, THEMES
 from sor_tui.ui.widgets.trade_tape import last_price
+
+STOP_TIMEOUT = 5.0  # seconds a stopping feed may take before the app moves on
 
 
 class SorApp(App[str | None]):
@@ -46,7 +52,8 @@ class SorApp(App[str | None]):
         self.config = config
         self.clock = clock or Clock()
         self.source: FeedSource | None = config.source
-        self.feed: FeedLike | None = None
+        self.runner: FeedThread | None = None
+        self.last_state = ""
         self.inbox = FeedInbox(self.clock)
         self.composer = FrameComposer(self.inbox, depth=config.depth)
         self.desk = DeskScreen(
@@ -93,19 +100,36 @@ class SorApp(App[str | None]):
         self.source = source
         self.run_feed(source)
 
+    @property
+    def feed(self) -> FeedLike | None:
+        """The running feed (read its status and state; command it via ``on_feed``)."""
+        return self.runner.feed if self.runner is not None else None
+
     @work(exclusive=True, group="feed", exit_on_error=False, description="SOR feed")
     async def run_feed(self, source: FeedSource) -> None:
-        """Open the source and run its feed until stopped; failures reach the handler below."""
-        previous, self.feed = self.feed, None
+        """Run the source's feed in its thread until it ends; failures reach the handler."""
+        previous = self.runner
         if previous is not None:
-            await previous.stop()
+            stopping = previous.request_stop()
+            with contextlib.suppress(Exception):
+                if stopping is not None:
+                    await asyncio.wait_for(asyncio.wrap_future(stopping), STOP_TIMEOUT)
+                await asyncio.wait_for(asyncio.wrap_future(previous.done), STOP_TIMEOUT)
+        runner = FeedThread(source, self.inbox.on_event)
+        self.runner = runner
+        self.composer.invalidate()
         try:
-            feed = await source.open()
-            self.feed = feed
-            self.composer.invalidate()
-            await feed.run(self.inbox.on_event)
+            await asyncio.wrap_future(runner.start())
         finally:
-            await source.close()
+            runner.request_stop()  # the worker was cancelled (app exit): stop the feed too
+
+    def on_feed(self, command: str, *args: Any) -> bool:
+        """Run a feed command on the feed's own loop; False when no feed is running."""
+        runner = self.runner
+        feed = runner.feed if runner is not None else None
+        if runner is None or feed is None:
+            return False
+        return runner.call(getattr(feed, command), *args)
 
     @on(Worker.StateChanged)
     def log_worker_failure(self, event: Worker.StateChanged) -> None:
@@ -138,11 +162,15 @@ class SorApp(App[str | None]):
     @on(msg.BookChanged)
     def show_book(self, event: msg.BookChanged) -> None:
         """Route a book view to the desk."""
+        if not self.desk.ready:
+            return
         self.desk.show_book(event.view)
 
     @on(msg.TapeChanged)
     def show_tape(self, event: msg.TapeChanged) -> None:
         """Route the tape view to the tape and the last prices to the ladders."""
+        if not self.desk.ready:
+            return
         self.desk.tape.show(event.tape)
         for ladder in self.desk.ladders():
             ladder.show_last_trade(last_price(event.tape, ladder.market))
@@ -150,6 +178,8 @@ class SorApp(App[str | None]):
     @on(msg.ProblemsLogged)
     def log_problems(self, event: msg.ProblemsLogged) -> None:
         """Add problems to the error pane; toast the important ones (a few per frame)."""
+        if not self.desk.ready:
+            return
         self.desk.error_log.add_problems(event.problems)
         for problem in [p for p in event.problems if p.important][:3]:
             market = f" {problem.market}" if problem.market else ""
@@ -164,6 +194,8 @@ class SorApp(App[str | None]):
     @on(msg.SubscriptionsUpdated)
     def show_subscriptions(self, event: msg.SubscriptionsUpdated) -> None:
         """Route registry entries to the subscription panel."""
+        if not self.desk.ready:
+            return
         self.desk.subscription_panel.show(event.entries)
 
     @on(msg.FeedFailed)
@@ -175,7 +207,8 @@ class SorApp(App[str | None]):
     def toast_final_status(self, event: msg.FeedStatusChanged) -> None:
         """Final states (auth failed, forbidden) deserve a toast besides the status bar."""
         state = str(getattr(event.status, "state", ""))
-        if state in ("AUTH_FAILED", "FORBIDDEN"):
+        previous, self.last_state = self.last_state, state
+        if state in ("AUTH_FAILED", "FORBIDDEN") and state != previous:
             detail = sanitize(str(getattr(event.status, "detail", "")), 200)
             self.notify(detail or state, title=state, severity="error", timeout=10, markup=False)
 
@@ -184,26 +217,25 @@ class SorApp(App[str | None]):
     @on(msg.SubscribeRequested)
     def subscribe(self, event: msg.SubscribeRequested) -> None:
         """Subscribe the requested channels."""
-        if self.feed is not None:
-            self.feed.subscribe(event.channels)
+        self.on_feed("subscribe", event.channels)
 
     @on(msg.UnsubscribeRequested)
     def unsubscribe(self, event: msg.UnsubscribeRequested) -> None:
         """Unsubscribe the requested channels."""
-        if self.feed is not None:
-            self.feed.unsubscribe(event.channels)
+        self.on_feed("unsubscribe", event.channels)
 
     @on(msg.ResyncRequested)
     def resync(self, event: msg.ResyncRequested) -> None:
         """Fetch a fresh snapshot of one market."""
-        if self.feed is not None and not self.feed.resync(event.market):
+        feed = self.feed
+        connected = feed is not None and str(feed.status.state) == "CONNECTED"
+        if not connected or not self.on_feed("resync", event.market):
             self.notify(f"Cannot resync {event.market} now (not connected)", timeout=3)
 
     @on(msg.SubscriptionListRequested)
     def refresh_subscription_list(self) -> None:
         """Ask the server for its list."""
-        if self.feed is not None:
-            self.feed.refresh_subscription_list()
+        self.on_feed("refresh_subscription_list")
 
     @on(msg.MarketFocused)
     def redraw_books(self) -> None:
@@ -261,8 +293,11 @@ class SorApp(App[str | None]):
 
     async def action_quit(self) -> None:
         """Stop the feed cleanly, then exit."""
-        if self.feed is not None:
-            await self.feed.stop()
+        runner = self.runner
+        stopping = runner.request_stop() if runner is not None else None
+        if stopping is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.wrap_future(stopping), STOP_TIMEOUT)
         self.exit()
 
     def _fatal_error(self) -> None:

@@ -48,9 +48,8 @@ class FrameComposer:
         """The messages of this frame, in the order they should be handled."""
         self.frames += 1
         messages: list[Message] = []
-        status = self.inbox.take_status()
-        if status is not None:
-            messages.append(FeedStatusChanged(status))
+        # Every transition is reported, so a quick RECONNECTING -> CONNECTED still shows.
+        messages.extend(FeedStatusChanged(status) for status in self.inbox.take_statuses())
         entries = self.inbox.take_entries()
         if entries is not None:
             messages.append(SubscriptionsUpdated(entries))

@@ -7,7 +7,7 @@ messages, so the UI's work is bounded by the frame rate, not by the message rate
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from typing import Any, TypeVar
 
 from sor_tui.core.explain import explain
 from sor_tui.core.sanitize import sanitize
@@ -17,6 +17,7 @@ from sor_tui.ui.clock import Clock
 from sor_tui.ui.messages import LoggedProblem
 
 MAX_PENDING_PROBLEMS = 500
+T = TypeVar("T")
 
 # Codes worth a toast; rejected frames and benign answers only go to the error pane.
 IMPORTANT_CODES = frozenset(
@@ -51,48 +52,51 @@ def logged(problem: Problem, wall_ns: int) -> LoggedProblem:
 
 
 class FeedInbox:
-    """Pending transport facts since the last frame."""
+    """Pending transport facts since the last frame.
+
+    ``on_event`` runs on the feed's thread and the ``take_*`` methods on the UI's; bounded
+    deques (atomic append and popleft) are the only shared structures.
+    """
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.status: FeedStatus | None = None
-        self.status_dirty = False
-        self.entries: tuple[SubscriptionEntry, ...] | None = None
+        self.statuses: deque[FeedStatus] = deque(maxlen=64)
+        self.entries: deque[tuple[SubscriptionEntry, ...]] = deque(maxlen=8)
         self.problems: deque[LoggedProblem] = deque(maxlen=MAX_PENDING_PROBLEMS)
-        self.problems_dropped = 0
         self.events = 0
 
     def on_event(self, event: Any) -> None:
         """The feed's callback: must stay cheap (it runs for every message)."""
         self.events += 1
         if isinstance(event, StatusChanged):
-            self.status = event.status
-            self.status_dirty = True
+            self.statuses.append(event.status)
         elif isinstance(event, SubscriptionsChanged):
-            self.entries = event.entries
+            self.entries.append(event.entries)
         elif isinstance(event, Problem):
             self.add_problem(event)
 
     def add_problem(self, problem: Problem) -> None:
         """Queue a problem for the error pane (bounded: a flood cannot exhaust memory)."""
-        if len(self.problems) == self.problems.maxlen:
-            self.problems_dropped += 1
         self.problems.append(logged(problem, self.clock.wall_ns()))
 
     def take_problems(self) -> tuple[LoggedProblem, ...]:
         """Drain queued problems, oldest first."""
-        taken = tuple(self.problems)
-        self.problems.clear()
-        return taken
+        return tuple(_drain(self.problems))
 
     def take_entries(self) -> tuple[SubscriptionEntry, ...] | None:
         """The newest subscription entries if they changed since the last frame."""
-        entries, self.entries = self.entries, None
-        return entries
+        drained = _drain(self.entries)
+        return drained[-1] if drained else None
 
-    def take_status(self) -> FeedStatus | None:
-        """The newest status if it changed since the last frame."""
-        if not self.status_dirty:
-            return None
-        self.status_dirty = False
-        return self.status
+    def take_statuses(self) -> list[FeedStatus]:
+        """Every status change since the last frame, oldest first (a few at most)."""
+        return _drain(self.statuses)
+
+
+def _drain(queue: deque[T]) -> list[T]:
+    items: list[T] = []
+    while True:
+        try:
+            items.append(queue.popleft())
+        except IndexError:
+            return items

@@ -39,13 +39,9 @@ class TapeChanged(Message):
 
 @dataclass
 class FeedStatusChanged(Message):
-    """The feed's connection status changed (a transport FeedStatus)."""
+    """The feed's connection status changed (a transport FeedStatus); never collapsed."""
 
     status: Any
-
-    def can_replace(self, message: Message) -> bool:
-        """Only the latest status matters."""
-        return isinstance(message, FeedStatusChanged)
 
 
 @dataclass(frozen=True)

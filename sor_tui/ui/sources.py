@@ -14,6 +14,7 @@ from sor_tui.config.credentials import Credentials
 from sor_tui.config.settings import Settings
 from sor_tui.transport.feed import Feed, FeedOptions, channels_from_settings
 from sor_tui.transport.oauth import TokenProvider
+from sor_tui.ui.shared_state import SharedDeskState
 
 
 class LiveSource:
@@ -50,7 +51,7 @@ class LiveSource:
         )
         desired = channels_from_settings(settings.markets, settings.channels)
         options = FeedOptions.from_settings(settings, **self.feed_overrides)
-        return Feed(ws_url, self.tokens, desired, options=options)
+        return Feed(ws_url, self.tokens, desired, options=options, state=SharedDeskState())
 
     async def close(self) -> None:
         """Close the token provider's HTTP client."""

@@ -62,6 +62,7 @@ class DeskScreen(Screen[None]):
         self.groups: dict[str, Decimal] = {}
         self.badges: dict[str, str] = {}
         self.ready = False  # children mounted: the frame timer may update them
+        self._ladders: list[BookLadder] = []
 
     def compose(self) -> ComposeResult:
         """Lay out the desk."""
@@ -124,8 +125,10 @@ class DeskScreen(Screen[None]):
         return [self.markets[(self.first + i) % len(self.markets)] for i in range(count)]
 
     def ladders(self) -> list[BookLadder]:
-        """The ladder widgets in order."""
-        return list(self.query(BookLadder))
+        """The ladder widgets in order (queried once: the frame timer asks every frame)."""
+        if not self._ladders:
+            self._ladders = list(self.query(BookLadder))
+        return self._ladders
 
     def _arrange(self, width: int) -> None:
         self.shown_count = ladder_count(width, len(self.markets))
@@ -138,7 +141,7 @@ class DeskScreen(Screen[None]):
                 ladder.tick = info.tick if info else None
                 ladder.group = self.groups.get(visible[index])
                 ladder.view = None
-                ladder.refresh()
+                ladder.invalidate()
         tape = self.query_one(TradeTape)
         tape.set_filter(self.focused_market if self.tape_filtered else None, self.focused_market)
         self._show_market_bar()

@@ -11,12 +11,12 @@ from decimal import Decimal
 
 from rich.style import Style
 from rich.text import Text
-from textual.widget import Widget
 
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.views import BookStatus, BookView, LevelChange, LevelView
 from sor_tui.ui.clock import Clock
 from sor_tui.ui.format import format_age, format_amount, format_bps, format_price, places_of
+from sor_tui.ui.widgets.text_lines import TextLines
 
 FADE_SECONDS = 1.5
 _MARK_CLASS = {LevelChange.UP: "up", LevelChange.DOWN: "down", LevelChange.NEW: "new"}
@@ -31,7 +31,7 @@ def badge_of(view: BookView | None) -> str:
     return view.status.value
 
 
-class BookLadder(Widget):
+class BookLadder(TextLines):
     """Price, size and cumulative size per level, with depth bars, spread, mid and a badge."""
 
     COMPONENT_CLASSES = {
@@ -70,10 +70,8 @@ class BookLadder(Widget):
         self.view: BookView | None = None
         self.last_trade: Decimal | None = None
         self._marks: dict[tuple[str, Decimal], tuple[LevelChange, float]] = {}
-        self._cache_key: object = None
-        self._cache: Text = Text()
-        self._cache_age: object = None
         self._tick_key: object = None
+        self._places: int | None = None
 
     @property
     def places(self) -> int | None:
@@ -90,31 +88,30 @@ class BookLadder(Widget):
                     self._marks[(side, level.price)] = (level.change, now)
         self.view = view
         self.set_class(view.status is BookStatus.STALE, "-stale")
-        self.refresh()
+        self.invalidate()
 
     def show_last_trade(self, price: Decimal | None) -> None:
         """Mark the level of the market's last print."""
         if price != self.last_trade:
             self.last_trade = price
-            self.refresh()
+            self.invalidate()
 
     def tick_frame(self) -> None:
-        """Called every frame: redraw only while marks fade or when the shown age changes."""
-        if self._marks or self._age_key() != self._cache_age:
-            # Only a changed fade step or age needs pixels; an unchanged one costs nothing.
-            key = (self._fade_step_key(), self._age_key())
-            if key != self._tick_key:
-                self._tick_key = key
-                self.refresh()
+        """Called every frame: redraw only when a fade step or the shown age changed."""
+        key = (self._fade_step_key(), self._age_key())
+        if key != self._tick_key:
+            self._tick_key = key
+            self.invalidate()
 
-    def _age_key(self) -> object:
+    def _age_key(self) -> str | None:
         view = self.view
         if view is None or view.snapshot_time_ns is None:
             return None
-        age = (self.clock.wall_ns() - view.snapshot_time_ns) / 1e9
-        return format_age(age)
+        return format_age((self.clock.wall_ns() - view.snapshot_time_ns) / 1e9)
 
     def _fade_step_key(self) -> tuple[tuple[tuple[str, Decimal], int], ...]:
+        if not self._marks:
+            return ()
         now = self.clock.monotonic()
         keys: list[tuple[tuple[str, Decimal], int]] = []
         expired: list[tuple[str, Decimal]] = []
@@ -128,21 +125,13 @@ class BookLadder(Widget):
             del self._marks[key]
         return tuple(keys)
 
-    def render(self) -> Text:
-        """Build (or reuse) the ladder text for the current size, marks and age."""
-        width, height = self.size.width, self.size.height
-        fade = self._fade_step_key()
-        age = self._age_key()
-        version = None if self.view is None else (self.view.version, self.view.status)
-        key = (version, width, height, self.last_trade, self.group, self.app.theme, fade, age)
-        if key != self._cache_key:
-            self._cache = self._build(width, height, dict(fade))
-            self._cache_key = key
-            self._cache_age = age
-        return self._cache
+    def build_text(self, width: int, height: int) -> Text:
+        """The ladder text for this size, marks and age."""
+        self._places = self.places
+        return self._build(width, height, dict(self._fade_step_key()))
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"book-ladder--{name}", partial=True)
+        return self.component_style(f"book-ladder--{name}")
 
     def _build(self, width: int, height: int, fade: dict[tuple[str, Decimal], int]) -> Text:
         view = self.view
@@ -191,7 +180,7 @@ class BookLadder(Widget):
         return Text.assemble(left, " " * gap, right, no_wrap=True, overflow="crop")
 
     def _spread_line(self, view: BookView, width: int) -> Text:
-        places = self.places
+        places = self._places
         spread = format_price(view.spread, places) if view.spread is not None else "—"
         text = f" spread {spread} ({format_bps(view.spread_bps)})  mid {format_price(view.mid)}"
         if view.locked:
@@ -209,7 +198,7 @@ class BookLadder(Widget):
     ) -> Text:
         last = self._is_last_trade(level.price, side)
         marker = "◀" if last else " "
-        price = format_price(level.price, self.places)
+        price = format_price(level.price, self._places)
         size = format_amount(level.amount, col - 1)
         total = format_amount(level.cumulative, width - 2 * col - 2)
         body = f"{price:>{col}}{size:>{col}}{total:>{width - 2 * col - 1}}{marker}"

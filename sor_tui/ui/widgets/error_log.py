@@ -54,10 +54,15 @@ class ErrorLog(Vertical):
         yield table
         yield Static(id="error-detail", markup=False)
 
+    def on_mount(self) -> None:
+        """Keep references: handlers may run while the app is tearing the DOM down."""
+        self._table: DataTable[Text] = self.query_one("#error-table", DataTable)
+        self._detail = self.query_one("#error-detail", Static)
+
     @property
     def table(self) -> DataTable[Text]:
         """The problems table."""
-        return self.query_one("#error-table", DataTable)
+        return self._table
 
     def add_problems(self, problems: tuple[LoggedProblem, ...]) -> None:
         """Append problems, dropping the oldest beyond the bound."""
@@ -112,7 +117,7 @@ class ErrorLog(Vertical):
 
     def _show_detail(self) -> None:
         problem = self.selected()
-        detail = self.query_one("#error-detail", Static)
+        detail = self._detail
         if problem is None:
             detail.update(Text("No errors." if not self.problems else "No error matches."))
         else:

@@ -102,10 +102,15 @@ class SubscriptionPanel(Vertical):
         yield table
         yield Static(Text(_HINT), id="subscription-hint")
 
+    def on_mount(self) -> None:
+        """Keep references: handlers may run while the app is tearing the DOM down."""
+        self._table: DataTable[Text] = self.query_one("#subscription-table", DataTable)
+        self._hint = self.query_one("#subscription-hint", Static)
+
     @property
     def table(self) -> DataTable[Text]:
         """The subscriptions table."""
-        return self.query_one("#subscription-table", DataTable)
+        return self._table
 
     def show(self, entries: tuple[SubscriptionEntry, ...]) -> None:
         """Diff rows by channel key: update changed cells, add new rows, drop vanished ones."""
@@ -129,7 +134,7 @@ class SubscriptionPanel(Vertical):
     def explain_selected(self) -> None:
         """Explain the highlighted row's error code, or show the key hint."""
         entry = self.selected()
-        hint = self.query_one("#subscription-hint", Static)
+        hint = self._hint
         if entry is not None and entry.error:
             hint.update(Text(f"{sanitize(entry.error, 48)}: {sanitize(explain(entry.error), 300)}"))
         else:

@@ -6,18 +6,18 @@ from decimal import Decimal
 
 from rich.style import Style
 from rich.text import Text
-from textual.widget import Widget
 
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.views import TapeStats, TapeView, Tick
 from sor_tui.ui.format import format_amount, format_clock, format_price
 from sor_tui.ui.widgets.sparkline import sparkline
+from sor_tui.ui.widgets.text_lines import TextLines
 
 _ARROW = {Tick.UP: "▲", Tick.DOWN: "▼", Tick.ZERO: " "}
 _TICK_CLASS = {Tick.UP: "up", Tick.DOWN: "down", Tick.ZERO: "zero"}
 
 
-class TradeTape(Widget):
+class TradeTape(TextLines):
     """Executions newest first with session stats for one market and a price sparkline."""
 
     COMPONENT_CLASSES = {
@@ -38,31 +38,24 @@ class TradeTape(Widget):
         self.stats_market: str | None = None
         self.places: dict[str, int] = {}
         self.large_notional = Decimal("100000")
-        self._cache_key: object = None
-        self._cache = Text()
 
     def show(self, tape: TapeView) -> None:
         """Take a new tape view and redraw."""
         self.tape = tape
-        self.refresh()
+        self.invalidate()
 
     def set_filter(self, market: str | None, stats_market: str | None) -> None:
         """Show one market only (None: all) and whose stats to show."""
         self.market_filter = market
         self.stats_market = market or stats_market
-        self.refresh()
+        self.invalidate()
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"trade-tape--{name}", partial=True)
+        return self.component_style(f"trade-tape--{name}")
 
-    def render(self) -> Text:
-        """Build (or reuse) the tape text."""
-        width, height = self.size.width, self.size.height
-        key = (id(self.tape), width, height, self.market_filter, self.stats_market, self.app.theme)
-        if key != self._cache_key:
-            self._cache = self._build(width, height)
-            self._cache_key = key
-        return self._cache
+    def build_text(self, width: int, height: int) -> Text:
+        """The tape text for this size."""
+        return self._build(width, height)
 
     def _build(self, width: int, height: int) -> Text:
         title = f" Trades · {self.market_filter}"

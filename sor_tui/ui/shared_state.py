@@ -1,0 +1,74 @@
+"""A DeskState that the feed thread writes and the UI thread reads, under one lock.
+
+Every mutating call comes from the feed's own thread; the UI's frame timer takes views.
+The lock is held only for one event or one view, so neither side waits long.
+"""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+from typing import Any
+
+from sor_tui.core.events import Execution, ServerEvent
+from sor_tui.core.state import DeskState
+from sor_tui.core.views import BookView, TapeView
+
+
+class SharedDeskState(DeskState):
+    """DeskState with its reads and writes serialized by a lock."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.lock = threading.Lock()
+
+    def apply(self, event: ServerEvent, received_ns: int) -> None:
+        """Apply one event (feed thread)."""
+        with self.lock:
+            super().apply(event, received_ns)
+
+    def begin_sync(self, market: str) -> None:
+        """A subscribe was sent for the market's book (feed thread)."""
+        with self.lock:
+            super().begin_sync(market)
+
+    def end_sync(self, market: str) -> None:
+        """The market's book was unsubscribed."""
+        with self.lock:
+            super().end_sync(market)
+
+    def connection_lost(self) -> None:
+        """Every book goes stale (feed thread)."""
+        with self.lock:
+            super().connection_lost()
+
+    def mark_resyncing(self, market: str) -> None:
+        """A resync of the market was requested (feed thread)."""
+        with self.lock:
+            super().mark_resyncing(market)
+
+    def resync_needed(self) -> list[tuple[str, str]]:
+        """Books needing a resync, each reported once (feed thread)."""
+        with self.lock:
+            return super().resync_needed()
+
+    def book_view(self, market: str, depth: int, group: Decimal | None = None) -> BookView | None:
+        """A frozen view of one book (UI thread)."""
+        with self.lock:
+            return super().book_view(market, depth, group)
+
+    def tape_view(self, limit: int, market: str | None = None) -> TapeView:
+        """The tape view (UI thread)."""
+        with self.lock:
+            return super().tape_view(limit, market)
+
+    def drain_new_executions(self) -> list[Execution]:
+        """Executions accepted since the last drain (UI thread)."""
+        with self.lock:
+            return super().drain_new_executions()
+
+    @property
+    def version(self) -> int:
+        """Changes whenever anything changed."""
+        with self.lock:
+            return super().version
