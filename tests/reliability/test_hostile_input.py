@@ -2,8 +2,9 @@
 
 tests/core proves the decoder and sanitize() alone (every reject reason, hypothesis fuzzing);
 here the same input arrives over a real WebSocket into the Feed, the DeskState and the desk,
-and the figures are: frames rejected and counted, book versions unchanged, escape characters
-on screen (0), terminal title unchanged.
+and the figures are: frames rejected and counted, nothing of them applied, escape characters
+on screen, in stream output and in the real terminal's bytes (0), terminal title unchanged.
+Book integrity under poisoned times and crossed books is in test_book_faults.py.
 """
 
 from __future__ import annotations
@@ -11,11 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import random
 import signal
 import sys
-import time
-from collections import Counter
 from typing import Any
 
 import pytest
@@ -23,9 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sor_tui.core.protocol import decode
-from sor_tui.core.timestamps import format_rfc3339_ns
-from sor_tui.sim.server import Simulator
 from sor_tui.transport.status import StatusChanged
+from tests.reliability.frames import ESCAPES, GOOD, NOW, inject, level, nested, now, update
 from tests.reliability.harness import (
     error_rows,
     live_app,
@@ -37,7 +34,6 @@ from tests.reliability.harness import (
 from tests.transport.feed_harness import (
     Running,
     is_live,
-    options,
     running_feed,
     settle_and_compare,
     simulator,
@@ -46,38 +42,9 @@ from tests.transport.feed_harness import (
 
 pytestmark = pytest.mark.timeout(60)
 
-NOW = format_rfc3339_ns(time.time_ns() + 3_600 * 10**9)  # after any snapshot of this run
-ESCAPES = "[bold red]MARKUP\x1b[2J\x1b]0;PWNED-TITLE\x07\x9b31m\u202eevil\u2066\x1bP+q\x1b\\"
 FORBIDDEN_ON_SCREEN = ("\x1b", "\x07", "\x9b", "\x9d", "\u202e", "\u2066")
 
 
-def update(bids: Any, asks: Any = (), *, market: Any = "BTCUSD", time_text: Any = NOW) -> bytes:
-    """A market_data UPDATE frame with arbitrary (possibly hostile) fields."""
-    payload = {"market": market, "type": "UPDATE", "time": time_text, "bids": bids}
-    payload["asks"] = list(asks) if isinstance(asks, tuple) else asks
-    return json.dumps({"channel": "market_data", "payload": payload}).encode()
-
-
-def now() -> str:
-    """The wall clock as an RFC 3339 time (the simulator's clock is the wall clock)."""
-    return format_rfc3339_ns(time.time_ns())
-
-
-def level(price: str, amount: str) -> dict[str, str]:
-    """One level with string fields, as the wire has them."""
-    return {"price": price, "amount": amount}
-
-
-def _nested(depth: int) -> Any:
-    value: Any = []
-    for _ in range(depth):
-        value = [value]
-    return value
-
-
-GOOD = level("1.01", "7")  # a level the server's book never has: its presence means harm
-
-# Each frame must be rejected whole: nothing of it applied, one reject counted.
 REJECTED: dict[str, tuple[bytes, bool]] = {
     "binary": (update([GOOD]), True),
     "not_json": (b'{"channel":"market_data","payload":{', False),
@@ -88,7 +55,7 @@ REJECTED: dict[str, tuple[bytes, bool]] = {
     "ten_k_digits_price": (update([GOOD, level("9" * 10_000, "1")]), False),
     "ten_k_digits_amount": (update([GOOD, level("2", "0." + "0" * 10_000 + "1")]), False),
     "exponent": (update([GOOD, level("6.5E+4", "1")]), False),
-    "deep_nesting": (update([GOOD, _nested(200)]), False),
+    "deep_nesting": (update([GOOD, nested(200)]), False),
     "very_deep_nesting": (b'{"channel":"market_data","payload":' + b"[" * 100_000, False),
     "bids_not_a_list": (update("nope"), False),
     "amount_a_number": (update([GOOD, {"price": "2", "amount": 1.5}]), False),
@@ -128,12 +95,6 @@ REJECTED: dict[str, tuple[bytes, bool]] = {
 }
 
 
-def inject(sim: Simulator, data: bytes, binary: bool = False) -> None:
-    """Send a frame on every open connection, out of band of the generator."""
-    for session in list(sim.sessions):
-        session.send(data, "hostile", binary=binary, data_frame=False)
-
-
 def rejects(run: Running) -> int:
     """Frames rejected so far."""
     return sum(run.feed.counters.rejects_by_reason.values())
@@ -170,52 +131,6 @@ async def test_every_malformed_frame_is_rejected_whole_counted_and_never_applied
         assert run.feed.counters.reconnects == 0
         inject(sim, update([GOOD]))  # control: a valid frame with that level is seen applied
         await wait_until(lambda: bool(harmed), what="the detector to see a valid level")
-
-
-async def test_far_future_timestamp_does_not_freeze_a_level() -> None:
-    async with simulator() as sim, running_feed(sim) as run:
-        await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
-        await settle_and_compare(sim, run, "BTCUSD")
-        bids, _ = sim.server_book("BTCUSD")
-        price, amount = bids[0]
-        # A poisoned UPDATE from the far future that leaves the level as it is...
-        inject(sim, update([level(price, amount)], time_text="2100-01-01T00:00:00Z"))
-        # ...must not stop later, ordinary UPDATEs of that level from applying.
-        inject(sim, update([level(price, "123.456")], time_text=now()))
-        await wait_until(
-            lambda: run.book("BTCUSD")[0][0] == (price, "123.456"), what="level changed"
-        )
-        inject(sim, update([level(price, amount)], time_text=now()))
-        await wait_until(
-            lambda: run.book("BTCUSD") == sim.server_book("BTCUSD"), what="level restored"
-        )
-        sim.resume()
-        await asyncio.sleep(0.5)
-        await settle_and_compare(sim, run, "BTCUSD")
-        view = run.feed.state.book_view("BTCUSD", 1)
-        assert view is not None
-        print(f"\nfar-future time: level followed later updates; flags={view.flags}")
-        assert any("far-future" in flag for flag in view.flags), "the poisoned time went unseen"
-
-
-async def test_persistently_crossed_book_is_resynced_to_the_servers() -> None:
-    async with simulator() as sim, running_feed(sim) as run:
-        await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
-        await settle_and_compare(sim, run, "BTCUSD")
-        _, asks = sim.server_book("BTCUSD")
-        crossing = str(int(float(asks[0][0]) * 2))  # a bid far above the best ask
-        snapshots = sim.stats.frames_sent["SNAPSHOT"]
-        inject(sim, update([level(crossing, "1")], time_text=now()))
-        await wait_until(
-            lambda: run.feed.state.book_view("BTCUSD", 1).crossed,  # type: ignore[union-attr]
-            what="crossed",
-        )
-        sim.resume()  # the cross persists under the server's ordinary updates
-        await wait_until(
-            lambda: sim.stats.frames_sent["SNAPSHOT"] > snapshots, within=15, what="a resync"
-        )
-        await settle_and_compare(sim, run, "BTCUSD")
-    print(f"\ncrossed book: resynced ({sim.stats.frames_sent['SNAPSHOT'] - snapshots} snapshot)")
 
 
 async def test_escape_laden_server_strings_reach_the_screen_sanitized_title_unchanged() -> None:
@@ -437,24 +352,6 @@ def _terminal_unsafe(char: str) -> bool:
     )
 
 
-async def test_a_flood_of_rejected_book_frames_resyncs_at_most_once_per_interval() -> None:
-    interval, seconds = 0.5, 3.0
-    async with simulator() as sim:
-        opts = options(resync_interval=interval)
-        async with running_feed(sim, feed_options=opts) as run:
-            await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
-            snapshots = sim.stats.frames_sent["SNAPSHOT"]
-            bad = REJECTED["negative_size"][0]
-            started = time.monotonic()
-            while time.monotonic() - started < seconds:
-                inject(sim, bad)  # ~100 rejected BTCUSD book frames per second
-                await asyncio.sleep(0.01)
-            resyncs = sim.stats.frames_sent["SNAPSHOT"] - snapshots
-            await settle_and_compare(sim, run, "BTCUSD")
-    print(f"\n{seconds:g} s of rejected book frames: {resyncs} resyncs (limit 1 per {interval} s)")
-    assert 1 <= resyncs <= seconds / interval + 1
-
-
 async def test_escape_laden_server_strings_never_reach_the_real_terminal_raw() -> None:
     async with simulator() as sim, tui_in_a_terminal(sim) as terminal:
         await wait_until(lambda: bool(sim.stats.frames_sent["SNAPSHOT"]), within=30, what="up")
@@ -491,43 +388,3 @@ async def test_escape_laden_server_strings_never_reach_the_real_terminal_raw() -
     assert code == 0
     assert b"MARKUP" in raw  # the hostile text was shown (inert)
     assert planted == []
-
-
-async def test_model_based_random_operations_client_book_always_equals_the_servers() -> None:
-    """The simulator's book is the model; random operations, an equality check after each."""
-    rng = random.Random(2024)
-    operations = ("step", "step", "step", "drop", "resync", "duplicate", "delete_restore")
-    done: Counter[str] = Counter()
-    async with (
-        simulator() as sim,
-        running_feed(sim, feed_options=options(resync_interval=0.0)) as run,
-    ):
-        await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
-        sim.pause()
-        for _ in range(30):
-            operation = rng.choice(operations)
-            done[operation] += 1
-            lost, snapshots = run.feed.counters.reconnects, sim.stats.frames_sent["SNAPSHOT"]
-            bids, _ = sim.server_book("BTCUSD")
-            price, amount = bids[rng.randrange(len(bids))]
-            if operation == "step":
-                sim.step(rng.randint(1, 20), "BTCUSD")
-            elif operation == "drop":
-                sim.drop_connections()
-                await wait_until(lambda: run.feed.counters.reconnects > lost, what="loss")  # noqa: B023 - awaited at once
-            elif operation == "resync":
-                await wait_until(lambda: run.feed.resync("BTCUSD"), what="resync accepted")
-                await wait_until(
-                    lambda: sim.stats.frames_sent["SNAPSHOT"] > snapshots,  # noqa: B023 - awaited at once
-                    what="snapshot",
-                )
-            elif operation == "duplicate":  # the level as the server has it, sent again
-                inject(sim, update([level(price, amount)], time_text=now()))
-            else:  # a delete, then the level back: the book must end where the server is
-                inject(sim, update([level(price, "0")], time_text=now()))
-                inject(sim, update([level(price, amount)], time_text=now()))
-            await wait_until(
-                lambda: is_live(run, "BTCUSD") and run.book("BTCUSD") == sim.server_book("BTCUSD"),
-                what=f"equality after {operation}",
-            )
-    print(f"\nmodel-based: {sum(done.values())} operations {dict(done)}, divergence 0 after each")
