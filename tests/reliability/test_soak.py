@@ -68,9 +68,12 @@ async def chaos(seconds: float, *, seed: int) -> None:
     audits = 0
     opts = options(heartbeat_timeout=0.6, backoff_cap=0.3)
     try:
-        async with simulator(scenarios={"replay_last_execution": {}}) as sim, running_feed(
-            sim, (BTC_BOOK, ETH_BOOK, BTC_EXEC, ETH_EXEC, HEARTBEAT), feed_options=opts
-        ) as run:
+        async with (
+            simulator(scenarios={"replay_last_execution": {}}) as sim,
+            running_feed(
+                sim, (BTC_BOOK, ETH_BOOK, BTC_EXEC, ETH_EXEC, HEARTBEAT), feed_options=opts
+            ) as run,
+        ):
             await audit(sim, run)
             started = time.monotonic()
             while time.monotonic() - started < seconds:
