@@ -54,6 +54,7 @@ class SorApp(App[str | None]):
         self.source: FeedSource | None = config.source
         self.runner: FeedThread | None = None
         self.last_state = ""
+        self.feed_failure: str | None = None
         self.inbox = FeedInbox(self.clock)
         self.composer = FrameComposer(self.inbox, depth=config.depth)
         self.desk = DeskScreen(
@@ -98,6 +99,7 @@ class SorApp(App[str | None]):
     def start_feed(self, source: FeedSource) -> None:
         """(Re)start the feed worker on a source; the previous feed is stopped first."""
         self.source = source
+        self.feed_failure = None
         self.run_feed(source)
 
     @property
@@ -154,7 +156,9 @@ class SorApp(App[str | None]):
         for message in self.composer.compose(state, desk.visible_markets()):
             self.post_message(message)
         desk.tick_frame()
-        line = status_line(self.feed, self.source, self.clock, desk.focused_market)
+        line = status_line(
+            self.feed, self.source, self.clock, desk.focused_market, self.feed_failure
+        )
         desk.status_bar.show(line)
 
     # ---- facts -> widgets --------------------------------------------------------------
@@ -201,6 +205,7 @@ class SorApp(App[str | None]):
     @on(msg.FeedFailed)
     def log_feed_failure(self, event: msg.FeedFailed) -> None:
         """Show a crashed feed worker as a problem."""
+        self.feed_failure = event.description
         self.inbox.add_problem(Problem("feed", "feed_failed", event.description))
 
     @on(msg.FeedStatusChanged)

@@ -9,10 +9,16 @@ from sor_tui.ui.widgets.status_bar import StatusLine
 
 
 def status_line(
-    feed: FeedLike | None, source: FeedSource | None, clock: Clock, market: str | None
+    feed: FeedLike | None,
+    source: FeedSource | None,
+    clock: Clock,
+    market: str | None,
+    failure: str | None = None,
 ) -> StatusLine:
-    """The status bar's content for this frame."""
+    """The status bar's content for this frame (a crashed feed shows as FAILED)."""
     environment = source.environment if source is not None else "no credentials"
+    if failure is not None:
+        return StatusLine(environment=environment, state="FAILED", detail=failure)
     if feed is None:
         state = "STARTING" if source is not None else "NOT CONNECTED"
         return StatusLine(environment=environment, state=state)

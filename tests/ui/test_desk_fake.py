@@ -128,3 +128,34 @@ async def test_auth_failure_is_shown(desk_app: AppBuilder) -> None:
         statuses = [m for m in seen if isinstance(m, msg.FeedStatusChanged)]
         assert statuses and statuses[-1].status.state.value == "AUTH_FAILED"
         assert any("AUTH_FAILED" in str(n.title) for n in app._notifications)
+
+
+async def test_a_crashed_feed_is_never_silent(desk_app: AppBuilder) -> None:
+    from sor_tui.config.credentials import CredentialStore
+    from sor_tui.config.settings import Settings
+    from sor_tui.ui.factory import make_app
+
+    class BrokenSource:
+        environment = "broken"
+
+        async def open(self) -> FakeFeed:
+            raise RuntimeError("cannot reach the simulator")
+
+        async def close(self) -> None:
+            return None
+
+    seen: list[Message] = []
+    app = make_app(Settings(markets="BTCUSD"), source=BrokenSource(), store=CredentialStore())
+    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if app.desk.error_log.problems:
+                break
+        failures = [m for m in seen if isinstance(m, msg.FeedFailed)]
+        assert failures and "cannot reach the simulator" in failures[0].description
+        codes = [p.code for _, p in app.desk.error_log.problems]
+        assert "feed_failed" in codes
+        assert any("feed_failed" in str(n.message) for n in app._notifications)
+        app.render_frame()
+        assert app.desk.status_bar.line.state == "FAILED"
+        assert app.desk.status_bar.has_class("-disconnected")
