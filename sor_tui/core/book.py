@@ -362,16 +362,9 @@ class OrderBook:
         cached = self._views.cached(cache_key, self._version)
         if cached is not None:
             return cached
-        if group is None:
-            pairs = (self._bids.top_pairs(depth), self._asks.top_pairs(depth))
-        else:
-            group_key = self._group_key(group)
-            pairs = (
-                self._bids.grouped_pairs(depth, group_key),
-                self._asks.grouped_pairs(depth, group_key),
-            )
-        best_keys = (self._bids.best, self._asks.best)
-        return self._views.build(cache_key, self._version, pairs, best_keys, self._assemble)
+        group_key = None if group is None else self._group_key(group)
+        sides = (self._bids, self._asks)
+        return self._views.build(cache_key, self._version, sides, group_key, self._assemble)
 
     def _flags(self) -> tuple[str, ...]:
         flags: list[str] = []

@@ -21,6 +21,10 @@ EXACT = Context(prec=100)
 """Enough precision that sums and conversions of wire decimals never round."""
 
 ZERO = Decimal(0)
+WATCH_ALL = -(10**200)
+"""A watch floor below every rank: every change counts as a change of the shown top."""
+SHOWS_NOTHING = 10**200
+"""The floor of a view that shows no level: no change can affect it."""
 MAX_AMOUNT = Decimal("1E40")
 """Larger amounts (including Infinity) cannot come from a 40-character decimal string."""
 
@@ -60,7 +64,7 @@ class Side:
     an amount touches only the dict.
     """
 
-    __slots__ = ("best", "descending", "levels", "ranks", "sign")
+    __slots__ = ("best", "descending", "levels", "ranks", "sign", "top_touches", "watch_floor")
 
     def __init__(self, descending: bool) -> None:
         self.descending = descending
@@ -68,12 +72,17 @@ class Side:
         self.levels: dict[int, Decimal] = {}  # rank -> amount
         self.ranks: list[int] = []
         self.best: int | None = None
+        # Views skip re-reading a side whose shown top did not change: every change at a
+        # rank >= watch_floor (a lower bound of every view's lowest shown rank) counts.
+        self.watch_floor = WATCH_ALL
+        self.top_touches = 0
 
     def clear(self) -> None:
         """Remove every level."""
         self.levels.clear()
         self.ranks.clear()
         self.best = None
+        self.top_touches += 1
 
     def __len__(self) -> int:
         return len(self.levels)
@@ -84,6 +93,15 @@ class Side:
         self.ranks = sorted(self.levels)
         if self.best is not None:
             self.best *= multiplier
+        self.watch_floor = WATCH_ALL
+        self.top_touches += 1
+
+    def floor_for(self, depth: int) -> int:
+        """The lowest rank a view of ``depth`` levels shows (changes below it are unseen)."""
+        if depth <= 0:
+            return SHOWS_NOTHING
+        ranks = self.ranks
+        return ranks[-depth] if len(ranks) >= depth else WATCH_ALL
 
     def apply(self, levels: Sequence[PriceLevel], factor: int) -> None:
         """Set or delete each level in order (the last occurrence of a price wins).
@@ -99,6 +117,8 @@ class Side:
         # (which carries the side's sign, turning a numerator straight into a rank).
         last_denominator = 0
         multiplier = 0
+        floor = self.watch_floor
+        touched = False
         try:
             for level in levels:
                 numerator, denominator = level.price.as_integer_ratio()
@@ -110,6 +130,8 @@ class Side:
                 if numerator <= 0:
                     raise InvalidLevelError("price is not positive")
                 rank = numerator * multiplier
+                if rank >= floor:
+                    touched = True
                 amount = level.amount
                 if amount > ZERO:
                     if amount > MAX_AMOUNT:
@@ -125,6 +147,8 @@ class Side:
                     raise InvalidLevelError("amount is negative")
         finally:
             self.best = ranks[-1] * sign if ranks else None
+            if touched:
+                self.top_touches += 1
 
     def top_pairs(self, depth: int) -> list[tuple[int, Decimal]]:
         """The best ``depth`` (key, amount) pairs, best first, without walking the rest."""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Context, Decimal, localcontext
 
-from sor_tui.core.book_levels import EXACT, ZERO
+from sor_tui.core.book_levels import EXACT, SHOWS_NOTHING, ZERO, Side
 from sor_tui.core.views import BookView, LevelChange, LevelView
 
 TWO = Decimal(2)
@@ -60,6 +60,8 @@ class SideState:
     pairs: Pairs
     levels: tuple[LevelView, ...]
     marked: bool
+    touches: int = -1  # the side's top_touches when read (-1: never trust, e.g. grouped)
+    floor: int = SHOWS_NOTHING  # the lowest rank shown (ungrouped views only)
 
 
 @dataclass(slots=True)
@@ -202,19 +204,39 @@ class ViewCache:
             state.view = replace(state.view, bids=state.bids.levels, asks=state.asks.levels)
         return state.view
 
+    def _side(
+        self, side: Side, previous: SideState | None, depth: int, group_key: int | None
+    ) -> SideState:
+        price = self.prices.price
+        if group_key is not None:
+            return build_side(side.grouped_pairs(depth, group_key), previous, price)
+        if previous is not None and previous.touches == side.top_touches:
+            # Nothing at or above the lowest shown rank changed: the top is as it was.
+            if not previous.marked:
+                return previous
+            return SideState(
+                previous.pairs, unmarked(previous.levels), False, previous.touches, previous.floor
+            )
+        built = build_side(side.top_pairs(depth), previous, price)
+        built.touches = side.top_touches
+        built.floor = side.floor_for(depth)
+        return built
+
     def build(
         self,
         key: tuple[int, Decimal | None],
         version: int,
-        pairs: tuple[Pairs, Pairs],
-        best_keys: tuple[int | None, int | None],
+        sides: tuple[Side, Side],
+        group_key: int | None,
         assemble: Assembler,
     ) -> BookView:
-        """A new view of ``pairs`` (bids, asks), marked against the previous one."""
+        """A new view of ``sides`` (bids, asks), marked against the previous one."""
         state = self._states.get(key)
+        depth = key[0]
+        bids = self._side(sides[0], state.bids if state else None, depth, group_key)
+        asks = self._side(sides[1], state.asks if state else None, depth, group_key)
+        best_keys = (sides[0].best, sides[1].best)
         price = self.prices.price
-        bids = build_side(pairs[0], state.bids if state else None, price)
-        asks = build_side(pairs[1], state.asks if state else None, price)
         figures: Figures
         if state is not None and state.best_keys == best_keys:
             old = state.view
@@ -225,4 +247,9 @@ class ViewCache:
             figures = (best_bid, best_ask, *spread_figures(best_bid, best_ask))
         view = assemble(bids.levels, asks.levels, figures)
         self._states[key] = ViewState(version, view, bids, asks, best_keys)
+        if group_key is None:
+            # Each side watches from the lowest floor any ungrouped view relies on.
+            states = self._states.values()
+            sides[0].watch_floor = min(state.bids.floor for state in states)
+            sides[1].watch_floor = min(state.asks.floor for state in states)
         return view

@@ -422,6 +422,42 @@ class TestView:
         assert shallow.bids[0].change is LevelChange.NONE
         assert deep.bids[1].change is LevelChange.UP
 
+    def test_shallow_view_sees_every_change_within_its_depth(self) -> None:
+        book = make_book()
+        book.begin_sync()
+        bids = (("100", "1"), ("99", "1"), ("98", "1"), ("97", "1"))
+        asks = (("101", "1"), ("102", "1"), ("103", "1"))
+        book.apply_snapshot(snapshot(T, bids, asks))
+        book.view(2)
+        book.apply_update(update(T + 1, (("99", "5"),), (("102", "6"),)))  # the lowest shown
+        view = book.view(2)
+        assert [level.amount for level in view.bids] == [d("1"), d("5")]
+        assert [level.amount for level in view.asks] == [d("1"), d("6")]
+        book.apply_update(update(T + 2, (("99.5", "2"),), (("101", "0"),)))  # in between, top
+        view = book.view(2)
+        assert [level.price for level in view.bids] == [d("100"), d("99.5")]
+        assert [level.price for level in view.asks] == [d("102"), d("103")]
+
+    def test_changes_below_a_shallow_view_reuse_its_levels(self) -> None:
+        book = live_book()
+        first = book.view(1)
+        book.apply_update(update(T + 1, (("99", "9"), ("50", "1")), (("102", "0"),)))
+        second = book.view(1)
+        assert second.version != first.version
+        assert second.bids is first.bids and second.asks is first.asks
+        deep = book.view(10)
+        assert [level.price for level in deep.bids] == [d("100"), d("99"), d("50")]
+        book.apply_update(update(T + 2, (("99", "3"),)))
+        # The deeper view also watches: its change is seen, the shallow view stays as it was.
+        assert book.view(10).bids[1].amount == d("3")
+        assert book.view(1).bids is first.bids
+
+    def test_short_side_view_sees_levels_added_below(self) -> None:
+        book = live_book()
+        book.view(5)
+        book.apply_update(update(T + 1, (("10", "1"),)))
+        assert [level.price for level in book.view(5).bids] == [d("100"), d("99"), d("10")]
+
     def test_first_view_has_no_marks(self) -> None:
         book = live_book()
         view = book.view(10)
