@@ -11,6 +11,7 @@ import sys
 
 from sor_tui.config.credentials import CredentialStore, CredentialStoreError, resolve_credentials
 from sor_tui.config.settings import ConfigError, Settings, load_settings
+from sor_tui.transport.status import Problem
 from sor_tui.ui.factory import make_app
 from sor_tui.ui.sources import LiveSource
 
@@ -32,13 +33,15 @@ def overrides(args: argparse.Namespace) -> dict[str, object]:
 
 def run_app_with(settings: Settings, store: CredentialStore) -> int:
     """Resolve credentials, then run the desk until the user quits."""
+    problems: list[Problem] = []
     try:
         credentials = resolve_credentials(settings, store)
     except CredentialStoreError as error:
-        print(f"sor-tui: {error.message}", file=sys.stderr)
+        # Shown in the error pane (and a toast) instead of scrolling past before the TUI.
+        problems.append(Problem("keyring", "keyring_unavailable", error.message))
         credentials = None
     source = LiveSource(settings, credentials) if credentials is not None else None
-    app = make_app(settings, source=source, store=store)
+    app = make_app(settings, source=source, store=store, startup_problems=tuple(problems))
     app.run()
     return app.return_code or 0
 

@@ -75,6 +75,8 @@ class SorApp(App[str | None]):
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         self.push_screen(self.desk)
+        for problem in self.config.startup_problems:
+            self.inbox.add_problem(problem)
         self.set_interval(1 / self.config.render_rate, self.render_frame, name="frame")
         if self.source is not None:
             self.start_feed(self.source)

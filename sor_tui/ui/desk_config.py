@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sor_tui.config.credentials import CredentialStore
 from sor_tui.config.settings import SOR_SCOPE
+from sor_tui.transport.status import Problem
 from sor_tui.ui.ports import FeedSource
 from sor_tui.ui.themes import DEFAULT_THEME
 
@@ -43,3 +44,5 @@ class DeskConfig:
     credentials: CredentialsContext = field(
         default_factory=lambda: CredentialsContext(store=None, oauth_url="")
     )
+    startup_problems: tuple[Problem, ...] = ()
+    """Problems found before the app ran (e.g. no usable keyring), shown in the error pane."""

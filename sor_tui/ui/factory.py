@@ -5,10 +5,12 @@ The launchers and the tests call this same factory, so what is tested is what ru
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sor_tui.config.credentials import CredentialStore, CredentialStoreError, resolve_credentials
 from sor_tui.config.settings import Settings
+from sor_tui.transport.status import Problem
 from sor_tui.ui.app import SorApp
 from sor_tui.ui.clock import Clock
 from sor_tui.ui.desk_config import CredentialsContext, DeskConfig
@@ -39,6 +41,7 @@ def make_app(
     clock: Clock | None = None,
     demo_seed: int = 1,
     sim_options: dict[str, Any] | None = None,
+    startup_problems: tuple[Problem, ...] = (),
 ) -> SorApp:
     """The desk app for these settings; ``source=None`` offers credentials or the demo."""
     theme = DEFAULT_THEME if settings.theme in _UNCHOSEN_THEMES else settings.theme
@@ -61,4 +64,5 @@ def make_app(
             token_deadline=min(settings.token_deadline, 15.0),
         ),
     )
+    config = replace(config, startup_problems=startup_problems)
     return SorApp(config, clock=clock)

@@ -33,8 +33,24 @@ IMPORTANT_CODES = frozenset(
         "invalid_scope",
         "missing_scope",
         "feed_failed",
+        "keyring_unavailable",
     }
 )
+
+
+# Codes the desk itself raises; the core's explain() covers protocol and transport codes.
+UI_EXPLANATIONS = {
+    "feed_failed": (
+        "The connection worker stopped on an unexpected error, so nothing new will arrive; "
+        "the screen shows the last known state. Restart sor-tui; if it repeats, copy this "
+        "error (c) into a bug report."
+    ),
+    "keyring_unavailable": (
+        "No usable system keyring, so stored credentials cannot be read or saved. Set "
+        "SOR_CLIENT_ID and SOR_CLIENT_SECRET (or a .env file readable only by you), or "
+        "install a keyring backend; the demo works without credentials."
+    ),
+}
 
 
 def logged(problem: Problem, wall_ns: int) -> LoggedProblem:
@@ -45,7 +61,7 @@ def logged(problem: Problem, wall_ns: int) -> LoggedProblem:
         source=sanitize(problem.source, 16),
         code=code,
         message=sanitize(problem.message, 200),
-        explanation=sanitize(explain(problem.code), 400),
+        explanation=sanitize(UI_EXPLANATIONS.get(problem.code) or explain(problem.code), 400),
         market=sanitize(problem.market, 16) if problem.market else None,
         important=code in IMPORTANT_CODES or problem.source in ("token", "handshake"),
     )

@@ -159,3 +159,25 @@ async def test_a_crashed_feed_is_never_silent(desk_app: AppBuilder) -> None:
         app.render_frame()
         assert app.desk.status_bar.line.state == "FAILED"
         assert app.desk.status_bar.has_class("-disconnected")
+
+
+async def test_startup_problems_reach_the_error_pane() -> None:
+    from sor_tui.config.credentials import CredentialStore
+    from sor_tui.config.settings import Settings
+    from sor_tui.transport.status import Problem
+    from sor_tui.ui.factory import make_app
+
+    keyring_down = Problem("keyring", "keyring_unavailable", "Cannot read the keyring")
+    app = make_app(
+        Settings(markets="BTCUSD"),
+        source=None,
+        store=CredentialStore(),
+        startup_problems=(keyring_down,),
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.render_frame()
+        await pilot.pause()
+        [(_, problem)] = list(app.desk.error_log.problems)
+        assert problem.code == "keyring_unavailable"
+        assert "SOR_CLIENT_SECRET" in problem.explanation
