@@ -133,9 +133,7 @@ class Side:
                 if rank >= floor:
                     touched = True
                 amount = level.amount
-                if amount > ZERO:
-                    if amount > MAX_AMOUNT:
-                        raise InvalidLevelError("amount is not finite or implausibly large")
+                if ZERO < amount < MAX_AMOUNT:
                     if rank not in book:
                         insort(ranks, rank)
                     book[rank] = amount
@@ -144,7 +142,7 @@ class Side:
                         del book[rank]
                         del ranks[bisect_left(ranks, rank)]
                 else:
-                    raise InvalidLevelError("amount is negative")
+                    raise InvalidLevelError("amount is negative, not finite or implausibly large")
         finally:
             self.best = ranks[-1] * sign if ranks else None
             if touched:
