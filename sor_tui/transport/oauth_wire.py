@@ -33,7 +33,7 @@ TokenErrorKind = Literal[
     "missing_scope",
 ]
 
-MIN_LIFETIME = 5.0
+MIN_LIFETIME = 1.0  # the protocol says to use the returned value; only nonsense is clamped
 MAX_LIFETIME = 24 * 3600.0
 ASSUMED_LIFETIME = 900.0
 """Lifetime assumed when the server omits ``expires_in``: short, so a wrong guess costs little."""
