@@ -12,6 +12,7 @@ from typing import Any
 
 from sor_tui.sim.config import DEFAULT_MARKETS, SimConfig
 from sor_tui.sim.markets import MARKETS
+from sor_tui.sim.replay_source import add_replay_arguments, run_replay
 from sor_tui.sim.scenarios import SCENARIOS, parse_scenario
 from sor_tui.sim.server import Simulator
 
@@ -47,6 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--heartbeat-interval", type=float, default=5.0)
     parser.add_argument("--clock", choices=("wall", "fixed"), default="wall")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    add_replay_arguments(parser)
 
 
 def config_from_args(args: argparse.Namespace) -> SimConfig:
@@ -106,5 +108,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"sor-tui sim: {exc}", file=sys.stderr)
         return 2
+    if args.replay:
+        return run_replay(args, config)
     asyncio.run(serve_forever(config))
     return 0

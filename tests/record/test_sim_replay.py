@@ -73,25 +73,16 @@ def test_reader_tolerates_a_cut_tail_and_binary_frames(tmp_path: Path) -> None:
 
 
 ROOT = Path(__file__).resolve().parents[2]
-_SERVE = """
-import argparse, sys
-from sor_tui.sim.config import SimConfig
-from sor_tui.sim.replay_source import add_replay_arguments, run_replay
-parser = argparse.ArgumentParser()
-add_replay_arguments(parser)
-args = parser.parse_args(sys.argv[1:])
-sys.exit(run_replay(args, SimConfig()))
-"""
 
 
-async def test_replay_command_serves_until_terminated(tmp_path: Path) -> None:
+async def test_sim_replay_command_serves_until_terminated(tmp_path: Path) -> None:
     import signal
     import sys
 
     path = write_sample(tmp_path / "s.jsonl.gz")
     expected = [f.data for f in read_frames(path)]
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", _SERVE, "--replay", str(path), "--speed", "100",
+        sys.executable, "-m", "sor_tui", "sim", "--replay", str(path), "--speed", "100",
         stdout=asyncio.subprocess.PIPE, cwd=ROOT,
     )  # fmt: skip
     try:
