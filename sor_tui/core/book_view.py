@@ -85,9 +85,7 @@ def unmarked(levels: tuple[LevelView, ...]) -> tuple[LevelView, ...]:
     )
 
 
-def build_side(
-    pairs: Pairs, previous: SideState | None, to_price: Callable[[int], Decimal]
-) -> SideState:
+def build_side(pairs: Pairs, previous: SideState | None, prices: PriceCache) -> SideState:
     """Level views for ``pairs`` with marks against ``previous`` (None: first view, no marks)."""
     if previous is None:
         head: tuple[LevelView, ...] = ()
@@ -110,6 +108,10 @@ def build_side(
     out = list(head)
     marked = False
     cumulative = head[-1].cumulative if head else ZERO
+    # This loop runs for every shown level below a change: calls are inlined on purpose.
+    known = prices.known.get
+    new, set_price, set_amount = _new, _set_price, _set_amount
+    set_cumulative, set_change = _set_cumulative, _set_change
     with localcontext(EXACT):
         for key, amount in pairs[start:]:
             cumulative = cumulative + amount
@@ -118,13 +120,21 @@ def build_side(
                 prior = before.get(key)
                 if prior is None:
                     change = _NEW
-                elif amount > prior:
-                    change = _UP
-                elif amount < prior:
-                    change = _DOWN
-                if change:
                     marked = True
-            out.append(make_level(to_price(key), amount, cumulative, change))
+                elif prior is not amount:  # the same object: unchanged (the common case)
+                    if amount > prior:
+                        change = _UP
+                        marked = True
+                    elif amount < prior:
+                        change = _DOWN
+                        marked = True
+            price = known(key)
+            level: LevelView = new(LevelView)
+            set_price(level, price if price is not None else prices.price(key))
+            set_amount(level, amount)
+            set_cumulative(level, cumulative)
+            set_change(level, change)
+            out.append(level)
     return SideState(pairs, tuple(out), marked)
 
 
@@ -146,27 +156,27 @@ def spread_figures(
 class PriceCache:
     """Decimal prices of recently shown keys (bounded; cleared when the scale changes)."""
 
-    __slots__ = ("_prices", "_scale")
+    __slots__ = ("_scale", "known")
 
     LIMIT = 4096
 
     def __init__(self) -> None:
-        self._prices: dict[int, Decimal] = {}
+        self.known: dict[int, Decimal] = {}  # key -> price, read directly by build_side
         self._scale = 0
 
     def rescale(self, scale: int) -> None:
         """Keys now mean units of ``10**-scale``."""
-        self._prices.clear()
+        self.known.clear()
         self._scale = scale
 
     def price(self, key: int) -> Decimal:
         """The exact Decimal price of ``key``."""
-        price = self._prices.get(key)
+        price = self.known.get(key)
         if price is None:
-            if len(self._prices) >= self.LIMIT:
-                self._prices.clear()
+            if len(self.known) >= self.LIMIT:
+                self.known.clear()
             price = EXACT.scaleb(Decimal(key), -self._scale)
-            self._prices[key] = price
+            self.known[key] = price
         return price
 
 
@@ -207,9 +217,8 @@ class ViewCache:
     def _side(
         self, side: Side, previous: SideState | None, depth: int, group_key: int | None
     ) -> SideState:
-        price = self.prices.price
         if group_key is not None:
-            return build_side(side.grouped_pairs(depth, group_key), previous, price)
+            return build_side(side.grouped_pairs(depth, group_key), previous, self.prices)
         if previous is not None and previous.touches == side.top_touches:
             # Nothing at or above the lowest shown rank changed: the top is as it was.
             if not previous.marked:
@@ -217,7 +226,7 @@ class ViewCache:
             return SideState(
                 previous.pairs, unmarked(previous.levels), False, previous.touches, previous.floor
             )
-        built = build_side(side.top_pairs(depth), previous, price)
+        built = build_side(side.top_pairs(depth), previous, self.prices)
         built.touches = side.top_touches
         built.floor = side.floor_for(depth)
         return built
