@@ -2,10 +2,11 @@
 
 Each WebSocket connection gets the recorded server frames from the start, paced by their
 recorded receive times (divided by ``speed``), once the client has sent its first request;
-the requests are otherwise ignored, since the recording already holds the answers it got. The token endpoint and the Bearer
-check are the simulator's own, so any client (ours, the vendor samples) connects as it
-would to the simulator. The reader here is independent of the client's: the simulator
-must not share the client's code (a shared mistake would hide itself).
+the requests are otherwise ignored, since the recording already holds the answers it got.
+The token endpoint and the Bearer check are the simulator's own, so any client (ours, the
+vendor samples) connects as it would to the simulator. The reader here is independent of
+the client's: the simulator must not share the client's code (a shared mistake would hide
+itself).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sor_tui.config.settings import Settings
 from sor_tui.core.views import BookView
@@ -30,7 +31,8 @@ def _levels(view: BookView | None) -> object:
 
 
 async def test_toggle_mid_session_records_a_replayable_file(tmp_path: Path) -> None:
-    settings = Settings(record_dir=tmp_path / "recordings", markets=("BTCUSD",))
+    options: dict[str, Any] = {"record_dir": tmp_path / "recordings", "markets": ("BTCUSD",)}
+    settings = Settings(**options)
     async with (
         simulator(rate=80.0) as sim,
         recording_feed(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,7 +100,8 @@ async def _until(predicate: object, within: float = 3.0) -> None:
 
 
 async def test_replay_tui_steps_seeks_and_copies(sample: Path) -> None:
-    settings = Settings(markets=("BTCUSD",), render_rate=20)
+    options: dict[str, Any] = {"markets": ("BTCUSD",), "render_rate": 20}
+    settings = Settings(**options)
     source = ReplayFeedSource(sample, paused=True)
     app = make_replay_app(settings, source, clock=FrozenClock())
     assert isinstance(app, ReplayApp)
