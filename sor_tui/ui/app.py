@@ -270,9 +270,6 @@ class SorApp(App[str | None]):
         if self.screen is not self.desk:
             return
         self.desk.query_one(TabbedContent).active = tab
-        focus = {"subscriptions": "#subscription-table", "errors": "#error-table"}.get(tab)
-        if focus:
-            self.desk.query_one(focus).focus()
 
     def action_help(self) -> None:
         """Show the help screen."""

@@ -102,6 +102,21 @@ class DeskScreen(Screen[None]):
                 tape.places[name] = max(0, -int(info.tick.normalize().as_tuple().exponent))
         self._arrange(self.size.width)
 
+    @on(TabbedContent.TabActivated)
+    def focus_tab(self, event: TabbedContent.TabActivated) -> None:
+        """Give each tab's keys a home: its table, or nothing on the books tab.
+
+        Without this, focus stays on a widget of a hidden tab (or an input), and the
+        desk's single-letter keys would be typed into it instead of acting.
+        """
+        pane = event.pane.id
+        if pane == "subscriptions":
+            self.subscription_panel.table.focus()
+        elif pane == "errors":
+            self.error_log.table.focus()
+        else:
+            self.set_focus(None)
+
     def on_unmount(self) -> None:
         """Stop frame updates once the children are gone."""
         self.ready = False
