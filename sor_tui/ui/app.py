@@ -33,7 +33,7 @@ from sor_tui.ui.inbox import FeedInbox
 from sor_tui.ui.ports import FeedLike, FeedSource
 from sor_tui.ui.screens.desk import DeskScreen
 from sor_tui.ui.status_view import status_line
-from sor_tui.ui.themes import DESK_VARIABLES, THEMES
+from sor_tui.ui.themes import DEFAULT_THEME, DESK_VARIABLES, THEMES
 from sor_tui.ui.widgets.trade_tape import last_price
 
 STOP_TIMEOUT = 5.0  # seconds a stopping feed may take before the app moves on
@@ -71,7 +71,12 @@ class SorApp(App[str | None]):
         """Register themes and keys, show the desk, start the frame timer and the feed."""
         for theme in THEMES:
             self.register_theme(theme)
-        self.theme = self.config.theme
+        try:
+            self.theme = self.config.theme
+        except Exception:  # an unknown SOR_THEME must not stop the desk from starting
+            self.theme = DEFAULT_THEME
+            text = f"unknown theme {sanitize(self.config.theme, 40)!r}; using {DEFAULT_THEME}"
+            self.inbox.add_problem(Problem("settings", "unknown_theme", text))
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         self.push_screen(self.desk)

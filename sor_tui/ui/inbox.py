@@ -40,6 +40,10 @@ IMPORTANT_CODES = frozenset(
 
 # Codes the desk itself raises; the core's explain() covers protocol and transport codes.
 UI_EXPLANATIONS = {
+    "unknown_theme": (
+        "SOR_THEME names a theme that does not exist. Use sor-dark, sor-light, "
+        "sor-colourblind or a Textual theme (ctrl+p, Theme lists them)."
+    ),
     "feed_failed": (
         "The connection worker stopped on an unexpected error, so nothing new will arrive; "
         "the screen shows the last known state. Restart sor-tui; if it repeats, copy this "

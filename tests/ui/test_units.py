@@ -127,3 +127,13 @@ async def test_theme_cycle_reaches_the_colour_blind_theme(desk_app: AppBuilder) 
         assert app.theme == "sor-dark"
         await pilot.press("ctrl+t", "ctrl+t")
         assert app.theme == "sor-colourblind"
+
+
+async def test_an_unknown_theme_falls_back_and_says_so(desk_app: AppBuilder) -> None:
+    app = desk_app(theme="no-such-theme")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.render_frame()
+        await pilot.pause()
+        assert app.theme == "sor-dark"
+        assert [p.code for _, p in app.desk.error_log.problems] == ["unknown_theme"]
