@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
@@ -52,9 +52,51 @@ def desk_commands(app: SorApp) -> Iterator[SystemCommand]:
     yield SystemCommand(
         "Next theme", "Cycle the desk themes (one is colour-blind safe)", app.action_next_theme
     )
+    yield from _panel_commands(app)
     if app.config.demo_source is not None and app.source is None:
         yield SystemCommand(
             "Start demo",
             "Run the built-in simulator",
             lambda: app.start_feed(app.config.demo_source()),
         )  # type: ignore[misc]
+
+
+def _panel_commands(app: SorApp) -> Iterator[SystemCommand]:
+    """The subscription panel's and error log's actions, reachable from anywhere."""
+    desk = app.desk
+
+    def on_tab(name: str, action: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            app.action_show_tab(name)
+            action()
+
+        return run
+
+    panel, log = desk.subscription_panel, desk.error_log
+    yield SystemCommand(
+        "Add subscription",
+        "Subscribe a market or channel (with completion)",
+        on_tab("subscriptions", panel.action_add),
+    )
+    yield SystemCommand(
+        "Remove subscription",
+        "Unsubscribe the highlighted row",
+        on_tab("subscriptions", panel.action_remove),
+    )
+    yield SystemCommand(
+        "Resync subscription",
+        "Fresh snapshot of the highlighted row's market",
+        on_tab("subscriptions", panel.action_resync),
+    )
+    yield SystemCommand(
+        "Filter errors", "Type to filter the error log", on_tab("errors", log.action_focus_filter)
+    )
+    yield SystemCommand(
+        "Copy error", "Copy the highlighted error", on_tab("errors", log.action_copy_selected)
+    )
+    yield SystemCommand(
+        "Copy all errors", "Copy every shown error", on_tab("errors", log.action_copy_all)
+    )
+    yield SystemCommand(
+        "Clear errors", "Forget every error in the log", on_tab("errors", log.action_clear)
+    )

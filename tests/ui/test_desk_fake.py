@@ -181,3 +181,29 @@ async def test_startup_problems_reach_the_error_pane() -> None:
         [(_, problem)] = list(app.desk.error_log.problems)
         assert problem.code == "keyring_unavailable"
         assert "SOR_CLIENT_SECRET" in problem.explanation
+
+
+async def test_command_palette_runs_desk_actions(desk_app: AppBuilder) -> None:
+    from sor_tui.ui.commands import desk_commands
+
+    feed = FakeFeed(script=problems())
+    app = desk_app(feed)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.render_frame()
+        await pilot.pause()
+        titles = {command.title for command in desk_commands(app)}
+        for needed in ("Resync market", "Group prices", "Add subscription", "Copy error"):
+            assert needed in titles
+        assert app.desk.error_log.problems
+        await pilot.press("ctrl+p", *"Clear errors")
+        from textual.widgets import OptionList
+
+        for _ in range(100):  # the palette searches in a worker: wait for its hits (bounded)
+            await pilot.pause(0.02)
+            hits = app.screen.query(OptionList)
+            if hits and hits.first().option_count:
+                break
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not app.desk.error_log.problems
