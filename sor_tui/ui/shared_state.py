@@ -20,7 +20,7 @@ class SharedDeskState(DeskState):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # re-entrant: safe if a core method calls another
 
     def apply(self, event: ServerEvent, received_ns: int) -> None:
         """Apply one event (feed thread)."""
