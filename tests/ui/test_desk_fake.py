@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+
+import pytest
 from textual.message import Message
 
 from sor_tui.core.events import Channel
@@ -207,3 +210,21 @@ async def test_command_palette_runs_desk_actions(desk_app: AppBuilder) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert not app.desk.error_log.problems
+
+
+async def test_a_crash_report_never_shows_locals(
+    desk_app: AppBuilder, capfd: pytest.CaptureFixture[str]
+) -> None:
+    app = desk_app()
+
+    def explode() -> None:
+        client_secret = "".join(["s3c", "ret-value"])  # a local a crash report must not print
+        raise RuntimeError(f"boom {len(client_secret)}")
+
+    with contextlib.suppress(RuntimeError):
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.call_later(explode)
+            await pilot.pause()
+    printed = capfd.readouterr()
+    assert "boom 12" in printed.err  # the crash is reported...
+    assert "s3cret-value" not in printed.err + printed.out  # ...without its locals
