@@ -29,6 +29,7 @@ from sor_tui.core.sanitize import sanitize
 from sor_tui.core.state import DeskState
 from sor_tui.core.subscriptions import SUBSCRIBE, UNSUBSCRIBE, SubscriptionRegistry
 from sor_tui.transport.backoff import Backoff, ReconnectPolicy
+from sor_tui.transport.fastframes import FastConnection
 from sor_tui.transport.metrics import Metrics
 from sor_tui.transport.oauth import TokenError, parse_retry_after
 from sor_tui.transport.options import (
@@ -246,6 +247,7 @@ class Feed:
             ping_timeout=options.ping_timeout,
             close_timeout=options.close_timeout,
             max_size=options.max_frame_bytes,
+            create_connection=FastConnection,
         )
 
     def _rejected_handshake(self, exc: InvalidStatus, token: Any) -> _Outcome:

@@ -49,6 +49,7 @@ from sor_tui.core.subscriptions import (
     DataState,
     SubscriptionRegistry,
 )
+from sor_tui.transport.fastframes import FastConnection
 from sor_tui.transport.metrics import Metrics
 from sor_tui.transport.status import FeedEvent, Problem, SubscriptionAnswered
 
@@ -188,11 +189,26 @@ class Session:
 
     async def _read(self) -> None:
         max_bytes = self._options.max_frame_bytes
-        async for frame in self.ws:
+        ws = self.ws
+        if not isinstance(ws, FastConnection):
+            async for frame in ws:
+                self._handle(decode(frame, max_bytes=max_bytes), time.time_ns())
+                if self._end_reason is not None:
+                    return
+            return
+        handle = self._handle
+        while True:
+            # One await per batch of frames, not per frame; None marks a message that
+            # websockets handled (control frames, fragments, anything unusual).
+            batch = await ws.recv_batch()
             received_ns = time.time_ns()
-            self._handle(decode(frame, max_bytes=max_bytes), received_ns)
-            if self._end_reason is not None:
-                return
+            for text in batch:
+                if text is None:
+                    handle(decode(await ws.recv(), max_bytes=max_bytes), time.time_ns())
+                else:
+                    handle(decode(text, max_bytes=max_bytes), received_ns)
+                if self._end_reason is not None:
+                    return
 
     async def _send(self, text: str) -> None:
         await self.ws.send(text)

@@ -1,0 +1,166 @@
+"""A websockets client connection that reads plain text frames without the generic parser.
+
+The feed's traffic is almost entirely small, unfragmented, unmasked text frames. For those,
+``FastConnection`` cuts the frame out of the received bytes itself and hands the reader
+whole batches of strings; every other frame (control frames, binary, fragments, anything
+malformed, oversized or not valid UTF-8, anything once the connection is no longer OPEN) is
+passed whole, in order, to the websockets protocol, which handles it exactly as before.
+The reader learns about such a frame through a ``None`` placeholder in its batch and then
+takes the message with ``recv()``, so messages keep their order.
+
+The fast path starts only if the handshake response ended exactly at the end of what was
+received, so websockets' own parser is known to be at a frame boundary when it hands over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from websockets.asyncio.client import ClientConnection
+from websockets.protocol import State
+
+_TEXT_FIN = 0x81  # FIN set, no RSV bits, opcode TEXT
+_HIGH_WATER = 8192  # frames waiting for the reader before reading from the socket pauses
+
+__all__ = ["FastConnection"]
+
+
+class FastConnection(ClientConnection):
+    """``ClientConnection`` with a batch reader for plain text frames (``recv_batch``)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fast = False
+        """True once frames are cut out here (after a handshake that ended cleanly)."""
+        self._handshake = bytearray()
+        self._buffer = bytearray()
+        self._ready: list[str | None] = []
+        self._waiter: asyncio.Future[None] | None = None
+        self._lost = False
+        self._fragmented = False  # websockets is in the middle of a fragmented message
+        self._paused = False
+
+    # -- reader side ---------------------------------------------------------------------
+
+    async def recv_batch(self) -> list[str | None]:
+        """Every message received so far, in order (waits for at least one).
+
+        A ``None`` stands for a message handled by websockets: take it with ``recv()``.
+        At the end of the connection the batch is ``[None]``, whose ``recv()`` raises
+        ``ConnectionClosed``.
+        """
+        while not self._ready:
+            if self._lost or not self.fast:
+                return [None]
+            waiter = self.loop.create_future()
+            self._waiter = waiter
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+        batch, self._ready = self._ready, []
+        if self._paused:
+            self._paused = False
+            self.transport.resume_reading()
+        return batch
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # -- protocol side -------------------------------------------------------------------
+
+    def data_received(self, data: bytes) -> None:
+        """Cut plain text frames out of ``data``; give everything else to websockets."""
+        if not self.fast:
+            self._before_fast(data)
+            return
+        buffer = self._buffer
+        buffer += data
+        size = len(buffer)
+        ready = self._ready
+        protocol = self.protocol
+        max_size = protocol.max_message_size
+        pos = 0
+        before = len(ready)
+        while size - pos >= 2:
+            first = buffer[pos]
+            second = buffer[pos + 1]
+            length = second & 0x7F
+            head = 2
+            if length == 126:
+                if size - pos < 4:
+                    break
+                length = int.from_bytes(buffer[pos + 2 : pos + 4], "big")
+                head = 4
+            elif length == 127:
+                if size - pos < 10:
+                    break
+                length = int.from_bytes(buffer[pos + 2 : pos + 10], "big")
+                head = 10
+            if second & 0x80:
+                head += 4  # masked (a protocol error from a server): websockets fails it
+            end = pos + head + length
+            if end > size:
+                break
+            if (
+                first == _TEXT_FIN
+                and not second & 0x80
+                and not self._fragmented
+                and (max_size is None or length <= max_size)
+                and protocol.state is State.OPEN
+            ):
+                try:
+                    ready.append(buffer[pos + head : end].decode("utf-8"))
+                    pos = end
+                    continue
+                except UnicodeDecodeError:
+                    pass  # websockets fails the connection with 1007, as it always did
+            self._to_websockets(first, bytes(buffer[pos:end]))
+            pos = end
+        if pos:
+            del buffer[:pos]
+        if len(ready) != before:
+            self._wake()
+            if len(ready) > _HIGH_WATER and not self._paused:
+                self._paused = True
+                self.transport.pause_reading()
+
+    def _to_websockets(self, first: int, frame: bytes) -> None:
+        """Hand one whole frame to websockets; note where its message falls in the order."""
+        opcode = first & 0x0F
+        if opcode in (0, 1, 2) and self.protocol.state is State.OPEN:
+            if first & 0x80:
+                self._ready.append(None)  # a message completes here (or the frame fails)
+                self._fragmented = False
+            else:
+                self._fragmented = True
+        super().data_received(frame)
+        self._wake()
+
+    def _before_fast(self, data: bytes) -> None:
+        """Handshake: let websockets parse; go fast only if the response ended the data."""
+        connecting = self.protocol.state is State.CONNECTING
+        if connecting:
+            self._handshake += data
+        super().data_received(data)
+        if connecting and self.protocol.state is State.OPEN:
+            end = self._handshake.find(b"\r\n\r\n")
+            self.fast = end != -1 and end + 4 == len(self._handshake)
+            self._handshake = bytearray()
+
+    def eof_received(self) -> None:
+        """A partial frame left at EOF goes to websockets so it reports it as before."""
+        if self.fast and self._buffer:
+            leftover = bytes(self._buffer)
+            self._buffer.clear()
+            super().data_received(leftover)
+        super().eof_received()
+        self._wake()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Wake the reader so it sees the end through ``recv()``."""
+        self._lost = True
+        super().connection_lost(exc)
+        self._wake()
