@@ -32,10 +32,10 @@ class Metrics:
             self._bucket_tick = tick
         return tick % self._BUCKETS
 
-    def frame(self) -> None:
-        """Count one received frame."""
-        self.messages += 1
-        self._buckets[self._advance(self._clock())] += 1
+    def frame(self, count: int = 1) -> None:
+        """Count received frames (the reader counts a whole batch at once)."""
+        self.messages += count
+        self._buckets[self._advance(self._clock())] += count
 
     def per_second(self) -> int:
         """Frames received over the last rolling second."""

@@ -192,6 +192,7 @@ class Session:
         ws = self.ws
         if not isinstance(ws, FastConnection):
             async for frame in ws:
+                self._metrics.frame()
                 self._handle(decode(frame, max_bytes=max_bytes), time.time_ns())
                 if self._end_reason is not None:
                     return
@@ -202,9 +203,12 @@ class Session:
             # websockets handled (control frames, fragments, anything unusual).
             batch = await ws.recv_batch()
             received_ns = time.time_ns()
+            self._metrics.frame(len(batch) - batch.count(None))
             for text in batch:
                 if text is None:
-                    handle(decode(await ws.recv(), max_bytes=max_bytes), time.time_ns())
+                    frame = await ws.recv()
+                    self._metrics.frame()
+                    handle(decode(frame, max_bytes=max_bytes), time.time_ns())
                 else:
                     handle(decode(text, max_bytes=max_bytes), received_ns)
                 if self._end_reason is not None:
@@ -298,7 +302,6 @@ class Session:
     # -- incoming events ---------------------------------------------------------------
 
     def _handle(self, event: ServerEvent, received_ns: int) -> None:
-        self._metrics.frame()
         self._state.apply(event, received_ns)
         self._emit(event)
         if type(event) is BookUpdate:
