@@ -240,4 +240,5 @@ class DeskState:
         totals["duplicates_suppressed"] = self.tape.duplicates_suppressed
         totals["executions_too_old"] = self.tape.too_old
         totals["executions_invalid"] = self.tape.invalid
+        totals["executions_too_new"] = self.tape.too_new
         return dict(totals)

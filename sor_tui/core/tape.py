@@ -10,6 +10,17 @@ and any later print at or before the horizon is refused (counted in ``too_old``)
 be told apart from a replay of something already forgotten. With the default 100 000 prints
 the horizon lies far beyond any replay after a reconnect.
 
+Far-future prints: with a wall clock, a print whose executed_at lies beyond wall clock +
+``future_tolerance_ns`` is refused and counted in ``too_new``. Kept, it would sort above
+every real print for good (the tape is ordered by executed_at), pin the head of the tape
+and, as the newest executed_at, drag the rolling window's end with it so the window stats
+froze. No real venue prints decades ahead; a skewed clock within the tolerance is accepted.
+
+Memory: each print is held once (the ``Execution`` as decoded) and indexed twice by
+executed_at (one list for the whole tape, one per market), ties kept in arrival order by
+the sorted lists themselves; duplicates are found through the market's index, so no
+per-print tuple, sequence number or dedupe set is stored.
+
 ``drain_new`` hands over every accepted print exactly once; its queue is deliberately not
 bounded (dropping would lose accepted prints), so every owner of a tape must drain it (the
 UI does each frame, the headless stream each event); ``pending`` shows the backlog.
@@ -19,15 +30,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from operator import attrgetter
 
-from sortedcontainers import SortedList
+from sortedcontainers import SortedKeyList
 
 from sor_tui.core.events import Execution
 from sor_tui.core.tape_stats import Accumulator
 from sor_tui.core.views import TapeEntry, TapeStats, TapeView, Tick
 
-_Item = tuple[int, int, Execution]  # (executed_at_ns, arrival sequence, execution)
-_EMPTY: SortedList = SortedList()
+_AT = attrgetter("executed_at_ns")
+
+
+def _index() -> SortedKeyList:
+    """Executions by executed_at; equal times stay in arrival order (insertion is bisect-right)."""
+    return SortedKeyList(key=_AT)
+
+
+_EMPTY = _index()
+_NO_LIMIT = 10**30  # beyond any nanosecond time an RFC 3339 text can carry
 
 
 class ExecutionTape:
@@ -45,16 +65,19 @@ class ExecutionTape:
         large_trade: Mapping[str, Decimal] | None = None,
         *,
         wall_clock_ns: Callable[[], int] | None = None,
+        future_tolerance_ns: int = 5 * 60 * 10**9,
     ) -> None:
         self._max_entries = max(1, max_entries)
         self._window_ns = window_ns
         self._large = dict(large_trade or {})
         self._wall = wall_clock_ns
-        self._items: SortedList = SortedList()
-        self._by_market: dict[str, SortedList] = {}
-        # Retained prints by executed_at: an int-keyed dict makes the duplicate check cheap
-        # (hashing Decimals is not), and it holds exactly the retained prints.
-        self._at: dict[int, list[Execution]] = {}
+        self._tolerance = future_tolerance_ns
+        # Cached wall clock + tolerance, refreshed only when a print lies beyond it: the
+        # cached value is never above the true limit, so the check stays correct.
+        # Without a clock there is nothing to judge by (replays, tests): no limit.
+        self._future_limit = -1 if wall_clock_ns is not None else _NO_LIMIT
+        self._items = _index()
+        self._by_market: dict[str, SortedKeyList] = {}
         self._horizon_ns: int | None = None
         self._sequence = 0
         self._newest_ns: int | None = None
@@ -69,6 +92,7 @@ class ExecutionTape:
         self.accepted = 0
         self.duplicates_suppressed = 0
         self.too_old = 0
+        self.too_new = 0
         self.invalid = 0
         self.evicted = 0
 
@@ -91,40 +115,36 @@ class ExecutionTape:
         return len(self._pending)
 
     def add(self, execution: Execution) -> bool:
-        """Accept a print; False for an exact duplicate of a retained one, one too old, or
-        an impossible one (non-positive or non-finite price or amount, counted in ``invalid``).
+        """Accept a print; False for an exact duplicate of a retained one, one too old, one
+        dated beyond wall clock + tolerance (``too_new``), or an impossible one (non-positive
+        or non-finite price or amount, counted in ``invalid``).
         """
         price, amount = execution.price, execution.amount
         if not (price.is_finite() and amount.is_finite() and price > 0 and amount > 0):
             self.invalid += 1
             return False
         executed_ns = execution.executed_at_ns
-        same_time = self._at.get(executed_ns)
-        if same_time is not None:
-            key = execution.dedupe_key
-            if any(other.dedupe_key == key for other in same_time):
-                self.duplicates_suppressed += 1
-                return False
+        if executed_ns > self._future_limit and self._is_future(executed_ns):
+            self.too_new += 1
+            return False
+        market = execution.market
+        by_market = self._by_market.get(market)
+        if by_market is not None and self._is_duplicate(by_market, execution):
+            self.duplicates_suppressed += 1
+            return False
         if self._horizon_ns is not None and executed_ns <= self._horizon_ns:
             self.too_old += 1
             return False
-        if same_time is None:
-            self._at[executed_ns] = [execution]
-        else:
-            same_time.append(execution)
         if self._newest_ns is None or executed_ns > self._newest_ns:
             self._newest_ns = executed_ns
         # Advance before inserting: the window's stats hold only prints already counted.
         self._advance_window()
         self._sequence += 1
         sequence = self._sequence
-        item: _Item = (executed_ns, sequence, execution)
-        self._items.add(item)
-        market = execution.market
-        by_market = self._by_market.get(market)
+        self._items.add(execution)
         if by_market is None:
-            by_market = self._by_market[market] = SortedList()
-        by_market.add(item)
+            by_market = self._by_market[market] = _index()
+        by_market.add(execution)
         session = self._session.get(market)
         if session is None:
             session = self._session[market] = Accumulator(market)
@@ -144,6 +164,24 @@ class ExecutionTape:
         self._version += 1
         return True
 
+    def _is_future(self, executed_ns: int) -> bool:
+        if self._wall is None:
+            return False
+        self._future_limit = self._wall() + self._tolerance
+        return executed_ns > self._future_limit
+
+    @staticmethod
+    def _is_duplicate(by_market: SortedKeyList, execution: Execution) -> bool:
+        # Same market, so the same executed_at, price and amount make the dedupe key equal.
+        executed_ns = execution.executed_at_ns
+        if not by_market or executed_ns > by_market[-1].executed_at_ns:
+            return False  # newer than every retained print of the market: the common case
+        price, amount = execution.price, execution.amount
+        return any(
+            other.price == price and other.amount == amount
+            for other in by_market.irange_key(executed_ns, executed_ns)
+        )
+
     def drain_new(self) -> list[Execution]:
         """Every accepted print exactly once, in acceptance order (the UI and recorder)."""
         pending = self._pending
@@ -151,13 +189,14 @@ class ExecutionTape:
         return pending
 
     def _evict(self) -> None:
-        item: _Item = self._items.pop(0)
-        executed_ns, _, execution = item
-        self._by_market[execution.market].remove(item)
-        same_time = self._at[executed_ns]
-        same_time.remove(execution)
-        if not same_time:
-            del self._at[executed_ns]
+        execution: Execution = self._items.pop(0)
+        executed_ns = execution.executed_at_ns
+        by_market = self._by_market[execution.market]
+        # The tape's oldest print is also its market's oldest (same order, ties by arrival).
+        if by_market[0] is execution:
+            del by_market[0]
+        else:  # pragma: no cover - defensive: the orders cannot disagree
+            by_market.remove(execution)
         if self._horizon_ns is None or executed_ns > self._horizon_ns:
             self._horizon_ns = executed_ns
         if self._window_after is None or executed_ns > self._window_after:
@@ -182,23 +221,23 @@ class ExecutionTape:
         if floor is not None and after < floor:
             return  # nothing in the window is old enough to leave
         items = self._items
-        start = 0 if before is None else items.bisect_left((before + 1,))
-        stop = items.bisect_left((after + 1,))
+        start = 0 if before is None else items.bisect_key_left(before + 1)
+        stop = items.bisect_key_left(after + 1)
         for index in range(start, stop):
-            execution = items[index][2]
+            execution = items[index]
             self._window[execution.market].remove(execution)
         if stop > start:
             self._window_changes += 1
-        self._window_floor = items[stop][0] if stop < len(items) else None
+        self._window_floor = items[stop].executed_at_ns if stop < len(items) else None
 
     def _window_stats(self) -> dict[str, TapeStats]:
         after = self._window_after
         for market, window in self._window.items():
             if window.extremes_stale:
                 prices = [
-                    item[2].price
-                    for item in self._by_market[market].irange(
-                        minimum=(after + 1,) if after is not None else None
+                    execution.price
+                    for execution in self._by_market[market].irange_key(
+                        min_key=after + 1 if after is not None else None
                     )
                 ]
                 window.set_extremes(max(prices, default=None), min(prices, default=None))
@@ -229,30 +268,33 @@ class ExecutionTape:
         return view
 
     def _entries(
-        self, source: SortedList, limit: int, previous: tuple[TapeEntry, ...]
+        self, source: SortedKeyList, limit: int, previous: tuple[TapeEntry, ...]
     ) -> tuple[TapeEntry, ...]:
         if limit <= 0:
             return ()
-        shown: list[_Item] = source[-limit:][::-1]
+        shown: list[Execution] = source[-limit:][::-1]
         # Walking newest to oldest, each print is the predecessor of the newer print of its
         # market seen just before; the oldest shown print of a market looks one step further.
         previous_price: list[Decimal | None] = [None] * len(shown)
         newer_of_market: dict[str, int] = {}
-        for position, (_, _, execution) in enumerate(shown):
+        for position, execution in enumerate(shown):
             newer = newer_of_market.get(execution.market)
             if newer is not None:
                 previous_price[newer] = execution.price
             newer_of_market[execution.market] = position
         for market_name, position in newer_of_market.items():
             by_market = self._by_market[market_name]
-            index = by_market.bisect_left(shown[position])
+            oldest_shown = shown[position]
+            index = by_market.bisect_key_left(oldest_shown.executed_at_ns)
+            while by_market[index] is not oldest_shown:  # ties: find this very print
+                index += 1
             if index > 0:
-                previous_price[position] = by_market[index - 1][2].price
+                previous_price[position] = by_market[index - 1].price
         # Entries of the previous view are reused when nothing about them changed.
         reusable = {id(entry.execution): entry for entry in previous}
         large = self._large
         entries: list[TapeEntry] = []
-        for position, (_, _, execution) in enumerate(shown):
+        for position, execution in enumerate(shown):
             before = previous_price[position]
             price = execution.price
             if before is None or price == before:

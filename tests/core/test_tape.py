@@ -331,3 +331,42 @@ def test_tape_matches_a_plain_model(raw: list[tuple[int, str, str, str]], capaci
         assert got.high == max(item[2].price for item in inside)
         assert got.low == min(item[2].price for item in inside)
         assert got.last == max(inside, key=lambda item: item[:2])[2].price
+
+
+class TestFarFuture:
+    """Prints dated beyond wall clock + tolerance (a decades-ahead executed_at)."""
+
+    def test_far_future_print_is_refused_and_counted(self) -> None:
+        clock = [BASE + 1_000]
+        tape = ExecutionTape(window_ns=100, wall_clock_ns=lambda: clock[0], future_tolerance_ns=50)
+        assert tape.add(ex(990, "10"))
+        assert not tape.add(ex(1_051, "99"))  # 1 ns beyond wall clock + tolerance
+        assert tape.too_new == 1 and tape.accepted == 1
+        assert tape.add(ex(1_050, "11"))  # within the tolerance: a skewed clock is accepted
+        assert times(tape) == [1_050, 990]
+
+    def test_far_future_print_neither_freezes_the_window_nor_pins_the_head(self) -> None:
+        clock = [BASE]
+        tape = ExecutionTape(window_ns=100, wall_clock_ns=lambda: clock[0])
+        tape.add(ex(0, "10"))
+        assert not tape.add(ex(10**18, "65000"))  # decades ahead
+        for step in range(1, 11):
+            clock[0] = BASE + step * 10
+            assert tape.add(ex(step * 10, "10"))
+        view = tape.view()
+        assert view.window["BTCUSD"].count == 10  # (BASE, BASE + 100]: all but the first
+        assert view.entries[0].execution.executed_at_ns == BASE + 100
+        assert tape.too_new == 1
+
+    def test_without_a_clock_every_time_is_accepted(self) -> None:
+        tape = ExecutionTape()
+        assert tape.add(ex(10**18, "1"))
+        assert tape.too_new == 0
+
+    def test_desk_counts_far_future_prints(self) -> None:
+        from sor_tui.core.state import DeskState
+
+        state = DeskState(wall_clock_ns=lambda: BASE)
+        state.apply(ex(10**18, "1"), BASE)
+        assert state.counters()["executions_too_new"] == 1
+        assert state.counters()["executions"] == 0

@@ -257,15 +257,6 @@ async def test_invalid_utf8_text_frame_closes_1007_is_counted_and_the_book_recov
     assert all(price != GOOD["price"] for price, _ in run.book("BTCUSD")[0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: sor_tui/core/tape.py ExecutionTape._advance_window - the window end is "
-    "max(newest executed_at, wall clock), so one print from the far future moves the 5-minute "
-    "window to that future: every real print falls outside it and the window stats (count, "
-    "volume, VWAP shown on the tape) freeze empty for good. Fix: ignore executed_at beyond "
-    "wall clock + tolerance for the window end (count them, as OrderBook does for times). "
-    "The newest-first tape also keeps that print at its head for good.",
-)
 async def test_far_future_execution_does_not_freeze_the_tape_window() -> None:
     async with simulator() as sim, running_feed(sim) as run:
         await wait_until(lambda: run.feed.state.tape.accepted >= 3, what="first prints")
