@@ -162,7 +162,7 @@ class Engine:
                 self._amount(amount),
             ).encode()
             for session in md:
-                session.send(frame, "UPDATE")
+                session.send_update(frame)
                 if session.update_seen:
                     seen = session.update_seen.get(market)
                     if seen is not None:
@@ -372,4 +372,6 @@ class Engine:
         for _ in range(max(1, 256 // len(markets))):
             for market in markets:
                 self.fast_step(market)
+        for session in list(sessions):
+            session.flush()
         await asyncio.sleep(0)

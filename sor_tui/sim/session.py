@@ -68,6 +68,7 @@ class Session:
         self._garbage_index = 0
         self._frame_counter = frame_counter
         self._queue: deque[bytes] = deque()
+        self._updates: list[bytes] = []
         self._wakeup = asyncio.Event()
         self.drained = asyncio.Event()
         self.drained.set()
@@ -88,20 +89,60 @@ class Session:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    def send(self, data: bytes, kind: str, binary: bool = False, data_frame: bool = True) -> None:
-        """Queue a pre-encoded frame; ``data_frame`` frames count for the frame-based faults."""
+    def send_update(self, data: bytes) -> None:
+        """Queue a firehose UPDATE; it is framed with the rest of the round in ``flush``.
+
+        Frame-based faults count every frame, so with one of them armed this is ``send``.
+        """
+        if self.drop_after is not None or self.close_after is not None or self.garbage_every:
+            self.send(data, "UPDATE")
+        elif not self.closing:
+            self._updates.append(data)
+
+    def flush(self) -> None:
+        """Frame and queue the UPDATEs held by ``send_update`` as one write."""
+        updates = self._updates
+        if not updates:
+            return
+        self._updates = []
         if self.closing:
             return
-        frame = ws_frame(data, binary)
+        # All firehose UPDATEs are 126..65535 bytes (one level of JSON): 16-bit length form;
+        # anything else takes ws_frame.
+        blob = b"".join(
+            [
+                b"\x81\x7e" + len(data).to_bytes(2, "big") + data
+                if 126 <= len(data) < 65536
+                else ws_frame(data)
+                for data in updates
+            ]
+        )
+        count = len(updates)
+        self._frame_counter["UPDATE"] += count
+        self.data_frames += count
+        self._enqueue(blob)
+
+    def _enqueue(self, frame: bytes) -> None:
+        """Queue framed bytes for the writer; close a consumer that is too far behind."""
         self._queue.append(frame)
         self.queued_bytes += len(frame)
-        self._frame_counter[kind] += 1
         self._wakeup.set()
         if self.queued_bytes > _LOW_WATER:
             self.drained.clear()
         if self.queued_bytes > self.max_queue_bytes:
             log.info("slow consumer: %d bytes queued, closing", self.queued_bytes)
             self.close(self.overflow_code, "slow consumer")
+
+    def send(self, data: bytes, kind: str, binary: bool = False, data_frame: bool = True) -> None:
+        """Queue a pre-encoded frame; ``data_frame`` frames count for the frame-based faults."""
+        if self.closing:
+            return
+        self.flush()  # held UPDATEs go first: the order of frames is the order of calls
+        if self.closing:
+            return
+        self._frame_counter[kind] += 1
+        self._enqueue(ws_frame(data, binary))
+        if self.closing:
             return
         if not data_frame:
             return
@@ -119,6 +160,7 @@ class Session:
         """Drop the TCP connection abruptly (no close frame)."""
         self.closing = True
         self._queue.clear()
+        self._updates.clear()
         self.connection.transport.abort()
 
     def close(self, code: int, reason: str = "") -> None:
@@ -127,6 +169,7 @@ class Session:
             return
         self.closing = True
         self._queue.clear()
+        self._updates.clear()
         self.queued_bytes = 0
         self.spawn(self._close(code, reason))
 

@@ -1,0 +1,38 @@
+"""The simulator's batched firehose UPDATEs are byte-for-byte the frames ``send`` builds."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sor_tui.sim.session import Session, ws_frame
+
+
+def make_session() -> tuple[Session, Counter[str]]:
+    """A session without a connection (nothing here touches it)."""
+    counter: Counter[str] = Counter()
+    connection: Any = None
+    return Session(connection, None, counter, max_queue_bytes=1 << 30), counter
+
+
+async def test_batched_updates_equal_one_frame_per_send_in_call_order() -> None:
+    payloads = [b"x" * size for size in (0, 1, 125, 126, 127, 300, 65535, 65536, 70000)]
+    batched, counter = make_session()
+    for payload in payloads:
+        batched.send_update(payload)
+    batched.send(b'{"hb":1}', "heartbeat")  # flushes the held UPDATEs first
+    batched.send_update(b"after")
+    batched.flush()
+    expected = [ws_frame(p) for p in payloads] + [ws_frame(b'{"hb":1}'), ws_frame(b"after")]
+    assert b"".join(batched._queue) == b"".join(expected)
+    assert counter == Counter({"UPDATE": len(payloads) + 1, "heartbeat": 1})
+    assert batched.data_frames == len(payloads) + 2
+    assert batched.queued_bytes == sum(map(len, expected))
+
+
+async def test_frame_faults_still_count_every_update() -> None:
+    session, counter = make_session()
+    session.garbage_every = 2
+    session.garbage = []  # armed but empty: only the per-frame path is taken
+    session.send_update(b"a" * 200)
+    assert session._updates == [] and counter["UPDATE"] == 1
