@@ -28,6 +28,7 @@ class FeedThread:
         self.done: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_requested = False
+        self._stops: list[concurrent.futures.Future[None]] = []
         self._thread = threading.Thread(target=self._run, name="sor-feed", daemon=True)
 
     def start(self) -> concurrent.futures.Future[None]:
@@ -44,6 +45,9 @@ class FeedThread:
         else:
             if not self.done.done():
                 self.done.set_result(None)
+        finally:
+            for stopped in self._stops:  # the feed has ended: every stop request is done
+                _settle(stopped)
 
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -70,9 +74,24 @@ class FeedThread:
         """Ask the feed to stop for good; returns a future of that stop, if it is running."""
         self._stop_requested = True
         loop, feed = self._loop, self.feed
-        if loop is None or feed is None or loop.is_closed():
+        if loop is None or feed is None or loop.is_closed() or self.done.done():
             return None
+        stopped: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._stops.append(stopped)
+
+        def begin() -> None:
+            # The coroutine is created on the feed's loop, so a loop that is already
+            # finishing never leaves an un-awaited ``stop()`` behind.
+            task = asyncio.ensure_future(feed.stop())
+            task.add_done_callback(lambda _: _settle(stopped))
+
         try:
-            return asyncio.run_coroutine_threadsafe(feed.stop(), loop)
-        except RuntimeError:
-            return None
+            loop.call_soon_threadsafe(begin)
+        except RuntimeError:  # the loop closed meanwhile
+            _settle(stopped)
+        return stopped
+
+
+def _settle(future: concurrent.futures.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
