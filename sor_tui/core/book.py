@@ -44,7 +44,8 @@ LIVE = BookStatus.LIVE
 STALE = BookStatus.STALE
 RESYNCING = BookStatus.RESYNCING
 
-_BAD_LEVEL = (ValueError, ArithmeticError)  # invalid levels, NaN or infinite decimals
+# Invalid levels, NaN or infinite decimals; TypeError: a signalling NaN cannot be hashed.
+_BAD_LEVEL = (ValueError, ArithmeticError, TypeError)
 
 
 class OrderBook:
@@ -299,7 +300,7 @@ class OrderBook:
     def _set_levels(self, side: Side, levels: Sequence[PriceLevel]) -> None:
         while True:
             try:
-                side.apply(levels, self._factor)
+                side.apply(levels, self._factor, False)
             except ScaleTooSmall as small:
                 self._grow_scale(small.denominator)
             else:

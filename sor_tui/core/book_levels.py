@@ -25,6 +25,8 @@ WATCH_ALL = -(10**200)
 """A watch floor below every rank: every change counts as a change of the shown top."""
 SHOWS_NOTHING = 10**200
 """The floor of a view that shows no level: no change can affect it."""
+RANK_CACHE_MAX = 4096
+"""Prices remembered per side (beyond it, new prices take the exact conversion uncached)."""
 MAX_AMOUNT = Decimal("1E40")
 """Larger amounts (including Infinity) cannot come from a 40-character decimal string."""
 
@@ -64,7 +66,17 @@ class Side:
     an amount touches only the dict.
     """
 
-    __slots__ = ("best", "descending", "levels", "ranks", "sign", "top_touches", "watch_floor")
+    __slots__ = (
+        "best",
+        "descending",
+        "levels",
+        "rank_factor",
+        "rank_of",
+        "ranks",
+        "sign",
+        "top_touches",
+        "watch_floor",
+    )
 
     def __init__(self, descending: bool) -> None:
         self.descending = descending
@@ -76,6 +88,12 @@ class Side:
         # rank >= watch_floor (a lower bound of every view's lowest shown rank) counts.
         self.watch_floor = WATCH_ALL
         self.top_touches = 0
+        # Valid prices already seen -> their rank at ``rank_factor``. The decoder hands the
+        # same Decimal object for a repeated price text; a dict hit (hash cached in the
+        # object) costs a fifth of ``as_integer_ratio``. Keyed by value, so "1.0" and "1"
+        # share the entry, as they share the rank. Bounded; emptied when the scale grows.
+        self.rank_of: dict[Decimal, int] = {}
+        self.rank_factor = 0
 
     def clear(self) -> None:
         """Remove every level."""
@@ -90,6 +108,7 @@ class Side:
     def rescale(self, multiplier: int) -> None:
         """Multiply every key by ``multiplier`` (the book's scale grew)."""
         self.levels = {rank * multiplier: amount for rank, amount in self.levels.items()}
+        self.rank_of = {}
         self.ranks = sorted(self.levels)
         if self.best is not None:
             self.best *= multiplier
@@ -103,8 +122,11 @@ class Side:
         ranks = self.ranks
         return ranks[-depth] if len(ranks) >= depth else WATCH_ALL
 
-    def apply(self, levels: Sequence[PriceLevel], factor: int) -> None:
+    def apply(self, levels: Sequence[PriceLevel], factor: int, remember: bool = True) -> None:
         """Set or delete each level in order (the last occurrence of a price wins).
+
+        ``remember`` caches the rank of each new price (live updates); snapshot loads pass
+        False so a deep snapshot does not fill the cache with prices rarely seen again.
 
         Raises ScaleTooSmall before changing anything for a price that needs a larger
         scale: applying the same levels again after rescaling gives the same result,
@@ -113,6 +135,10 @@ class Side:
         book = self.levels
         ranks = self.ranks
         sign = self.sign
+        rank_of = self.rank_of
+        if factor != self.rank_factor:
+            rank_of.clear()
+            self.rank_factor = factor
         # Prices of one market share a few denominators: remember the last multiplier
         # (which carries the side's sign, turning a numerator straight into a rank).
         last_denominator = 0
@@ -121,15 +147,22 @@ class Side:
         touched = False
         try:
             for level in levels:
-                numerator, denominator = level.price.as_integer_ratio()
-                if denominator != last_denominator:
-                    if factor % denominator:
-                        raise ScaleTooSmall(denominator)
-                    last_denominator = denominator
-                    multiplier = factor // denominator * sign
-                if numerator <= 0:
-                    raise InvalidLevelError("price is not positive")
-                rank = numerator * multiplier
+                price = level.price
+                rank = rank_of.get(price)
+                if rank is None:
+                    numerator, denominator = price.as_integer_ratio()
+                    if denominator != last_denominator:
+                        if factor % denominator:
+                            raise ScaleTooSmall(denominator)
+                        last_denominator = denominator
+                        multiplier = factor // denominator * sign
+                    if numerator <= 0:
+                        raise InvalidLevelError("price is not positive")
+                    rank = numerator * multiplier
+                    if remember:
+                        if len(rank_of) >= RANK_CACHE_MAX:
+                            rank_of.clear()  # prices drift: start over rather than freeze
+                        rank_of[price] = rank
                 if rank >= floor:
                     touched = True
                 amount = level.amount

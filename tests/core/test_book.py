@@ -167,6 +167,20 @@ class TestLevels:
         book.apply_update(update(T + 10, (("99.99999999999000", "0"),)))
         assert d("99.99999999999") not in [price for price, _ in sides(book)[0]]
 
+    def test_cached_price_ranks_follow_a_scale_change(self) -> None:
+        # Same Decimal objects again and again (as the decoder hands them), across a rescale.
+        book = live_book()
+        hundred, ninety_eight = d("100"), d("98")
+        for offset, amount in enumerate(("5", "6"), start=1):
+            book.apply_update(update(T + offset, ((str(hundred), amount), ("98", amount))))
+        book.apply_update(update(T + 3, (("99.125", "1"),)))  # scale 0 -> 3
+        fast = book.view(10)
+        book.apply_update(update(T + 4, (("100", "7"), ("98.000", "0"))))
+        bids, _ = sides(book)
+        assert bids == [(hundred, d("7")), (d("99.125"), d("1")), (d("99"), d("2"))]
+        assert ninety_eight not in [price for price, _ in bids]
+        assert fast.bids[0].amount == d("6")
+
     def test_tiny_amounts_are_exact(self) -> None:
         book = live_book()
         book.apply_update(update(T + 1, (("98", "0.00000001"), ("97", "0.00000002"))))
@@ -184,6 +198,7 @@ class TestLevels:
             ("Infinity", "1"),
             ("100", "Infinity"),
             ("1E-50", "1"),
+            ("sNaN", "1"),  # cannot even be hashed (the price-to-rank cache)
         ],
     )
     def test_impossible_level_asks_for_resync(self, price: str, amount: str) -> None:
