@@ -80,44 +80,50 @@ class FastConnection(ClientConnection):
         buffer += data
         size = len(buffer)
         ready = self._ready
-        protocol = self.protocol
-        max_size = protocol.max_message_size
+        append = ready.append
+        max_size = self.protocol.max_message_size
+        limit = (1 << 64) if max_size is None else max_size
+        plain = self._plain()
         pos = 0
         before = len(ready)
         while size - pos >= 2:
-            first = buffer[pos]
             second = buffer[pos + 1]
-            length = second & 0x7F
-            head = 2
-            if length == 126:
+            if second == 126:  # the usual UPDATE: unmasked, 16-bit length
                 if size - pos < 4:
                     break
-                length = int.from_bytes(buffer[pos + 2 : pos + 4], "big")
+                length = buffer[pos + 2] << 8 | buffer[pos + 3]
                 head = 4
-            elif length == 127:
-                if size - pos < 10:
-                    break
-                length = int.from_bytes(buffer[pos + 2 : pos + 10], "big")
-                head = 10
-            if second & 0x80:
-                head += 4  # masked (a protocol error from a server): websockets fails it
+            elif second < 126:
+                length = second
+                head = 2
+            else:
+                length = second & 0x7F
+                head = 2
+                if length == 126:
+                    if size - pos < 4:
+                        break
+                    length = buffer[pos + 2] << 8 | buffer[pos + 3]
+                    head = 4
+                elif length == 127:
+                    if size - pos < 10:
+                        break
+                    length = int.from_bytes(buffer[pos + 2 : pos + 10], "big")
+                    head = 10
+                if second & 0x80:
+                    head += 4  # masked (a protocol error from a server): websockets fails it
             end = pos + head + length
             if end > size:
                 break
-            if (
-                first == _TEXT_FIN
-                and not second & 0x80
-                and not self._fragmented
-                and (max_size is None or length <= max_size)
-                and protocol.state is State.OPEN
-            ):
+            first = buffer[pos]
+            if first == _TEXT_FIN and plain and second < 128 and length <= limit:
                 try:
-                    ready.append(buffer[pos + head : end].decode("utf-8"))
+                    append(buffer[pos + head : end].decode("utf-8"))
                     pos = end
                     continue
                 except UnicodeDecodeError:
                     pass  # websockets fails the connection with 1007, as it always did
             self._to_websockets(first, bytes(buffer[pos:end]))
+            plain = self._plain()
             pos = end
         if pos:
             del buffer[:pos]
@@ -126,6 +132,10 @@ class FastConnection(ClientConnection):
             if len(ready) > _HIGH_WATER and not self._paused:
                 self._paused = True
                 self.transport.pause_reading()
+
+    def _plain(self) -> bool:
+        """Whether the next text frame may take the fast path (OPEN, not amid fragments)."""
+        return self.protocol.state is State.OPEN and not self._fragmented
 
     def _to_websockets(self, first: int, frame: bytes) -> None:
         """Hand one whole frame to websockets; note where its message falls in the order."""
