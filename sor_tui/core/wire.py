@@ -254,6 +254,16 @@ def build_levels(wire: list[Level] | None, side: str) -> tuple[PriceLevel, ...]:
     """Validate one side's levels; a missing side is empty, duplicates are kept in order."""
     if not wire:
         return ()
+    if len(wire) == 1 and FAST_LEVELS:
+        # Most UPDATEs carry one level: with both strings cached, no list and no loop.
+        level = wire[0]
+        price = DECIMALS.get(level.price)
+        amount = AMOUNTS.get(level.amount)
+        if price and amount is not None:
+            built = _new(PriceLevel)
+            _set_price(built, price)
+            _set_amount(built, amount)
+            return (built,)
     # The hottest loop of the decoder, inlined on purpose: cached strings cost two
     # dict lookups, new ones one parse; any invalid value drops to the slow path,
     # which redoes the work to name the offending field.

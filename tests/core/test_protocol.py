@@ -381,3 +381,30 @@ def test_caches_stay_bounded() -> None:
             f'"time":"2026-01-01T00:00:00Z","bids":[{{"price":"1","amount":"{index}.25"}}]}}}}'
         )
     assert 0 < len(wire.AMOUNTS) <= wire.AMOUNTS_MAX
+
+
+@pytest.mark.parametrize(
+    ("price", "amount"),
+    [("100.5", "0"), ("100.50", "1.25"), ("0", "1"), ("0.0", "0"), ("7", "-1"), ("1e3", "2")],
+)
+def test_one_level_shortcut_agrees_with_the_loop(
+    price: str, amount: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = json.dumps(
+        {
+            "channel": "market_data",
+            "payload": {
+                "market": "BTCUSD",
+                "type": "UPDATE",
+                "time": "2025-01-02T03:04:05.123456789Z",
+                "bids": [{"price": price, "amount": amount}],
+                "asks": [],
+            },
+        }
+    )
+    # Twice each: the first decode fills the string caches the shortcut reads.
+    shortcut = [decode(text), decode(text)]
+    monkeypatch.setattr(wire, "FAST_LEVELS", False)
+    loop = [decode(text), decode(text)]
+    assert shortcut == loop
+    assert shortcut[0] == shortcut[1]
