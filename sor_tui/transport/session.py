@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,7 +35,6 @@ from sor_tui.core.events import (
 )
 from sor_tui.core.explain import explain
 from sor_tui.core.protocol import (
-    decode,
     encode_subscribe,
     encode_subscription_list,
     encode_unsubscribe,
@@ -49,8 +47,8 @@ from sor_tui.core.subscriptions import (
     DataState,
     SubscriptionRegistry,
 )
-from sor_tui.transport.fastframes import FastConnection
 from sor_tui.transport.metrics import Metrics
+from sor_tui.transport.reader import read_frames
 from sor_tui.transport.status import FeedEvent, Problem, SubscriptionAnswered
 
 if TYPE_CHECKING:
@@ -188,41 +186,15 @@ class Session:
         return "connection lost"
 
     async def _read(self) -> None:
-        max_bytes = self._options.max_frame_bytes
-        ws = self.ws
-        if not isinstance(ws, FastConnection):
-            async for frame in ws:
-                self._metrics.frame()
-                self._handle(decode(frame, max_bytes=max_bytes), time.time_ns())
-                if self._end_reason is not None:
-                    return
-            return
-        handle = self._handle
-        apply = self._state.apply
-        emit = self._emit
-        lag = self._metrics.lag_ns
-        while True:
-            # One await per batch of frames, not per frame; None marks a message that
-            # websockets handled (control frames, fragments, anything unusual).
-            batch = await ws.recv_batch()
-            received_ns = time.time_ns()
-            self._metrics.frame(len(batch) - batch.count(None))
-            for text in batch:
-                if text is None:
-                    frame = await ws.recv()
-                    self._metrics.frame()
-                    handle(decode(frame, max_bytes=max_bytes), time.time_ns())
-                else:
-                    event = decode(text, max_bytes=max_bytes)
-                    if type(event) is BookUpdate:
-                        # _handle's first branch, inlined for the bulk of the traffic.
-                        apply(event, received_ns)
-                        emit(event)
-                        lag[event.market] = received_ns - event.time_ns
-                        continue
-                    handle(event, received_ns)
-                if self._end_reason is not None:
-                    return
+        await read_frames(
+            self.ws,
+            max_bytes=self._options.max_frame_bytes,
+            metrics=self._metrics,
+            handle=self._handle,
+            apply=self._state.apply,
+            emit=self._emit,
+            ended=lambda: self._end_reason is not None,
+        )
 
     async def _send(self, text: str) -> None:
         await self.ws.send(text)
@@ -316,7 +288,7 @@ class Session:
         self._emit(event)
         if type(event) is BookUpdate:
             # The bulk of the traffic: nothing in the registry can change, so stop here
-            # (the batch reader in _read inlines this branch: keep the two alike).
+            # (reader.read_frames inlines this branch: keep the two alike).
             self._metrics.lag_ns[event.market] = received_ns - event.time_ns
             return
         data_channel = _DATA_CHANNEL.get(type(event))

@@ -1,0 +1,67 @@
+"""The session's read loop: frames off the connection, decoded and handled in order.
+
+With a ``FastConnection`` the loop takes whole batches of text frames (one await per
+batch) and handles ``BookUpdate`` — the bulk of the traffic — inline; anything else goes to
+the session's general handler. With a plain websockets connection it reads frame by frame.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from websockets.asyncio.client import ClientConnection
+
+from sor_tui.core.events import BookUpdate, ServerEvent
+from sor_tui.core.protocol import decode
+from sor_tui.transport.fastframes import FastConnection
+
+if TYPE_CHECKING:
+    from sor_tui.transport.metrics import Metrics
+
+
+async def read_frames(
+    ws: ClientConnection,
+    *,
+    max_bytes: int,
+    metrics: Metrics,
+    handle: Callable[[ServerEvent, int], None],
+    apply: Callable[[ServerEvent, int], None],
+    emit: Callable[[BookUpdate], None],
+    ended: Callable[[], bool],
+) -> None:
+    """Read until the connection ends (``ConnectionClosed``) or ``ended()`` turns true.
+
+    ``handle(event, received_ns)`` is the general handler; for a ``BookUpdate`` the loop
+    does what it does for one itself: ``apply``, ``emit``, record the lag.
+    """
+    if not isinstance(ws, FastConnection):
+        async for frame in ws:
+            metrics.frame()
+            handle(decode(frame, max_bytes=max_bytes), time.time_ns())
+            if ended():
+                return
+        return
+    lag = metrics.lag_ns
+    while True:
+        # One await per batch of frames, not per frame; None marks a message that
+        # websockets handled (control frames, fragments, anything unusual).
+        batch = await ws.recv_batch()
+        received_ns = time.time_ns()
+        metrics.frame(len(batch) - batch.count(None))
+        for text in batch:
+            if text is None:
+                frame = await ws.recv()
+                metrics.frame()
+                handle(decode(frame, max_bytes=max_bytes), time.time_ns())
+            else:
+                event = decode(text, max_bytes=max_bytes)
+                if type(event) is BookUpdate:
+                    apply(event, received_ns)
+                    emit(event)
+                    lag[event.market] = received_ns - event.time_ns
+                    continue
+                handle(event, received_ns)
+            if ended():
+                return
