@@ -275,6 +275,7 @@ class SorApp(App[str | None]):
         if self.screen is not self.desk:
             return
         self.desk.query_one(TabbedContent).active = tab
+        self.desk.focus_tab(tab)  # at once, so the next keys already reach the tab
 
     def action_help(self) -> None:
         """Show the help screen."""

@@ -103,13 +103,16 @@ class DeskScreen(Screen[None]):
         self._arrange(self.size.width)
 
     @on(TabbedContent.TabActivated)
-    def focus_tab(self, event: TabbedContent.TabActivated) -> None:
+    def tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """Give each tab's keys a home: its table, or nothing on the books tab.
 
         Without this, focus stays on a widget of a hidden tab (or an input), and the
         desk's single-letter keys would be typed into it instead of acting.
         """
-        pane = event.pane.id
+        self.focus_tab(event.pane.id or "desk")
+
+    def focus_tab(self, pane: str) -> None:
+        """Focus the tab's table (or nothing on the books tab), right now."""
         if pane == "subscriptions":
             self.subscription_panel.table.focus()
         elif pane == "errors":
