@@ -5,8 +5,10 @@ The feed's traffic is almost entirely small, unfragmented, unmasked text frames.
 whole batches of strings; every other frame (control frames, binary, fragments, anything
 malformed, oversized or not valid UTF-8, anything once the connection is no longer OPEN) is
 passed whole, in order, to the websockets protocol, which handles it exactly as before.
-The reader learns about such a frame through a ``None`` placeholder in its batch and then
-takes the message with ``recv()``, so messages keep their order.
+The batch reader learns about such a frame through a ``None`` placeholder in its batch and
+then takes the message with ``recv_handled()``, so messages keep their order. ``recv()`` and
+``async for`` work as on any ``ClientConnection`` (``recv_streaming`` does not see the fast
+frames: nothing here uses it).
 
 The fast path starts only if the handshake response ended exactly at the end of what was
 received, so websockets' own parser is known to be at a frame boundary when it hands over.
@@ -18,6 +20,7 @@ import asyncio
 
 from websockets.asyncio.client import ClientConnection
 from websockets.protocol import State
+from websockets.typing import Data
 
 _TEXT_FIN = 0x81  # FIN set, no RSV bits, opcode TEXT
 _HIGH_WATER = 8192  # frames waiting for the reader before reading from the socket pauses
@@ -35,6 +38,7 @@ class FastConnection(ClientConnection):
         self._handshake = bytearray()
         self._buffer = bytearray()
         self._ready: list[str | None] = []
+        self._offset = 0  # recv() hands out self._ready one by one from here
         self._waiter: asyncio.Future[None] | None = None
         self._lost = False
         self._fragmented = False  # websockets is in the middle of a fragmented message
@@ -45,24 +49,59 @@ class FastConnection(ClientConnection):
     async def recv_batch(self) -> list[str | None]:
         """Every message received so far, in order (waits for at least one).
 
-        A ``None`` stands for a message handled by websockets: take it with ``recv()``.
-        At the end of the connection the batch is ``[None]``, whose ``recv()`` raises
-        ``ConnectionClosed``.
+        A ``None`` stands for a message handled by websockets: take it with
+        ``recv_handled()``. At the end of the connection the batch is ``[None]``, whose
+        ``recv_handled()`` raises ``ConnectionClosed``.
         """
         while not self._ready:
             if self._lost or not self.fast:
                 return [None]
-            waiter = self.loop.create_future()
-            self._waiter = waiter
-            try:
-                await waiter
-            finally:
-                self._waiter = None
-        batch, self._ready = self._ready, []
+            await self._wait()
+        batch = self._ready[self._offset :] if self._offset else self._ready
+        self._taken()
+        return batch
+
+    async def recv_handled(self, decode: bool | None = None) -> Data:
+        """The next message that websockets handled (for a ``None`` of a batch)."""
+        return await super().recv(decode)
+
+    async def recv(self, decode: bool | None = None) -> Data:  # type: ignore[override]
+        """``ClientConnection.recv`` with the fast frames included, in order."""
+        while True:
+            ready = self._ready
+            if ready:
+                item = ready[self._offset]
+                if item is None:
+                    # Consumed only once websockets returns it: cancelling stays safe.
+                    message = await super().recv(decode)
+                    self._advance()
+                    return message
+                self._advance()
+                return item.encode() if decode is False else item
+            if self._lost or not self.fast:
+                return await super().recv(decode)
+            await self._wait()
+
+    def _advance(self) -> None:
+        self._offset += 1
+        if self._offset >= len(self._ready):
+            self._taken()
+
+    def _taken(self) -> None:
+        """Everything ready was handed out: start a new list, resume reading if paused."""
+        self._ready = []
+        self._offset = 0
         if self._paused:
             self._paused = False
             self.transport.resume_reading()
-        return batch
+
+    async def _wait(self) -> None:
+        waiter = self.loop.create_future()
+        self._waiter = waiter
+        try:
+            await waiter
+        finally:
+            self._waiter = None
 
     def _wake(self) -> None:
         waiter = self._waiter

@@ -52,7 +52,7 @@ async def read_frames(
         metrics.frame(len(batch) - batch.count(None))
         for text in batch:
             if text is None:
-                frame = await ws.recv()
+                frame = await ws.recv_handled()
                 metrics.frame()
                 handle(decode(frame, max_bytes=max_bytes), time.time_ns())
             else:

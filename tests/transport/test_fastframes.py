@@ -122,7 +122,7 @@ async def serve_script(
 
 
 async def read_all(
-    url: str, factory: type[ClientConnection]
+    url: str, factory: type[ClientConnection], batches: bool = True
 ) -> tuple[list[str | bytes], str, bool]:
     """Every message until the end, and how the connection ended."""
     messages: list[str | bytes] = []
@@ -131,10 +131,10 @@ async def read_all(
     ) as ws:
         await ws.send("go")
         try:
-            if isinstance(ws, FastConnection):
+            if isinstance(ws, FastConnection) and batches:
                 while True:
                     for item in await ws.recv_batch():
-                        messages.append(await ws.recv() if item is None else item)
+                        messages.append(await ws.recv_handled() if item is None else item)
             else:
                 while True:
                     messages.append(await ws.recv())
@@ -154,12 +154,17 @@ async def test_fast_connection_matches_websockets(name: str) -> None:
     for seed in range(3):
         tail = 0 if seed < 2 else 3  # seed 2: stream bytes arrive with the handshake
         results = []
-        for factory in (ClientConnection, FastConnection):
+        for factory, batches in (
+            (ClientConnection, False),
+            (FastConnection, True),
+            (FastConnection, False),
+        ):
             url, server = await serve_script(script, seed, tail, hang_up=name.startswith("eof"))
             async with server:
-                results.append(await asyncio.wait_for(read_all(url, factory), 10))
-        plain, fast = results
+                results.append(await asyncio.wait_for(read_all(url, factory, batches), 10))
+        plain, fast, fast_recv = results
         assert fast[:2] == plain[:2], f"{name} seed {seed}"
+        assert fast_recv == fast, "recv() on the fast connection sees the same, in order"
         assert plain[0], "every script delivers at least one message"
         assert fast[2] == (tail == 0), "fast path on exactly when the handshake ended alone"
 
@@ -171,3 +176,12 @@ async def test_fast_path_is_used_after_a_clean_handshake() -> None:
         await ws.send("go")
         assert await ws.recv_batch() == ["a"]
         assert ws.fast
+
+
+async def test_recv_and_async_for_see_fast_frames() -> None:
+    script = text("a") + frame(9, b"ping") + text("b") + frame(2, b"\x01") + text("c") + close()
+    url, server = await serve_script(script, 0, 0)
+    async with server, connect(url, create_connection=FastConnection) as ws:
+        await ws.send("go")
+        assert await ws.recv(decode=False) == b"a"
+        assert [message async for message in ws] == ["b", b"\x01", "c"]
