@@ -34,7 +34,7 @@ from sor_tui.core.book_levels import (
     Side,
     scale_for,
 )
-from sor_tui.core.book_view import Figures, ViewCache
+from sor_tui.core.book_view import Figures, ViewCache, make_view
 from sor_tui.core.events import BookSnapshot, BookUpdate, PriceLevel
 from sor_tui.core.views import BookStatus, BookView, LevelView
 
@@ -368,13 +368,15 @@ class OrderBook:
         return self._views.build(cache_key, self._version, sides, group_key, self._assemble)
 
     def _flags(self) -> tuple[str, ...]:
+        regressions = self.time_regressions - self._flag_base[0]
+        future = self.future_times - self._flag_base[1]
+        if not (self._needs_resync or regressions or future or self._overflowed):
+            return ()  # the usual case, on every view
         flags: list[str] = []
         if self._needs_resync:
             flags.append(f"resync needed: {self._resync_reason}")
-        regressions = self.time_regressions - self._flag_base[0]
         if regressions:
             flags.append(f"time went backwards {regressions}x")
-        future = self.future_times - self._flag_base[1]
         if future:
             flags.append(f"far-future time {future}x")
         if self._overflowed:
@@ -390,23 +392,24 @@ class OrderBook:
         best_bid, best_ask, spread, spread_bps, mid = figures
         bid_key, ask_key = self._bids.best, self._asks.best
         both = bid_key is not None and ask_key is not None
-        return BookView(
-            market=self.market,
-            status=self._status,
-            bids=bids,
-            asks=asks,
-            best_bid=best_bid,
-            best_ask=best_ask,
-            spread=spread,
-            spread_bps=spread_bps,
-            mid=mid,
-            crossed=both and bid_key > ask_key,  # type: ignore[operator]
-            locked=both and bid_key == ask_key,
-            snapshot_time_ns=self._snapshot_ns,
-            last_update_ns=self._last_ns,
-            bid_levels=len(self._bids),
-            ask_levels=len(self._asks),
-            updates_applied=self.updates_applied,
-            version=self._version,
-            flags=self._flags(),
+        # Positional, in VIEW_FIELDS order (book_view checks that order against BookView).
+        return make_view(
+            self.market,
+            self._status,
+            bids,
+            asks,
+            best_bid,
+            best_ask,
+            spread,
+            spread_bps,
+            mid,
+            both and bid_key > ask_key,  # type: ignore[operator]
+            both and bid_key == ask_key,
+            self._snapshot_ns,
+            self._last_ns,
+            len(self._bids),
+            len(self._asks),
+            self.updates_applied,
+            self._version,
+            self._flags(),
         )

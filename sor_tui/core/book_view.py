@@ -9,7 +9,7 @@ whole, so a redraw after a small change costs far less than a rebuild.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from decimal import Context, Decimal, localcontext
 
 from sor_tui.core.book_levels import EXACT, SHOWS_NOTHING, ZERO, Side
@@ -41,6 +41,61 @@ _set_cumulative = vars(LevelView)["cumulative"].__set__
 _set_change = vars(LevelView)["change"].__set__
 
 
+# BookView has 18 fields: through the slot descriptors it is built in ~70 % of the time of
+# its generated __init__. If its fields ever change, the shortcut switches itself off.
+VIEW_FIELDS = (
+    "market",
+    "status",
+    "bids",
+    "asks",
+    "best_bid",
+    "best_ask",
+    "spread",
+    "spread_bps",
+    "mid",
+    "crossed",
+    "locked",
+    "snapshot_time_ns",
+    "last_update_ns",
+    "bid_levels",
+    "ask_levels",
+    "updates_applied",
+    "version",
+    "flags",
+)
+_VIEW_SETTERS = tuple(vars(BookView)[name].__set__ for name in VIEW_FIELDS)
+FAST_VIEWS = tuple(f.name for f in fields(BookView)) == VIEW_FIELDS
+
+
+def make_view(*values: object) -> BookView:
+    """Build a BookView from its field values in ``VIEW_FIELDS`` order, equal to BookView(...)."""
+    if not FAST_VIEWS:
+        return BookView(*values)  # type: ignore[arg-type]
+    view: BookView = _new(BookView)
+    # Unrolled: a loop over zip() costs as much again as the 18 slot stores.
+    (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17) = _VIEW_SETTERS
+    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17) = values
+    s0(view, v0)
+    s1(view, v1)
+    s2(view, v2)
+    s3(view, v3)
+    s4(view, v4)
+    s5(view, v5)
+    s6(view, v6)
+    s7(view, v7)
+    s8(view, v8)
+    s9(view, v9)
+    s10(view, v10)
+    s11(view, v11)
+    s12(view, v12)
+    s13(view, v13)
+    s14(view, v14)
+    s15(view, v15)
+    s16(view, v16)
+    s17(view, v17)
+    return view
+
+
 def make_level(
     price: Decimal, amount: Decimal, cumulative: Decimal, change: LevelChange
 ) -> LevelView:
@@ -59,7 +114,7 @@ class SideState:
 
     pairs: Pairs
     levels: tuple[LevelView, ...]
-    marked: bool
+    marks: list[int]  # positions of the levels with a change mark (usually 0-3)
     touches: int = -1  # the side's top_touches when read (-1: never trust, e.g. grouped)
     floor: int = SHOWS_NOTHING  # the lowest rank shown (ungrouped views only)
 
@@ -75,18 +130,25 @@ class ViewState:
     best_keys: tuple[int | None, int | None]
 
 
-def unmarked(levels: tuple[LevelView, ...]) -> tuple[LevelView, ...]:
-    """The same levels with every change mark cleared."""
-    return tuple(
-        level
-        if level.change is _NONE
-        else make_level(level.price, level.amount, level.cumulative, _NONE)
-        for level in levels
-    )
+def unmarked(
+    levels: tuple[LevelView, ...], marks: list[int], limit: int | None = None
+) -> tuple[LevelView, ...]:
+    """``levels[:limit]`` with the change marks at positions ``marks`` cleared."""
+    out = list(levels[:limit])
+    end = len(out)
+    for position in marks:
+        if position < end:
+            level = out[position]
+            out[position] = make_level(level.price, level.amount, level.cumulative, _NONE)
+    return tuple(out)
 
 
 def build_side(pairs: Pairs, previous: SideState | None, prices: PriceCache) -> SideState:
-    """Level views for ``pairs`` with marks against ``previous`` (None: first view, no marks)."""
+    """Level views for ``pairs`` with marks against ``previous`` (None: first view, no marks).
+
+    Call it under ``localcontext(EXACT)`` (cumulative sums must never round): the caller
+    enters the context only when a side is rebuilt (entering costs as much as ten sums).
+    """
     if previous is None:
         head: tuple[LevelView, ...] = ()
         start = 0
@@ -94,48 +156,50 @@ def build_side(pairs: Pairs, previous: SideState | None, prices: PriceCache) -> 
     else:
         old = previous.pairs
         if pairs == old:  # identity short-cuts make this cheap for untouched amounts
-            if not previous.marked:
+            if not previous.marks:
                 return previous
-            return SideState(pairs, unmarked(previous.levels), False)
+            return SideState(pairs, unmarked(previous.levels, previous.marks), [])
         limit = min(len(pairs), len(old))
         start = 0
         while start < limit and pairs[start] == old[start]:
             start += 1
-        head = previous.levels[:start]
-        if previous.marked:
-            head = unmarked(head)
-        before = dict(old)
+        marks = previous.marks
+        head = unmarked(previous.levels, marks, start) if marks else previous.levels[:start]
+        # Keys are unique and the first ``start`` are shared, so a key shown below ``start``
+        # now can only have been shown below ``start`` before.
+        before = dict(old[start:])
     out = list(head)
-    marked = False
+    marks = []
+    position = start
     cumulative = head[-1].cumulative if head else ZERO
     # This loop runs for every shown level below a change: calls are inlined on purpose.
     known = prices.known.get
     new, set_price, set_amount = _new, _set_price, _set_amount
     set_cumulative, set_change = _set_cumulative, _set_change
-    with localcontext(EXACT):
-        for key, amount in pairs[start:]:
-            cumulative = cumulative + amount
-            change = _NONE
-            if before is not None:
-                prior = before.get(key)
-                if prior is None:
-                    change = _NEW
-                    marked = True
-                elif prior is not amount:  # the same object: unchanged (the common case)
-                    if amount > prior:
-                        change = _UP
-                        marked = True
-                    elif amount < prior:
-                        change = _DOWN
-                        marked = True
-            price = known(key)
-            level: LevelView = new(LevelView)
-            set_price(level, price if price is not None else prices.price(key))
-            set_amount(level, amount)
-            set_cumulative(level, cumulative)
-            set_change(level, change)
-            out.append(level)
-    return SideState(pairs, tuple(out), marked)
+    for key, amount in pairs[start:]:
+        cumulative = cumulative + amount
+        change = _NONE
+        if before is not None:
+            prior = before.get(key)
+            if prior is None:
+                change = _NEW
+                marks.append(position)
+            elif prior is not amount:  # the same object: unchanged (the common case)
+                if amount > prior:
+                    change = _UP
+                    marks.append(position)
+                elif amount < prior:
+                    change = _DOWN
+                    marks.append(position)
+        position += 1
+        price = known(key)
+        level: LevelView = new(LevelView)
+        set_price(level, price if price is not None else prices.price(key))
+        set_amount(level, amount)
+        set_cumulative(level, cumulative)
+        set_change(level, change)
+        out.append(level)
+    return SideState(pairs, tuple(out), marks)
 
 
 def spread_figures(
@@ -206,11 +270,11 @@ class ViewCache:
         state = self._states.get(key)
         if state is None or state.version != version:
             return None
-        if state.bids.marked or state.asks.marked:
+        if state.bids.marks or state.asks.marks:
             # Nothing changed since the previous call, so nothing is marked now.
             for side in (state.bids, state.asks):
-                side.levels = unmarked(side.levels)
-                side.marked = False
+                side.levels = unmarked(side.levels, side.marks)
+                side.marks = []
             state.view = replace(state.view, bids=state.bids.levels, asks=state.asks.levels)
         return state.view
 
@@ -218,15 +282,21 @@ class ViewCache:
         self, side: Side, previous: SideState | None, depth: int, group_key: int | None
     ) -> SideState:
         if group_key is not None:
-            return build_side(side.grouped_pairs(depth, group_key), previous, self.prices)
+            with localcontext(EXACT):
+                return build_side(side.grouped_pairs(depth, group_key), previous, self.prices)
         if previous is not None and previous.touches == side.top_touches:
             # Nothing at or above the lowest shown rank changed: the top is as it was.
-            if not previous.marked:
+            if not previous.marks:
                 return previous
             return SideState(
-                previous.pairs, unmarked(previous.levels), False, previous.touches, previous.floor
+                previous.pairs,
+                unmarked(previous.levels, previous.marks),
+                [],
+                previous.touches,
+                previous.floor,
             )
-        built = build_side(side.top_pairs(depth), previous, self.prices)
+        with localcontext(EXACT):
+            built = build_side(side.top_pairs(depth), previous, self.prices)
         built.touches = side.top_touches
         built.floor = side.floor_for(depth)
         return built
@@ -256,8 +326,11 @@ class ViewCache:
             figures = (best_bid, best_ask, *spread_figures(best_bid, best_ask))
         view = assemble(bids.levels, asks.levels, figures)
         self._states[key] = ViewState(version, view, bids, asks, best_keys)
-        if group_key is None:
-            # Each side watches from the lowest floor any ungrouped view relies on.
+        if group_key is None and (
+            state is None or state.bids.floor != bids.floor or state.asks.floor != asks.floor
+        ):
+            # Each side watches from the lowest floor any ungrouped view relies on (only a
+            # moved floor can change that minimum; a rescale resets it to WATCH_ALL).
             states = self._states.values()
             sides[0].watch_floor = min(state.bids.floor for state in states)
             sides[1].watch_floor = min(state.asks.floor for state in states)

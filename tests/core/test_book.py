@@ -514,3 +514,18 @@ class TestView:
         view = live_book().view(0)
         assert view.bids == () and view.asks == ()
         assert view.best_bid == d("100")
+
+
+def test_fast_view_construction_equals_the_dataclass_constructor() -> None:
+    from dataclasses import fields
+
+    from sor_tui.core.book_view import FAST_VIEWS, VIEW_FIELDS, make_view
+    from sor_tui.core.views import BookView
+
+    assert FAST_VIEWS, "BookView's fields changed: update VIEW_FIELDS in book_view.py"
+    assert tuple(f.name for f in fields(BookView)) == VIEW_FIELDS
+    book = live_book()
+    book.apply_update(update(T + 1, (("100", "0"),)))
+    view = book.view(10)
+    values = tuple(getattr(view, name) for name in VIEW_FIELDS)
+    assert make_view(*values) == BookView(*values) == view  # type: ignore[arg-type]
