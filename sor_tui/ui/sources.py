@@ -14,6 +14,12 @@ from sor_tui.config.credentials import Credentials
 from sor_tui.config.settings import Settings
 from sor_tui.transport.feed import Feed, FeedOptions, channels_from_settings
 from sor_tui.transport.oauth import TokenProvider
+from sor_tui.transport.redact import (
+    RedactingFilter,
+    credential_secrets,
+    install_redaction,
+    uninstall_redaction,
+)
 from sor_tui.ui.shared_state import SharedDeskState
 
 
@@ -32,6 +38,7 @@ class LiveSource:
         self.credentials = credentials
         self.environment: str = settings.environment
         self.tokens: TokenProvider | None = None
+        self.redactor: RedactingFilter | None = None
 
     def __repr__(self) -> str:
         return f"LiveSource(environment={self.environment!r})"
@@ -49,15 +56,34 @@ class LiveSource:
             settings.scope,
             deadline=settings.token_deadline,
         )
+        self._redact(credentials, self.tokens)
         desired = channels_from_settings(settings.markets, settings.channels)
         options = FeedOptions.from_settings(settings, **self.feed_overrides)
         return Feed(ws_url, self.tokens, desired, options=options, state=SharedDeskState())
 
+    def _redact(self, credentials: Credentials, tokens: TokenProvider) -> None:
+        """Keep the secret and every token out of all logs (websockets logs headers at DEBUG)."""
+
+        def current_token() -> str | None:
+            cached = tokens.cached
+            return None if cached is None else cached.value.get_secret_value()
+
+        if self.redactor is not None:
+            uninstall_redaction(self.redactor)
+        self.redactor = install_redaction(
+            credential_secrets(
+                credentials.client_id, credentials.client_secret.get_secret_value(), current_token
+            )
+        )
+
     async def close(self) -> None:
-        """Close the token provider's HTTP client."""
+        """Close the token provider's HTTP client and remove the log redaction."""
         if self.tokens is not None:
             await self.tokens.aclose()
             self.tokens = None
+        if self.redactor is not None:
+            uninstall_redaction(self.redactor)
+            self.redactor = None
 
 
 class DemoSource(LiveSource):

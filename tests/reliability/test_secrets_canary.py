@@ -182,14 +182,6 @@ async def test_stream_at_debug_with_a_token_refresh_leaks_zero_canaries() -> Non
     assert found == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: sor_tui/launch.py run_app_with and sor_tui/ui/sources.py LiveSource - the "
-    "TUI never calls transport.redact.install_redaction (only `stream` does), so with any "
-    "handler at DEBUG websockets.client logs 'Authorization: Bearer <token>'. Fix: "
-    "LiveSource.open() installs redaction with credential_secrets(client_id, secret, "
-    "current_token) and close() uninstalls it (covers demo and credentials-screen restarts).",
-)
 async def test_tui_at_debug_with_a_token_refresh_leaks_zero_canaries() -> None:
     async with simulator() as sim:
         issued = canary_simulator(sim)
