@@ -29,7 +29,13 @@ class FeedThread:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_requested = False
         self._stops: list[concurrent.futures.Future[None]] = []
+        self._finished = False
         self._thread = threading.Thread(target=self._run, name="sor-feed", daemon=True)
+
+    @property
+    def running(self) -> bool:
+        """True until the feed's thread has finished."""
+        return not self._finished
 
     def start(self) -> concurrent.futures.Future[None]:
         """Start the thread; the future completes (or fails) when the feed ends."""
@@ -46,6 +52,7 @@ class FeedThread:
             if not self.done.done():
                 self.done.set_result(None)
         finally:
+            self._finished = True
             for stopped in self._stops:  # the feed has ended: every stop request is done
                 _settle(stopped)
 
@@ -74,7 +81,8 @@ class FeedThread:
         """Ask the feed to stop for good; returns a future of that stop, if it is running."""
         self._stop_requested = True
         loop, feed = self._loop, self.feed
-        if loop is None or feed is None or loop.is_closed() or self.done.done():
+        # Not ``self.done``: a cancelled waiter cancels that future while the feed still runs.
+        if loop is None or feed is None or loop.is_closed() or self._finished:
             return None
         stopped: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._stops.append(stopped)

@@ -23,7 +23,7 @@ async def shoot(scene: Scene, size: tuple[int, int]) -> Path:
     """Run one scene headless at ``size`` and save its SVG."""
     app = build_scene(scene)
     async with app.run_test(size=size, notifications=True) as pilot:
-        await prepare(pilot, scene)
+        await prepare(pilot, scene, toasts=True)
         name = f"{scene.name}-{size[0]}x{size[1]}.svg"
         path = OUT / name
         path.write_text(app.export_screenshot(title=f"sor-tui {scene.name}"), encoding="utf-8")

@@ -88,8 +88,13 @@ def build_scene(scene: Scene) -> SorApp:
     return build_app(feed)
 
 
-async def prepare(pilot: Pilot[Any], scene: Scene) -> None:
-    """Draw one frame from the fake state, press the scene's keys, stop cursor blinking."""
+async def prepare(pilot: Pilot[Any], scene: Scene, *, toasts: bool = False) -> None:
+    """Draw one frame from the fake state, press the scene's keys, stop cursor blinking.
+
+    Toasts arrive on the real-time frame timer, so whether one is up yet is a race:
+    compared snapshots drop them (their flows assert notifications instead); the README
+    pictures keep them.
+    """
     await pilot.pause()
     pilot.app.render_frame()
     await pilot.pause()
@@ -99,3 +104,6 @@ async def prepare(pilot: Pilot[Any], scene: Scene) -> None:
     for widget in pilot.app.screen.query(Input):
         widget.cursor_blink = False
     await pilot.pause()
+    if not toasts:
+        pilot.app.clear_notifications()
+        await pilot.pause()

@@ -178,3 +178,21 @@ async def test_reconnect_is_shown(running: tuple[SorApp, Pilot[object], list[Mes
     states = states_since_drop()
     assert states[0] in ("RECONNECTING", "CONNECTING") and states[-1] == "CONNECTED"
     await wait_until(pilot, lambda: _live(app, "BTCUSD"))
+
+
+async def test_leaving_the_app_stops_the_feed_thread_and_simulator() -> None:
+    import asyncio
+    import threading
+
+    app = demo_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.desk.status_bar.line.state == "CONNECTED")
+        runner = app.runner
+        assert runner is not None and runner.running
+    for _ in range(200):  # bounded: the stop is asynchronous, on the feed's own loop
+        if not runner.running:
+            break
+        await asyncio.sleep(0.05)
+    assert not runner.running
+    assert app.source.simulator is None  # type: ignore[union-attr]  # closed
+    assert "sor-feed" not in [t.name for t in threading.enumerate() if t.is_alive()]
