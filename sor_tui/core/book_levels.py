@@ -25,6 +25,8 @@ WATCH_ALL = -(10**200)
 """A watch floor below every rank: every change counts as a change of the shown top."""
 SHOWS_NOTHING = 10**200
 """The floor of a view that shows no level: no change can affect it."""
+BULK_LOAD_MIN = 16
+"""From this many levels, loading into an empty side sorts once instead of inserting each."""
 RANK_CACHE_MAX = 4096
 """Prices remembered per side (beyond it, new prices take the exact conversion uncached)."""
 MAX_AMOUNT = Decimal("1E40")
@@ -133,6 +135,9 @@ class Side:
         because every operation overwrites or deletes.
         """
         book = self.levels
+        if not book and len(levels) >= BULK_LOAD_MIN:
+            self._load(levels, factor)
+            return
         ranks = self.ranks
         sign = self.sign
         rank_of = self.rank_of
@@ -180,6 +185,41 @@ class Side:
             self.best = ranks[-1] * sign if ranks else None
             if touched:
                 self.top_touches += 1
+
+    def _load(self, levels: Sequence[PriceLevel], factor: int) -> None:
+        """``apply`` into an empty side (a snapshot): the dict first, then one sort.
+
+        Same rules and errors as ``apply``; inserting each level into the sorted list
+        instead costs a memmove of the whole list per level (quadratic for a deep book).
+        """
+        book = self.levels
+        sign = self.sign
+        last_denominator = 0
+        multiplier = 0
+        try:
+            for level in levels:
+                numerator, denominator = level.price.as_integer_ratio()
+                if denominator != last_denominator:
+                    if factor % denominator:
+                        raise ScaleTooSmall(denominator)
+                    last_denominator = denominator
+                    multiplier = factor // denominator * sign
+                if numerator <= 0:
+                    raise InvalidLevelError("price is not positive")
+                rank = numerator * multiplier
+                amount = level.amount
+                if ZERO < amount < MAX_AMOUNT:
+                    book[rank] = amount
+                elif amount.is_zero():
+                    book.pop(rank, None)
+                else:
+                    raise InvalidLevelError("amount is negative, not finite or implausibly large")
+        finally:
+            # Whatever was set before an error stays consistent (the book rescales and
+            # applies again, or asks for a resync).
+            ranks = self.ranks = sorted(book)
+            self.best = ranks[-1] * sign if ranks else None
+            self.top_touches += 1
 
     def top_pairs(self, depth: int) -> list[tuple[int, Decimal]]:
         """The best ``depth`` (key, amount) pairs, best first, without walking the rest."""

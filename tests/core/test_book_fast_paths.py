@@ -77,3 +77,39 @@ def test_cached_ranks_give_the_book_of_uncached_ranks(
         assert fast.needs_resync == general.needs_resync
     finally:
         book_levels.RANK_CACHE_MAX = original
+
+
+snapshot_sides = st.tuples(
+    st.lists(
+        st.tuples(st.sampled_from([*PRICES, "-1", "1E-50"]), st.sampled_from([*AMOUNTS, "-1"])),
+        max_size=40,
+    ),
+    st.lists(level, max_size=40),
+)
+
+
+def _loaded(bids: list[tuple[str, str]], asks: list[tuple[str, str]], bulk_min: int) -> OrderBook:
+    original = book_levels.BULK_LOAD_MIN
+    book_levels.BULK_LOAD_MIN = bulk_min
+    try:
+        book = OrderBook("BTCUSD", wall_clock_ns=lambda: NOW_NS)
+        book.begin_sync()
+        book.apply_snapshot(BookSnapshot("BTCUSD", T, "t", _levels(bids), _levels(asks)))
+        return book
+    finally:
+        book_levels.BULK_LOAD_MIN = original
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(sides=snapshot_sides, feed=updates)
+def test_bulk_snapshot_load_gives_the_book_of_level_by_level_inserts(
+    sides: tuple[list[tuple[str, str]], list[tuple[str, str]]],
+    feed: list[tuple[list[tuple[str, str]], list[tuple[str, str]]]],
+) -> None:
+    bulk, general = _loaded(*sides, bulk_min=1), _loaded(*sides, bulk_min=10**9)
+    assert bulk.needs_resync == general.needs_resync
+    assert _shown(bulk) == _shown(general)
+    for offset, (bids, asks) in enumerate(feed[:5], start=1):
+        for book in (bulk, general):
+            book.apply_update(BookUpdate("BTCUSD", T + offset, "t", _levels(bids), _levels(asks)))
+        assert _shown(bulk) == _shown(general)
