@@ -17,6 +17,14 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from sor_tui.transport.fastframes import FastConnection
+from tests.transport.feed_harness import (
+    BTC_BOOK,
+    HEARTBEAT,
+    running_feed,
+    settle_and_compare,
+    simulator,
+    wait_until,
+)
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 MAX_SIZE = 100_000
@@ -185,3 +193,17 @@ async def test_recv_and_async_for_see_fast_frames() -> None:
         await ws.send("go")
         assert await ws.recv(decode=False) == b"a"
         assert [message async for message in ws] == ["b", b"\x01", "c"]
+
+
+async def test_feed_on_the_firehose_takes_the_fast_path_and_keeps_the_book() -> None:
+    async with (
+        simulator(firehose=True, markets=("BTCUSD",)) as sim,
+        running_feed(sim, (BTC_BOOK, HEARTBEAT)) as run,
+    ):
+        await wait_until(lambda: run.feed.counters.messages > 3000, what="firehose traffic")
+        session = run.feed._session
+        assert session is not None
+        assert isinstance(session.ws, FastConnection) and session.ws.fast
+        await settle_and_compare(sim, run, "BTCUSD")
+        assert run.feed.counters.frames_dropped == 0
+        assert run.feed.counters.reconnects == 0
