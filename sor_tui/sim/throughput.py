@@ -1,6 +1,8 @@
 """Measure the simulator's firehose: UPDATE frames per second to one plain websockets client.
 
-Run: ``python -m sor_tui.sim.throughput [--seconds 5] [--markets BTCUSD]``.  The simulator runs
+Run: ``python -m sor_tui.sim.throughput [--seconds 5] [--markets BTCUSD] [--raw|--sansio]``;
+``--raw`` counts with no WebSocket client at all, so the figure is the simulator's own limit,
+printed with its CPU per frame.  The simulator runs
 in a subprocess (``sor-tui sim --firehose``) so that server and client use separate cores.
 """
 
@@ -8,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
+import os
 import subprocess
 import sys
 import time
@@ -103,6 +107,54 @@ async def measure_sansio(
         writer.close()
 
 
+async def measure_raw(
+    ws_url: str, token: str, markets: list[str], seconds: float
+) -> tuple[int, float]:
+    """The same count with no WebSocket library on the client: what the server can offer.
+
+    The handshake is written by hand; frames are counted by their ``"UPDATE"`` marker in
+    the raw bytes (the simulator's UPDATE frames hold it exactly once).
+    """
+    uri = parse_uri(ws_url)
+    reader, writer = await asyncio.open_connection(uri.host, uri.port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(
+        (
+            f"GET {uri.resource_name} HTTP/1.1\r\nHost: {uri.host}:{uri.port}\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Authorization: Bearer {token}\r\n\r\n"
+        ).encode()
+    )
+    response = await reader.readuntil(b"\r\n\r\n")
+    if not response.startswith(b"HTTP/1.1 101"):
+        raise ConnectionError("handshake refused")
+    channels = [{"type": "market_data", "params": {"market": m}} for m in markets]
+    body = json.dumps({"type": "subscribe", "channels": channels}).encode()
+    # A client frame must be masked; the all-zero mask leaves the payload as it is.
+    size = bytes((0x80 | len(body),)) if len(body) < 126 else b"\xfe" + len(body).to_bytes(2, "big")
+    writer.write(b"\x81" + size + b"\x00\x00\x00\x00" + body)
+    try:
+        while b'"UPDATE"' not in await reader.read(1 << 20):
+            pass
+        count, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            count += (await reader.read(1 << 20)).count(b'"UPDATE"')
+        return count, time.perf_counter() - start
+    finally:
+        writer.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> int:
     """Start ``sor-tui sim --firehose`` and print the measured rate."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -111,8 +163,11 @@ def main() -> int:
     parser.add_argument(
         "--sansio", action="store_true", help="count with the Sans-I/O client (less client cost)"
     )
+    parser.add_argument(
+        "--raw", action="store_true", help="count raw bytes, no WebSocket client (server's limit)"
+    )
     args = parser.parse_args()
-    measurer = measure_sansio if args.sansio else measure
+    measurer = measure_raw if args.raw else measure_sansio if args.sansio else measure
     command = [sys.executable, "-m", "sor_tui", "sim", "--firehose", "--markets", *args.markets]
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
@@ -121,13 +176,20 @@ def main() -> int:
             assert proc.stdout is not None
             ws_url = proc.stdout.readline().strip().partition("=")[2]
             oauth_url = proc.stdout.readline().strip().partition("=")[2]
-            count, elapsed = asyncio.run(
-                measurer(ws_url, _token(oauth_url), args.markets, args.seconds)
-            )
+            token = _token(oauth_url)
+            cpu_before = _cpu_seconds(proc.pid)
+            count, elapsed = asyncio.run(measurer(ws_url, token, args.markets, args.seconds))
+            # Includes the subscribe and first frame: a slight overestimate per frame.
+            sim_cpu = _cpu_seconds(proc.pid) - cpu_before
         finally:
             proc.terminate()
             proc.wait(timeout=10)
     print(f"{count} UPDATE frames in {elapsed:.2f} s = {count / elapsed:,.0f} frames/s")
+    if sim_cpu and count:
+        print(
+            f"simulator: {sim_cpu / elapsed:.0%} of a core, {sim_cpu / count * 1e6:.2f} us CPU"
+            f" per frame = {count / sim_cpu:,.0f} frames/s per core"
+        )
     return 0
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from typing import Any
 
+from sor_tui.sim import throughput
 from sor_tui.sim.session import Session, ws_frame
+from tests.sim.conftest import SimFactory
 
 
 def make_session() -> tuple[Session, Counter[str]]:
@@ -36,3 +39,11 @@ async def test_frame_faults_still_count_every_update() -> None:
     session.garbage = []  # armed but empty: only the per-frame path is taken
     session.send_update(b"a" * 200)
     assert session._updates == [] and counter["UPDATE"] == 1
+
+
+async def test_raw_counter_sees_the_firehose(make_sim: SimFactory) -> None:
+    sim = await make_sim(firehose=True, markets=("BTCUSD",), snapshot_delay=0.0)
+    token = await asyncio.to_thread(throughput._token, sim.oauth_url)
+    count, elapsed = await throughput.measure_raw(sim.ws_url, token, ["BTCUSD"], 0.2)
+    assert 0 < count <= sim.stats.frames_sent["UPDATE"]
+    assert elapsed >= 0.2
