@@ -253,7 +253,8 @@ class JsonLinesWriter:
 
     def on_event(self, event: FeedEvent) -> None:
         """Feed callback: cheap; books are only marked dirty here."""
-        if isinstance(event, BookSnapshot | BookUpdate):
+        if type(event) is BookUpdate or isinstance(event, (BookSnapshot, BookUpdate)):
+            # The exact-type test first: one per message at full rate, cheaper than isinstance.
             self._dirty.add(event.market)
         elif isinstance(event, SubscriptionAnswered):
             channel = event.channel
