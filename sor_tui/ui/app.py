@@ -21,7 +21,7 @@ from textual.widgets import TabbedContent
 from textual.worker import Worker, WorkerState
 
 from sor_tui.core.sanitize import sanitize
-from sor_tui.transport.status import Problem
+from sor_tui.transport.status import FeedStatus, Problem
 from sor_tui.ui import messages as msg
 from sor_tui.ui.bindings import APP_BINDINGS
 from sor_tui.ui.clock import Clock
@@ -29,6 +29,7 @@ from sor_tui.ui.commands import desk_commands
 from sor_tui.ui.desk_config import DeskConfig
 from sor_tui.ui.feed_thread import FeedThread
 from sor_tui.ui.frame import FrameComposer
+from sor_tui.ui.gaps import GapTracker
 from sor_tui.ui.inbox import FeedInbox
 from sor_tui.ui.ports import FeedLike, FeedSource
 from sor_tui.ui.screens.desk import DeskScreen
@@ -56,6 +57,7 @@ class SorApp(App[str | None]):
         self.last_state = ""
         self.feed_failure: str | None = None
         self.inbox = FeedInbox(self.clock)
+        self.gaps = GapTracker(self.clock)
         self.composer = FrameComposer(self.inbox, depth=config.depth)
         self.desk = DeskScreen(
             config.markets, clock=self.clock, depth=config.depth, large_trade=config.large_trade
@@ -214,6 +216,18 @@ class SorApp(App[str | None]):
         """Show a crashed feed worker as a problem."""
         self.feed_failure = event.description
         self.inbox.add_problem(Problem("feed", "feed_failed", event.description))
+
+    @on(msg.FeedStatusChanged)
+    def mark_gaps(self, event: msg.FeedStatusChanged) -> None:
+        """A lost connection leaves a lasting gap row on the tape and an error-pane entry."""
+        status = event.status
+        if not isinstance(status, FeedStatus):
+            return
+        closed = self.gaps.on_status(status)
+        if closed is not None:
+            self.inbox.add_problem(closed.problem())
+        if self.desk.ready:
+            self.desk.tape.show_gaps(tuple(self.gaps.gaps))
 
     @on(msg.FeedStatusChanged)
     def toast_final_status(self, event: msg.FeedStatusChanged) -> None:

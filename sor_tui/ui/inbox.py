@@ -40,6 +40,11 @@ IMPORTANT_CODES = frozenset(
 
 # Codes the desk itself raises; the core's explain() covers protocol and transport codes.
 UI_EXPLANATIONS = {
+    "GAP": (
+        "The connection was lost in this interval: executions printed meanwhile may be "
+        "missing from the tape (the gap row marks where). Books were resynced from fresh "
+        "snapshots on reconnect, so the ladders are complete again."
+    ),
     "unknown_theme": (
         "SOR_THEME names a theme that does not exist. Use sor-dark, sor-light, "
         "sor-colourblind or a Textual theme (ctrl+p, Theme lists them)."

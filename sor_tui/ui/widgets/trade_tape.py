@@ -10,6 +10,7 @@ from rich.text import Text
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.views import TapeStats, TapeView, Tick
 from sor_tui.ui.format import format_amount, format_clock, format_price
+from sor_tui.ui.gaps import Gap
 from sor_tui.ui.widgets.sparkline import sparkline
 from sor_tui.ui.widgets.text_lines import TextLines
 
@@ -29,6 +30,7 @@ class TradeTape(TextLines):
         "trade-tape--large",
         "trade-tape--time",
         "trade-tape--spark",
+        "trade-tape--gap",
     }
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -38,11 +40,18 @@ class TradeTape(TextLines):
         self.stats_market: str | None = None
         self.places: dict[str, int] = {}
         self.large_notional = Decimal("100000")
+        self.gaps: tuple[Gap, ...] = ()
 
     def show(self, tape: TapeView) -> None:
         """Take a new tape view and redraw."""
         self.tape = tape
         self.invalidate()
+
+    def show_gaps(self, gaps: tuple[Gap, ...]) -> None:
+        """Take the connection gaps (oldest first) and redraw when they changed."""
+        if gaps != self.gaps:
+            self.gaps = gaps
+            self.invalidate()
 
     def set_filter(self, market: str | None, stats_market: str | None) -> None:
         """Show one market only (None: all) and whose stats to show."""
@@ -76,8 +85,15 @@ class TradeTape(TextLines):
         lines.append(Text(" " + spark, style=self._style("spark"), no_wrap=True))
         show_market = self.market_filter is None
         wide = width >= 48
-        for entry in entries[: max(0, height - len(lines))]:
+        room = max(0, height - len(lines))
+        gaps = sorted(self.gaps, key=lambda gap: gap.start_ns, reverse=True)
+        for entry in entries[:room]:
             ex = entry.execution
+            # A gap sits above the prints executed before the connection was lost.
+            while gaps and gaps[0].start_ns >= ex.executed_at_ns and len(lines) < height:
+                lines.append(self._gap_line(gaps.pop(0), width))
+            if len(lines) >= height:
+                break
             places = self.places.get(ex.market)
             clock = format_clock(ex.executed_at_ns)
             if show_market:
@@ -95,7 +111,14 @@ class TradeTape(TextLines):
             if entry.large or ex.price * ex.amount >= self.large_notional:
                 line.stylize(self._style("large"), start + len(price), width)
             lines.append(line)
+        while gaps and len(lines) < height:
+            lines.append(self._gap_line(gaps.pop(0), width))
         return Text("\n").join(lines)
+
+    def _gap_line(self, gap: Gap, width: int) -> Text:
+        return Text(
+            f" {gap.text(width - 1)}"[:width].ljust(width), style=self._style("gap"), no_wrap=True
+        )
 
     def _stats_lines(self, stats: TapeStats | None, width: int) -> list[Text]:
         style = self._style("stats")
