@@ -1,6 +1,5 @@
 """Test isolation: temporary config and home dirs, no SOR_* variables, in-memory keyring."""
 
-
 from __future__ import annotations
 
 import os
