@@ -75,8 +75,10 @@ class Feed:
         state: DeskState | None = None,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
+        on_frame: Callable[[str | bytes, int], None] | None = None,
     ) -> None:
         self._url = ws_url
+        self._on_frame = on_frame  # sees every raw frame with its receive time (recording)
         self._tokens = tokens
         self._options = options
         self._state = state if state is not None else DeskState()
@@ -277,6 +279,7 @@ class Feed:
             publish_registry=self._publish_registry,
             last_resync=self._last_resync,
             clock=self._clock,
+            on_frame=self._on_frame,
         )
         self._session = session
         self._set_status(FeedState.CONNECTED, "connected")

@@ -30,16 +30,21 @@ async def read_frames(
     apply: Callable[[ServerEvent, int], None],
     emit: Callable[[BookUpdate], None],
     ended: Callable[[], bool],
+    on_frame: Callable[[str | bytes, int], None] | None = None,
 ) -> None:
     """Read until the connection ends (``ConnectionClosed``) or ``ended()`` turns true.
 
     ``handle(event, received_ns)`` is the general handler; for a ``BookUpdate`` the loop
     does what it does for one itself: ``apply``, ``emit``, record the lag.
+    ``on_frame(frame, received_ns)`` sees every raw frame first, in order (the recorder).
     """
     if not isinstance(ws, FastConnection):
         async for frame in ws:
             metrics.frame()
-            handle(decode(frame, max_bytes=max_bytes), time.time_ns())
+            received_ns = time.time_ns()
+            if on_frame is not None:
+                on_frame(frame, received_ns)
+            handle(decode(frame, max_bytes=max_bytes), received_ns)
             if ended():
                 return
         return
@@ -54,8 +59,13 @@ async def read_frames(
             if text is None:
                 frame = await ws.recv_handled()
                 metrics.frame()
-                handle(decode(frame, max_bytes=max_bytes), time.time_ns())
+                handled_ns = time.time_ns()
+                if on_frame is not None:
+                    on_frame(frame, handled_ns)
+                handle(decode(frame, max_bytes=max_bytes), handled_ns)
             else:
+                if on_frame is not None:
+                    on_frame(text, received_ns)
                 event = decode(text, max_bytes=max_bytes)
                 if type(event) is BookUpdate:
                     apply(event, received_ns)

@@ -92,8 +92,10 @@ class Session:
         publish_registry: Callable[[], None],
         last_resync: dict[str, float],
         clock: Callable[[], float],
+        on_frame: Callable[[str | bytes, int], None] | None = None,
     ) -> None:
         self.ws = ws
+        self._on_frame = on_frame
         self.opened_at = clock()
         self.got_data = False  # a snapshot, heartbeat or execution arrived
         self._registry = registry
@@ -194,6 +196,7 @@ class Session:
             apply=self._state.apply,
             emit=self._emit,
             ended=lambda: self._end_reason is not None,
+            on_frame=self._on_frame,
         )
 
     async def _send(self, text: str) -> None:

@@ -99,6 +99,7 @@ async def running_feed(
     client_id: str | None = None,
     client_secret: str | None = None,
     on_event: Callable[[FeedEvent], None] | None = None,
+    on_frame: Callable[[str | bytes, int], None] | None = None,
 ) -> AsyncIterator[Running]:
     """Run a feed against the simulator; stop it (and check it stopped cleanly) on exit."""
     tokens = TokenProvider(
@@ -109,7 +110,7 @@ async def running_feed(
         backoff_base=0.02,
         backoff_cap=0.1,
     )
-    feed = Feed(sim.ws_url, tokens, desired, options=feed_options)
+    feed = Feed(sim.ws_url, tokens, desired, options=feed_options, on_frame=on_frame)
     events: list[FeedEvent] = []
 
     def collect(event: FeedEvent) -> None:

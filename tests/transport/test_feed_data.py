@@ -162,3 +162,22 @@ async def test_snapshot_timeout_resyncs_the_market() -> None:
             await asyncio.sleep(1.0)
             later = len([p for p in run.of(Problem) if p.code == "RESYNC"]) - first
             assert 1 <= later <= 1.0 / 0.3 + 1
+
+
+async def test_on_frame_sees_every_raw_frame_in_order() -> None:
+    frames: list[tuple[str | bytes, int]] = []
+    async with simulator() as sim:
+        sim.set_scenario("garbage_frames", every=5)  # binary frames take websockets' path
+        async with running_feed(sim, on_frame=lambda f, ns: frames.append((f, ns))) as run:
+            await wait_until(lambda: run.feed.counters.frames_dropped >= 6, what="garbage")
+            await wait_until(lambda: is_live(run, "BTCUSD"), what="book live")
+            sim.set_scenario("garbage_frames", enabled=False)
+            await asyncio.sleep(0.2)
+            counted = run.feed.counters.messages
+            seen = len(frames)
+    assert seen >= counted > 0  # the hook runs before the frame is counted as handled
+    times = [ns for _, ns in frames]
+    assert times == sorted(times)
+    texts = [f for f, _ in frames if isinstance(f, str)]
+    assert any('"SNAPSHOT"' in t for t in texts)
+    assert any(isinstance(f, bytes) for f, _ in frames), "binary frames reach the hook too"
