@@ -23,11 +23,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ws-url", help="override the environment's WebSocket URL")
     parser.add_argument("--oauth-url", help="override the environment's token URL")
     parser.add_argument("--theme", help="sor-dark, sor-light, sor-colourblind or a Textual theme")
+    add_record_arguments(parser)
+
+
+def add_record_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--record`` and ``--record-dir`` (shared by ``tui`` and ``demo``)."""
+    parser.add_argument(
+        "--record", action="store_true", default=None, help="record raw frames from the start"
+    )
+    parser.add_argument("--record-dir", help="directory for recordings (default: data dir)")
 
 
 def overrides(args: argparse.Namespace) -> dict[str, object]:
     """Settings given on the command line (they win over env, .env and the TOML file)."""
-    names = ("environment", "markets", "ws_url", "oauth_url", "theme")
+    names = ("environment", "markets", "ws_url", "oauth_url", "theme", "record", "record_dir")
     return {name: getattr(args, name) for name in names if getattr(args, name, None)}
 
 

@@ -11,7 +11,7 @@ import sys
 
 from sor_tui.config.credentials import CredentialStore
 from sor_tui.config.settings import ConfigError, load_settings
-from sor_tui.launch import overrides
+from sor_tui.launch import add_record_arguments, overrides
 from sor_tui.ui.factory import make_app
 from sor_tui.ui.sources import DemoSource
 
@@ -27,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scenario", action="append", default=[], help="enable a simulator fault scenario"
     )
+    add_record_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:

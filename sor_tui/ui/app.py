@@ -32,6 +32,7 @@ from sor_tui.ui.frame import FrameComposer
 from sor_tui.ui.gaps import GapTracker
 from sor_tui.ui.inbox import FeedInbox
 from sor_tui.ui.ports import FeedLike, FeedSource
+from sor_tui.ui.replay_actions import RECORD_BINDINGS, toggle_recording
 from sor_tui.ui.screens.desk import DeskScreen
 from sor_tui.ui.status_view import status_line
 from sor_tui.ui.themes import DEFAULT_THEME, DESK_VARIABLES, THEMES
@@ -45,7 +46,7 @@ class SorApp(App[str | None]):
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "sor-tui"
-    BINDINGS = APP_BINDINGS
+    BINDINGS = [*APP_BINDINGS, *RECORD_BINDINGS]
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, config: DeskConfig, *, clock: Clock | None = None) -> None:
@@ -302,6 +303,10 @@ class SorApp(App[str | None]):
         from sor_tui.ui.screens.credentials import CredentialsScreen
 
         self.push_screen(CredentialsScreen(self.config.credentials))
+
+    def action_toggle_recording(self) -> None:
+        """Start or stop recording the live feed (REC in the status bar while on)."""
+        toggle_recording(self)
 
     def action_next_theme(self) -> None:
         """Cycle through the desk's themes."""

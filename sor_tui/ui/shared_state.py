@@ -13,6 +13,8 @@ from typing import Any
 from sor_tui.core.events import Execution, ServerEvent
 from sor_tui.core.state import DeskState
 from sor_tui.core.views import BookView, TapeView
+from sor_tui.record.recorder import Recorder
+from sor_tui.record.recording_state import RecordingDeskState
 
 
 class SharedDeskState(DeskState):
@@ -72,3 +74,26 @@ class SharedDeskState(DeskState):
         """Changes whenever anything changed."""
         with self.lock:
             return super().version
+
+
+class SharedRecordingDeskState(SharedDeskState, RecordingDeskState):
+    """The shared (locked) desk state that can also record; the lock covers the switch.
+
+    MRO: the lock is taken first, then the recording layer marks, then the core applies,
+    so a recorder is never swapped or closed while the feed thread is writing to it.
+    """
+
+    def start_recording(self, recorder: Recorder) -> None:
+        """Start recording (UI thread); live books are written as synthetic snapshots."""
+        with self.lock:
+            super().start_recording(recorder)
+
+    def stop_recording(self) -> Recorder | None:
+        """Stop recording (UI or feed thread); the caller closes the returned recorder."""
+        with self.lock:
+            return super().stop_recording()
+
+    def frame(self, data: str | bytes, received_ns: int) -> None:
+        """The feed's raw-frame hook (feed thread)."""
+        with self.lock:
+            super().frame(data, received_ns)

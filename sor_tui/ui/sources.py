@@ -6,12 +6,15 @@ starts the simulator first and points the client at its loopback ports.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import SecretStr
 
 from sor_tui.config.credentials import Credentials
 from sor_tui.config.settings import Settings
+from sor_tui.record.live import LiveRecording
 from sor_tui.transport.feed import Feed, FeedOptions, channels_from_settings
 from sor_tui.transport.oauth import TokenProvider
 from sor_tui.transport.redact import (
@@ -20,7 +23,9 @@ from sor_tui.transport.redact import (
     install_redaction,
     uninstall_redaction,
 )
-from sor_tui.ui.shared_state import SharedDeskState
+from sor_tui.ui.shared_state import SharedRecordingDeskState
+
+log = logging.getLogger(__name__)
 
 
 class LiveSource:
@@ -39,6 +44,7 @@ class LiveSource:
         self.environment: str = settings.environment
         self.tokens: TokenProvider | None = None
         self.redactor: RedactingFilter | None = None
+        self.recording: LiveRecording | None = None
 
     def __repr__(self) -> str:
         return f"LiveSource(environment={self.environment!r})"
@@ -59,7 +65,23 @@ class LiveSource:
         self._redact(credentials, self.tokens)
         desired = channels_from_settings(settings.markets, settings.channels)
         options = FeedOptions.from_settings(settings, **self.feed_overrides)
-        return Feed(ws_url, self.tokens, desired, options=options, state=SharedDeskState())
+        state = SharedRecordingDeskState()
+        self._start_recording(state, ws_url)
+        return Feed(ws_url, self.tokens, desired, options=options, state=state)
+
+    def _start_recording(self, state: SharedRecordingDeskState, ws_url: str) -> None:
+        """The recording switch (ctrl+r); on from the start when ``settings.record``."""
+        self.recording = LiveRecording.from_settings(self.settings, state, ws_url)
+        if self.settings.record:
+            try:
+                self.recording.start()
+            except OSError as error:  # the desk still runs; the status bar shows no REC
+                log.warning("cannot record: %s", error.strerror or type(error).__name__)
+
+    @staticmethod
+    def frame_hook(state: SharedRecordingDeskState) -> Callable[[str | bytes, int], None]:
+        """The raw-frame hook to hand the feed as ``on_frame`` once the Feed accepts one."""
+        return state.frame
 
     def _redact(self, credentials: Credentials, tokens: TokenProvider) -> None:
         """Keep the secret and every token out of all logs (websockets logs headers at DEBUG)."""
@@ -77,7 +99,9 @@ class LiveSource:
         )
 
     async def close(self) -> None:
-        """Close the token provider's HTTP client and remove the log redaction."""
+        """Stop recording, close the token provider's HTTP client, remove the log redaction."""
+        if self.recording is not None:
+            self.recording.stop()
         if self.tokens is not None:
             await self.tokens.aclose()
             self.tokens = None

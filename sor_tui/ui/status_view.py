@@ -17,11 +17,14 @@ def status_line(
 ) -> StatusLine:
     """The status bar's content for this frame (a crashed feed shows as FAILED)."""
     environment = source.environment if source is not None else "no credentials"
+    recording = getattr(getattr(source, "recording", None), "active", False) is True
     if failure is not None:
-        return StatusLine(environment=environment, state="FAILED", detail=failure)
+        return StatusLine(
+            environment=environment, state="FAILED", detail=failure, recording=recording
+        )
     if feed is None:
         state = "STARTING" if source is not None else "NOT CONNECTED"
-        return StatusLine(environment=environment, state=state)
+        return StatusLine(environment=environment, state=state, recording=recording)
     status: FeedStatus = feed.status
     counters: FeedCounters = feed.counters
     lag_ns = counters.lag_ns.get(market) if market else None
@@ -36,4 +39,5 @@ def status_line(
         messages_per_second=float(counters.messages_per_second),
         lag_ms=None if lag_ns is None else lag_ns / 1e6,
         reconnects=counters.reconnects,
+        recording=recording,
     )

@@ -7,6 +7,7 @@ Waits are bounded polls on state, never timing assertions.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 from textual.message import Message
@@ -27,7 +28,7 @@ SIM = {"rate": 20.0, "snapshot_delay": 0.05, "heartbeat_interval": 0.5}
 
 
 async def wait_until(
-    pilot: Pilot[object], condition: Callable[[], bool], within: float = 15
+    pilot: Pilot[Any], condition: Callable[[], bool], within: float = 15
 ) -> None:
     """Let the app run until ``condition`` holds (fails after ``within`` seconds)."""
     for _ in range(int(within / 0.05)):

@@ -7,10 +7,12 @@ grouping, tape filter); it *displays* what the app hands it and *requests* feed 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.events import Resize
 from textual.screen import Screen
@@ -21,6 +23,7 @@ from sor_tui.core.views import BookView
 from sor_tui.ui.bindings import DESK_BINDINGS, GROUP_MULTIPLES, MARKET_DIGIT_BINDINGS
 from sor_tui.ui.clock import Clock
 from sor_tui.ui.messages import MarketFocused, ResyncRequested
+from sor_tui.ui.replay_actions import COPY_BINDINGS, copy_book, copy_tape
 from sor_tui.ui.widgets.book_ladder import BookLadder, badge_of
 from sor_tui.ui.widgets.error_log import ErrorLog
 from sor_tui.ui.widgets.market_bar import MarketBar
@@ -30,6 +33,9 @@ from sor_tui.ui.widgets.trade_tape import TradeTape
 
 MAX_LADDERS = 4
 LADDER_MIN_WIDTH = 40
+QUIET_COPY_BINDINGS: list[BindingType] = [
+    replace(b, show=False) if isinstance(b, Binding) else b for b in COPY_BINDINGS
+]
 TAPE_MIN_WIDTH = 36
 
 
@@ -41,7 +47,8 @@ def ladder_count(width: int, markets: int) -> int:
 class DeskScreen(Screen[None]):
     """The main screen of the desk."""
 
-    BINDINGS = DESK_BINDINGS + MARKET_DIGIT_BINDINGS
+    # Copy keys stay out of the footer: at 80 columns "Copy book" pushed Help off it.
+    BINDINGS = DESK_BINDINGS + QUIET_COPY_BINDINGS + MARKET_DIGIT_BINDINGS
 
     def __init__(
         self,
@@ -194,6 +201,14 @@ class DeskScreen(Screen[None]):
         if action in ("market", "jump", "group", "filter_tape", "resync", "depth"):
             return self.query_one(TabbedContent).active == "desk"
         return True
+
+    def action_copy_book(self) -> None:
+        """Copy the focused market's book to the clipboard (OSC 52)."""
+        copy_book(self.app)
+
+    def action_copy_tape(self) -> None:
+        """Copy the tape as shown to the clipboard (OSC 52)."""
+        copy_tape(self.app)
 
     def action_market(self, step: int) -> None:
         """Scroll the ladders to the next or previous market."""

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from sor_tui.ui.bindings import APP_BINDINGS, DESK_BINDINGS
+from sor_tui.ui.replay_actions import COPY_BINDINGS, RECORD_BINDINGS
 from sor_tui.ui.screens.credentials import CredentialsScreen
 from sor_tui.ui.widgets.error_log import ErrorLog
 from sor_tui.ui.widgets.subscription_panel import SubscriptionPanel
@@ -66,8 +67,11 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text(_INTRO), classes="dialog-body")
             digits = Binding("1-9", "", "Show the n-th market first", id="desk.market_N")
             sections: list[tuple[str, list[BindingType]]] = [
-                ("Everywhere", [*APP_BINDINGS, Binding("ctrl+p", "", "Command palette")]),
-                ("Books", [*DESK_BINDINGS, digits]),
+                (
+                    "Everywhere",
+                    [*APP_BINDINGS, *RECORD_BINDINGS, Binding("ctrl+p", "", "Command palette")],
+                ),
+                ("Books", [*DESK_BINDINGS, *COPY_BINDINGS, digits]),
                 ("Subscriptions", list(SubscriptionPanel.BINDINGS)),
                 ("Errors", list(ErrorLog.BINDINGS)),
                 ("Credentials dialog", list(CredentialsScreen.BINDINGS)),

@@ -23,6 +23,7 @@ class StatusLine:
     messages_per_second: float | None = None
     lag_ms: float | None = None
     reconnects: int = 0
+    recording: bool = False
 
 
 _STATE_CLASS = {
@@ -46,6 +47,7 @@ class StatusBar(Widget):
         "status-bar--warn",
         "status-bar--bad",
         "status-bar--dim",
+        "status-bar--rec",
     }
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -70,6 +72,8 @@ class StatusBar(Widget):
             (f" {sanitize(line.environment, 20)} ", style("env")),
             (f" {line.state}", style(_STATE_CLASS.get(line.state, "warn"))),
         ]
+        if line.recording:  # early in the line: narrow terminals must still show it
+            parts.insert(1, (" REC ", style("rec")))
         if line.retry_in is not None and line.state in ("RECONNECTING", "CONNECTING"):
             parts.append((f" retry {format_age(line.retry_in)}", style("warn")))
         if line.detail and line.state != "CONNECTED":
