@@ -43,6 +43,7 @@ class FastConnection(ClientConnection):
         self._lost = False
         self._fragmented = False  # websockets is in the middle of a fragmented message
         self._paused = False
+        self._refused = False  # a frame was refused from its header: websockets from now on
 
     # -- reader side ---------------------------------------------------------------------
 
@@ -54,7 +55,7 @@ class FastConnection(ClientConnection):
         ``recv_handled()`` raises ``ConnectionClosed``.
         """
         while not self._ready:
-            if self._lost or not self.fast:
+            if self._lost or not self.fast or self._refused:
                 return [None]
             await self._wait()
         batch = self._ready[self._offset :] if self._offset else self._ready
@@ -78,7 +79,7 @@ class FastConnection(ClientConnection):
                     return message
                 self._advance()
                 return item.encode() if decode is False else item
-            if self._lost or not self.fast:
+            if self._lost or not self.fast or self._refused:
                 return await super().recv(decode)
             await self._wait()
 
@@ -112,7 +113,7 @@ class FastConnection(ClientConnection):
 
     def data_received(self, data: bytes) -> None:
         """Cut plain text frames out of ``data``; give everything else to websockets."""
-        if not self.fast:
+        if not self.fast or self._refused:
             self._before_fast(data)
             return
         buffer = self._buffer
@@ -125,6 +126,7 @@ class FastConnection(ClientConnection):
         plain = self._plain()
         pos = 0
         before = len(ready)
+        oversize = False
         while size - pos >= 2:
             second = buffer[pos + 1]
             if second == 126:  # the usual UPDATE: unmasked, 16-bit length
@@ -151,6 +153,9 @@ class FastConnection(ClientConnection):
                 if second & 0x80:
                     head += 4  # masked (a protocol error from a server): websockets fails it
             end = pos + head + length
+            if length > limit:
+                oversize = True  # refuse it from its header, never buffer it whole
+                break
             if end > size:
                 break
             first = buffer[pos]
@@ -166,6 +171,16 @@ class FastConnection(ClientConnection):
             pos = end
         if pos:
             del buffer[:pos]
+        if oversize:
+            # A hostile length (up to 2**63) would otherwise grow the buffer without bound:
+            # hand everything to websockets from here on, which fails it with 1009 at once.
+            self._refused = True
+            rest = bytes(buffer)
+            buffer.clear()
+            ready.append(None)
+            super().data_received(rest)
+            self._wake()
+            return
         if len(ready) != before:
             self._wake()
             if len(ready) > _HIGH_WATER and not self._paused:
