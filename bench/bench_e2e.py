@@ -118,6 +118,7 @@ async def plain_client(sim: SimProcess, seconds: float, warmup: float) -> dict[s
         sim.ws_url,
         additional_headers={"Authorization": f"Bearer {token}"},
         max_size=None,
+        max_queue=4096,  # the default 16 pauses reading constantly and understates the link
         close_timeout=1,  # the firehose keeps the pipe full: do not wait 10 s for a clean close
     ) as ws:
         channels = [{"type": "market_data", "params": {"market": m}} for m in MARKETS]
