@@ -127,13 +127,17 @@ class BookLadder(TextLines):
 
     def build_text(self, width: int, height: int) -> Text:
         """The ladder text for this size, marks and age."""
+        return Text("\n").join(self.build_lines(width, height))
+
+    def build_lines(self, width: int, height: int) -> list[Text]:
+        """The ladder's lines for this size, marks and age."""
         self._places = self.places
         return self._build(width, height, dict(self._fade_step_key()))
 
     def _style(self, name: str) -> Style:
         return self.component_style(f"book-ladder--{name}")
 
-    def _build(self, width: int, height: int, fade: dict[tuple[str, Decimal], int]) -> Text:
+    def _build(self, width: int, height: int, fade: dict[tuple[str, Decimal], int]) -> list[Text]:
         view = self.view
         lines: list[Text] = [self._title_line(width)]
         rows = max(1, (height - 3) // 2)
@@ -147,7 +151,7 @@ class BookLadder(TextLines):
         lines.append(header)
         if view is None:
             lines.append(Text(" waiting for the first snapshot…", style=self._style("header")))
-            return Text("\n").join(lines)
+            return lines
         asks = list(view.asks[:rows])
         bids = list(view.bids[:rows])
         scale = max([level.cumulative for level in asks + bids] or [Decimal(0)], default=Decimal(0))
@@ -158,7 +162,7 @@ class BookLadder(TextLines):
         lines.append(self._spread_line(view, width))
         for level in bids:
             lines.append(self._level_line(level, "bid", width, col, scale, fade))
-        return Text("\n").join(lines)
+        return lines
 
     def _title_line(self, width: int) -> Text:
         view = self.view

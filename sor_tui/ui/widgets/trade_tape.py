@@ -64,9 +64,13 @@ class TradeTape(TextLines):
 
     def build_text(self, width: int, height: int) -> Text:
         """The tape text for this size."""
+        return Text("\n").join(self._build(width, height))
+
+    def build_lines(self, width: int, height: int) -> list[Text]:
+        """The tape's lines for this size."""
         return self._build(width, height)
 
-    def _build(self, width: int, height: int) -> Text:
+    def _build(self, width: int, height: int) -> list[Text]:
         title = f" Trades · {self.market_filter}"
         if self.market_filter is None:
             title = f" Trades · all · stats {self.stats_market or '—'}"
@@ -113,7 +117,7 @@ class TradeTape(TextLines):
             lines.append(line)
         while gaps and len(lines) < height:
             lines.append(self._gap_line(gaps.pop(0), width))
-        return Text("\n").join(lines)
+        return lines
 
     def _gap_line(self, gap: Gap, width: int) -> Text:
         return Text(
