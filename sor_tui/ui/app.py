@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from sor_tui.ui import messages as msg
 from sor_tui.ui.bindings import APP_BINDINGS
 from sor_tui.ui.clock import Clock
 from sor_tui.ui.commands import desk_commands
-from sor_tui.ui.desk_config import DeskConfig
+from sor_tui.ui.desk_config import CredentialsContext, DeskConfig
 from sor_tui.ui.feed_thread import FeedThread
 from sor_tui.ui.frame import FrameComposer
 from sor_tui.ui.gaps import GapTracker
@@ -302,7 +303,19 @@ class SorApp(App[str | None]):
         """Open the credentials screen."""
         from sor_tui.ui.screens.credentials import CredentialsScreen
 
-        self.push_screen(CredentialsScreen(self.config.credentials))
+        self.push_screen(CredentialsScreen(self.credentials_context()))
+
+    def credentials_context(self) -> CredentialsContext:
+        """Where "Test" fetches a token: in the demo, the simulator's endpoint, never the
+        configured environment's (its loopback port exists only while the demo runs)."""
+        context = self.config.credentials
+        source = self.source
+        if source is None or source.environment != "demo":
+            return context
+        simulator = getattr(source, "simulator", None)
+        oauth_url = str(getattr(simulator, "oauth_url", "") or "")
+        client_id = str(getattr(simulator, "client_id", "") or "") or context.client_id
+        return replace(context, oauth_url=oauth_url, client_id=client_id)
 
     def action_toggle_recording(self) -> None:
         """Start or stop recording the live feed (REC in the status bar while on)."""

@@ -1,4 +1,4 @@
-"""Live recording from the desk: --record starts it, ctrl+r toggles it, REC shows it."""
+"""The demo/live source wiring: recording (--record, ctrl+r, REC) and the demo's token test."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ import threading
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from sor_tui.core.state import DeskState
 from sor_tui.record.reader import read_recording
 from sor_tui.record.recorder import Recorder
 from sor_tui.record.recording_state import RecordingDeskState
+from sor_tui.ui.screens.credentials import CredentialsScreen
 from sor_tui.ui.shared_state import SharedDeskState, SharedRecordingDeskState
 from sor_tui.ui.sources import DemoSource
+from sor_tui.ui.widgets.secret_input import SecretInput
 from tests.ui.test_flows_sim import _live, demo_app, wait_until
 
 pytestmark = pytest.mark.timeout(60)
@@ -68,3 +71,19 @@ async def test_without_the_setting_nothing_is_recorded(tmp_path: Path) -> None:
         assert isinstance(source, DemoSource) and source.recording is not None
         assert not source.recording.active and not app.desk.status_bar.line.recording
     assert not (tmp_path / "rec").exists() or list((tmp_path / "rec").iterdir()) == []
+
+
+async def test_demo_credentials_test_asks_the_simulator_not_the_environment() -> None:
+    app = demo_app(oauth_url="https://oauth.example.invalid/oauth2/token")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: _live(app, "BTCUSD"))
+        source = app.source
+        assert isinstance(source, DemoSource) and source.simulator is not None
+        await pilot.press("k")
+        screen = app.screen
+        assert isinstance(screen, CredentialsScreen)
+        assert screen.context.oauth_url == source.simulator.oauth_url
+        screen.query_one("#client-secret", SecretInput).value = source.simulator.client_secret
+        await pilot.press("ctrl+t")
+        result = screen.query_one("#credentials-result", Static)
+        await wait_until(pilot, lambda: str(result.render()).startswith("OK"))
