@@ -13,6 +13,7 @@ from sor_tui.config.credentials import CredentialStore, CredentialStoreError, re
 from sor_tui.config.settings import ConfigError, Settings, load_settings
 from sor_tui.transport.status import Problem
 from sor_tui.ui.factory import make_app
+from sor_tui.ui.logfile import setup_logging
 from sor_tui.ui.sources import LiveSource
 
 
@@ -50,8 +51,13 @@ def run_app_with(settings: Settings, store: CredentialStore) -> int:
         problems.append(Problem("keyring", "keyring_unavailable", error.message))
         credentials = None
     source = LiveSource(settings, credentials) if credentials is not None else None
-    app = make_app(settings, source=source, store=store, startup_problems=tuple(problems))
-    app.run()
+    logs = setup_logging(settings)  # before the feed starts: its redaction covers the file
+    try:
+        problems.extend(logs.problems)
+        app = make_app(settings, source=source, store=store, startup_problems=tuple(problems))
+        app.run()
+    finally:
+        logs.close()
     return app.return_code or 0
 
 

@@ -13,6 +13,7 @@ from sor_tui.config.credentials import CredentialStore
 from sor_tui.config.settings import ConfigError, load_settings
 from sor_tui.launch import add_record_arguments, overrides
 from sor_tui.ui.factory import make_app
+from sor_tui.ui.logfile import setup_logging
 from sor_tui.ui.sources import DemoSource
 
 DEMO_MARKETS = ("BTCUSD", "ETHUSD", "SOLUSD", "LTCUSD")
@@ -47,6 +48,16 @@ def run(args: argparse.Namespace) -> int:
     if args.scenario:
         sim_options["scenarios"] = {name: {} for name in args.scenario}
     source = DemoSource(settings, seed=args.seed, sim_options=sim_options)
-    app = make_app(settings, source=source, store=CredentialStore(), demo_seed=args.seed)
-    app.run()
+    logs = setup_logging(settings)  # before the feed starts: its redaction covers the file
+    try:
+        app = make_app(
+            settings,
+            source=source,
+            store=CredentialStore(),
+            demo_seed=args.seed,
+            startup_problems=tuple(logs.problems),
+        )
+        app.run()
+    finally:
+        logs.close()
     return app.return_code or 0

@@ -40,6 +40,10 @@ IMPORTANT_CODES = frozenset(
 
 # Codes the desk itself raises; the core's explain() covers protocol and transport codes.
 UI_EXPLANATIONS = {
+    "log_file": (
+        "SOR_LOG_FILE names a file that cannot be written, so this run logs nowhere. Choose "
+        "a writable path (its directory is created if missing) or leave it empty."
+    ),
     "GAP": (
         "The connection was lost in this interval: executions printed meanwhile may be "
         "missing from the tape (the gap row marks where). Books were resynced from fresh "
