@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,9 +16,13 @@ from tests.ui.test_flows_sim import _live, demo_app, wait_until
 pytestmark = pytest.mark.timeout(60)
 
 
+def _settings(**values: Any) -> Settings:
+    return Settings(**values)
+
+
 async def test_the_log_file_gets_records_with_secrets_redacted(tmp_path: Path) -> None:
     path = tmp_path / "logs" / "tui.log"
-    logs = setup_logging(Settings(log_file=path, log_level="DEBUG"))
+    logs = setup_logging(_settings(log_file=path, log_level="DEBUG"))
     try:
         app = demo_app()
         async with app.run_test(size=(100, 30)) as pilot:
@@ -40,7 +45,7 @@ async def test_the_log_file_gets_records_with_secrets_redacted(tmp_path: Path) -
 def test_without_a_log_file_nothing_reaches_the_terminal(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    logs = setup_logging(Settings())
+    logs = setup_logging(_settings())
     # Python's last-resort stderr handler only runs when no handler exists at all.
     assert [type(h) for h in logs.handlers] == [logging.NullHandler]
     try:
@@ -54,6 +59,6 @@ def test_without_a_log_file_nothing_reaches_the_terminal(
 def test_an_unwritable_log_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    logs = setup_logging(Settings(log_file=blocker / "tui.log"))
+    logs = setup_logging(_settings(log_file=blocker / "tui.log"))
     logs.close()
     assert [p.code for p in logs.problems] == ["log_file"]
