@@ -36,6 +36,25 @@ def format_amount(amount: Decimal | None, width: int = 12) -> str:
     return _plain(amount.quantize(step, rounding=ROUND_HALF_EVEN))
 
 
+_SUFFIXES = ((Decimal(10) ** 12, "T"), (Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"))
+
+
+def format_amount_fit(amount: Decimal, width: int) -> str:
+    """A size in at most ``width`` cells: exact, else visibly approximate (``≈``), never cut."""
+    exact = _plain(amount)
+    if len(exact) <= width:
+        return exact
+    rounded = format_amount(amount, width - 1)
+    if len(rounded) <= width - 1:
+        return "\u2248" + rounded
+    for scale, suffix in _SUFFIXES:  # too many whole digits: say so with a magnitude
+        if abs(amount) >= scale:
+            short = format_amount(amount / scale, max(1, width - 2)) + suffix
+            if len(short) <= width - 1:
+                return "\u2248" + short
+    return "\u2248" + rounded  # wider than the column: the caller widens or shows all
+
+
 def _plain(value: Decimal) -> str:
     """No exponent, no trailing zeros, thousands separators on the whole part."""
     normal = value.normalize()

@@ -9,7 +9,14 @@ from textual.widgets import TabbedContent
 
 from sor_tui.core.events import Channel
 from sor_tui.core.views import BookStatus, BookView
-from sor_tui.ui.format import format_age, format_amount, format_bps, format_clock, format_price
+from sor_tui.ui.format import (
+    format_age,
+    format_amount,
+    format_amount_fit,
+    format_bps,
+    format_clock,
+    format_price,
+)
 from sor_tui.ui.screens.desk import ladder_count
 from sor_tui.ui.screens.help import HelpScreen, key_names
 from sor_tui.ui.widgets.book_ladder import badge_of
@@ -137,3 +144,17 @@ async def test_an_unknown_theme_falls_back_and_says_so(desk_app: AppBuilder) -> 
         await pilot.pause()
         assert app.theme == "sor-dark"
         assert [p.code for _, p in app.desk.error_log.problems] == ["unknown_theme"]
+
+
+@pytest.mark.parametrize(
+    ("amount", "width", "text"),
+    [
+        ("13.86746234", 12, "13.86746234"),
+        ("13.86746234", 9, "\u224813.86746"),  # rounded: marked, never silently cut
+        ("1234567890.5", 9, "\u22481.23457B"),
+        ("2941.1765", 10, "2,941.1765"),
+    ],
+)
+def test_tape_amounts_fit_or_say_they_are_approximate(amount: str, width: int, text: str) -> None:
+    assert format_amount_fit(Decimal(amount), width) == text
+    assert len(format_amount_fit(Decimal(amount), width)) <= width

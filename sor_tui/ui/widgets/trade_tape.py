@@ -9,7 +9,7 @@ from rich.text import Text
 
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.views import TapeStats, TapeView, Tick
-from sor_tui.ui.format import format_amount, format_clock, format_price
+from sor_tui.ui.format import format_amount, format_amount_fit, format_clock, format_price
 from sor_tui.ui.gaps import Gap
 from sor_tui.ui.widgets.sparkline import sparkline
 from sor_tui.ui.widgets.text_lines import TextLines
@@ -107,7 +107,8 @@ class TradeTape(TextLines):
                 clock = f"{clock} {name:<{8 if wide else 4}}"
             price = f"{format_price(ex.price, places):>11}{_ARROW[entry.tick]}"
             amount_width = max(6, width - len(clock) - len(price) - 2)
-            body = f" {clock}{price}{format_amount(ex.amount, amount_width - 1):>{amount_width}}"
+            amount = format_amount_fit(ex.amount, amount_width - 1)
+            body = f" {clock}{price}{amount:>{amount_width}}"
             line = Text(body[:width].ljust(width), no_wrap=True, overflow="crop")
             start = len(clock) + 1
             line.stylize(self._style("time"), 0, start)
