@@ -94,6 +94,8 @@ class SharedRecordingDeskState(SharedDeskState, RecordingDeskState):
             return super().stop_recording()
 
     def frame(self, data: str | bytes, received_ns: int) -> None:
-        """The feed's raw-frame hook (feed thread)."""
-        with self.lock:
+        """The feed's raw-frame hook (feed thread); lock-free while not recording."""
+        if self.recorder is None:
+            return
+        with self.lock:  # not closed under us by a stop on the UI thread
             super().frame(data, received_ns)

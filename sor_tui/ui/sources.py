@@ -7,7 +7,6 @@ starts the simulator first and points the client at its loopback ports.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from pydantic import SecretStr
@@ -67,7 +66,9 @@ class LiveSource:
         options = FeedOptions.from_settings(settings, **self.feed_overrides)
         state = SharedRecordingDeskState()
         self._start_recording(state, ws_url)
-        return Feed(ws_url, self.tokens, desired, options=options, state=state)
+        return Feed(
+            ws_url, self.tokens, desired, options=options, state=state, on_frame=state.frame
+        )
 
     def _start_recording(self, state: SharedRecordingDeskState, ws_url: str) -> None:
         """The recording switch (ctrl+r); on from the start when ``settings.record``."""
@@ -77,11 +78,6 @@ class LiveSource:
                 self.recording.start()
             except OSError as error:  # the desk still runs; the status bar shows no REC
                 log.warning("cannot record: %s", error.strerror or type(error).__name__)
-
-    @staticmethod
-    def frame_hook(state: SharedRecordingDeskState) -> Callable[[str | bytes, int], None]:
-        """The raw-frame hook to hand the feed as ``on_frame`` once the Feed accepts one."""
-        return state.frame
 
     def _redact(self, credentials: Credentials, tokens: TokenProvider) -> None:
         """Keep the secret and every token out of all logs (websockets logs headers at DEBUG)."""

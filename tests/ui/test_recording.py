@@ -59,6 +59,7 @@ async def test_record_setting_records_from_the_start_and_ctrl_r_toggles(tmp_path
     recording = read_recording(first)
     marks = [(e.mark, e.market) for e in recording.entries if e.mark]
     assert ("begin_sync", "BTCUSD") in marks
+    assert any(e.frame is not None and not e.synthetic for e in recording.entries)
     assert recording.header.markets == ("BTCUSD", "ETHUSD")
     assert len(list((tmp_path / "rec").iterdir())) >= 2  # the second file (and executions)
 
