@@ -27,9 +27,7 @@ FAST_FEED = {"request_spacing": 0.0, "resync_interval": 0.0, "backoff_floor": 0.
 SIM = {"rate": 20.0, "snapshot_delay": 0.05, "heartbeat_interval": 0.5}
 
 
-async def wait_until(
-    pilot: Pilot[Any], condition: Callable[[], bool], within: float = 15
-) -> None:
+async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], within: float = 15) -> None:
     """Let the app run until ``condition`` holds (fails after ``within`` seconds)."""
     for _ in range(int(within / 0.05)):
         if condition():
