@@ -6,8 +6,7 @@ import keyring
 import keyring.backends.fail
 import keyring.backends.null
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.errors import KeyringLocked, PasswordDeleteError
+from keyring.errors import KeyringLocked
 from pydantic import SecretStr
 
 from sor_tui.config.credentials import (
@@ -22,24 +21,8 @@ from sor_tui.config.settings import load_settings
 from tests.memory_keyring import MemoryKeyring
 
 
-class PlaintextKeyring(KeyringBackend):
+class PlaintextKeyring(MemoryKeyring):
     """Stands in for keyrings.alt's PlaintextKeyring: works, but stores in clear text."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.store.pop((service, username), None) is None:
-            raise PasswordDeleteError("none")
 
 
 class LockedKeyring(MemoryKeyring):
