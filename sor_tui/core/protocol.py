@@ -50,6 +50,8 @@ from sor_tui.core.reasons import (
 from sor_tui.core.sanitize import escape_identifier, excerpt, sanitize
 from sor_tui.core.timestamps import parse_rfc3339_ns
 from sor_tui.core.wire import (
+    AMOUNTS,
+    AMOUNTS_MAX,
     BOOK,
     BOOK_FRAME,
     BOOK_PREFIXES,
@@ -70,6 +72,7 @@ from sor_tui.core.wire import (
     WireReject,
     book_update,
     build_levels,
+    build_snapshot_levels,
     decimal_value,
     market_name,
     price_value,
@@ -124,11 +127,13 @@ def _book_event(wire: BookPayload, max_levels: int) -> ServerEvent:
     except ValueError:
         time_ns = time_value(wire.time, "time")  # raises with the message
     market = MARKETS.get(wire.market) or market_name(wire.market)
-    # Many UPDATEs touch one side only: skip the call for an empty or missing side.
-    bid_levels = build_levels(bids, "bids") if bids else ()
-    ask_levels = build_levels(asks, "asks") if asks else ()
     if kind == "UPDATE":
+        # Many UPDATEs touch one side only: skip the call for an empty or missing side.
+        bid_levels = build_levels(bids, "bids") if bids else ()
+        ask_levels = build_levels(asks, "asks") if asks else ()
         return book_update(market, time_ns, wire.time, bid_levels, ask_levels)
+    bid_levels = build_snapshot_levels(bids, "bids")
+    ask_levels = build_snapshot_levels(asks, "asks")
     return BookSnapshot(market, time_ns, wire.time, bid_levels, ask_levels)
 
 
@@ -157,7 +162,7 @@ def _top(payload: msgspec.Raw, max_levels: int) -> ServerEvent:
 def _execution(payload: msgspec.Raw, max_levels: int) -> ServerEvent:
     wire = EXECUTION.decode(payload)
     price = price_value(wire.price, "price")
-    amount = decimal_value(wire.amount, "amount")
+    amount = decimal_value(wire.amount, "amount", AMOUNTS, AMOUNTS_MAX)
     if not amount:
         raise WireReject(BAD_NUMBER, "amount: an execution must have a positive amount")
     time_ns = time_value(wire.executed_at, "executed_at")

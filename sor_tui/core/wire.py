@@ -185,12 +185,12 @@ MARKETS: dict[str, str] = {}
 # feed's amounts from flushing the prices out of DECIMALS.
 AMOUNTS: dict[str, Decimal] = {}
 AMOUNTS_MAX = 4096
+SNAPSHOT_CACHED = 64
+"""The levels of each SNAPSHOT side, best first, whose strings go into the caches."""
 
 
-def parse_cached(
-    text: str, cache: dict[str, Decimal] = DECIMALS, limit: int = CACHE_MAX
-) -> Decimal:
-    """Parse a wire decimal and remember it (ValueError when invalid).
+def parse_wire(text: str) -> Decimal:
+    """Parse a wire decimal without caching it (ValueError when invalid).
 
     Same grammar as numbers.parse_decimal, inlined because a feed with varied
     amounts parses one new string per level (test_protocol checks they agree).
@@ -201,19 +201,32 @@ def parse_cached(
         or text[0] == "."
     ):
         raise ValueError("decimal must be digits with an optional fraction")
-    value = Decimal(text.rstrip("0").rstrip(".") if "." in text else text)
+    return Decimal(text.rstrip("0").rstrip(".") if "." in text else text)
+
+
+def parse_cached(
+    text: str, cache: dict[str, Decimal] = DECIMALS, limit: int = CACHE_MAX
+) -> Decimal:
+    """Parse a wire decimal and remember it (ValueError when invalid)."""
+    value = parse_wire(text)
     if len(cache) >= limit:
         cache.clear()
     cache[text] = value
     return value
 
 
-def decimal_value(text: str, what: str) -> Decimal:
-    """Parse a wire decimal through the bounded cache, raising WireReject when invalid."""
-    value = DECIMALS.get(text)
+def decimal_value(
+    text: str, what: str, cache: dict[str, Decimal] = DECIMALS, limit: int = CACHE_MAX
+) -> Decimal:
+    """Parse a wire decimal through a bounded cache, raising WireReject when invalid.
+
+    Prices repeat and share ``DECIMALS``; pass ``AMOUNTS, AMOUNTS_MAX`` for amounts, which
+    repeat far less and would otherwise flush the hot prices.
+    """
+    value = cache.get(text)
     if value is None:
         try:
-            value = parse_cached(text)
+            value = parse_cached(text, cache, limit)
         except ValueError:
             try:
                 parse_decimal(text)  # for its more specific message
@@ -283,6 +296,43 @@ def build_levels(wire: list[Level] | None, side: str) -> tuple[PriceLevel, ...]:
             if not price:
                 raise ValueError("price must be > 0")
             if fast:
+                built = _new(PriceLevel)
+                _set_price(built, price)
+                _set_amount(built, amount)
+            else:
+                built = PriceLevel(price, amount)
+            append(built)
+    except ValueError:
+        _reject_levels(wire, side)
+        raise  # _reject_levels always raises; this keeps the type checker honest
+    return tuple(levels)
+
+
+def build_snapshot_levels(wire: list[Level] | None, side: str) -> tuple[PriceLevel, ...]:
+    """``build_levels`` for a SNAPSHOT: only its best ``SNAPSHOT_CACHED`` levels feed the caches.
+
+    Live UPDATEs touch prices near the top of the book. Caching a deep snapshot's every
+    price would flush those hot prices and hold tens of thousands of rarely seen strings
+    and Decimals (about 40 B per book level in a 10 x 10k-level desk).
+    """
+    if not wire or len(wire) <= SNAPSHOT_CACHED:
+        return build_levels(wire, side)
+    levels = list(build_levels(wire[:SNAPSHOT_CACHED], side))
+    decimals = DECIMALS
+    amounts = AMOUNTS
+    append = levels.append
+    try:
+        for index in range(SNAPSHOT_CACHED, len(wire)):
+            level = wire[index]
+            price = decimals.get(level.price)
+            if price is None:
+                price = parse_wire(level.price)
+            amount = amounts.get(level.amount)
+            if amount is None:
+                amount = parse_wire(level.amount)
+            if not price:
+                raise ValueError("price must be > 0")
+            if FAST_LEVELS:
                 built = _new(PriceLevel)
                 _set_price(built, price)
                 _set_amount(built, amount)
