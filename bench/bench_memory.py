@@ -1,9 +1,12 @@
 """Benchmark 4: memory of books and of the whole app, each measured in a fresh process.
 
-Children (``python -m bench.bench_memory IMPL``) start clean, import what they need, read
-their RSS, build 10 markets x 10k levels a side, collect garbage and read RSS again, so the
+Children (``python -m bench.bench_memory IMPL``) start clean, import the implementation
+and generate the snapshot frames (the input, like frames read from a socket), read their RSS,
+decode and load 10 markets x 10k levels a side, collect garbage and read RSS again, so the
 per-level figure is the resident growth divided by the levels held (decode buffers freed
-but not returned to the OS count against us: that is what the machine pays).
+but not returned to the OS count against us: that is what the machine pays). The frames stay
+alive until the second reading, so they count on neither side; generating them inside the
+measured window used to add the generator's own garbage (~30 B per level) to every book.
 
 - ``ours`` / ``vendor`` / ``c-ext``: the books alone, through each implementation's decode.
 - ``app``: the whole desk: the books and 100k executions decoded into a ``DeskState``,
@@ -26,10 +29,29 @@ NAME = "memory"
 MARKET_NAMES = tuple(f"M{index:02d}USD" for index in range(10))
 
 
-def _books(impl: str, markets: int, depth: int) -> tuple[Any, int]:
-    """Build the books with one implementation; returns what keeps them alive and levels."""
+def _frames(markets: int, depth: int) -> list[str]:
+    """The SNAPSHOT frame of each market (generated before the first RSS reading)."""
     from bench.frames import make_stream
 
+    return [
+        make_stream(depth, 0, seed=500 + index, market=MARKET_NAMES[index]).snapshot
+        for index in range(markets)
+    ]
+
+
+def _import(impl: str) -> None:
+    """Load the implementation's code, which is not per-level memory."""
+    if impl in ("ours", "app"):
+        import sor_tui.core.protocol
+        import sor_tui.core.state  # noqa: F401
+    elif impl == "vendor":
+        import bench.baselines.vendor_book
+    else:
+        import bench.baselines.c_book  # noqa: F401
+
+
+def _books(impl: str, frames: list[str], depth: int) -> tuple[Any, int]:
+    """Build the books with one implementation; returns what keeps them alive and levels."""
     held: list[Any] = []
     state = None
     if impl in ("ours", "app"):
@@ -39,9 +61,8 @@ def _books(impl: str, markets: int, depth: int) -> tuple[Any, int]:
         state = DeskState()
         held.append(state)
     levels = 0
-    for index in range(markets):
+    for index, text in enumerate(frames):
         market = MARKET_NAMES[index]
-        text = make_stream(depth, 0, seed=500 + index, market=market).snapshot
         if state is not None:
             state.begin_sync(market)
             state.apply(decode(text), 0)
@@ -60,7 +81,6 @@ def _books(impl: str, markets: int, depth: int) -> tuple[Any, int]:
             cbook.on_frame(text)
             held.append(cbook)
         levels += 2 * depth
-        del text
     return held, levels
 
 
@@ -68,14 +88,22 @@ def child(impl: str, markets: int, depth: int, executions: int) -> dict[str, flo
     """Measure in this (fresh) process and return the figures."""
     if impl == "app":
         import sor_tui.ui.factory  # noqa: F401  (the app's code is part of its footprint)
-    else:
-        import bench.frames  # noqa: F401
+    _import(impl)
+    gc.collect()
+    code = rss_bytes()
+    frames = _frames(markets, depth)
     gc.collect()
     before = rss_bytes()
-    held, levels = _books(impl, markets, depth)
+    held, levels = _books(impl, frames, depth)
     gc.collect()
     books = rss_bytes()
-    result = {"rss_before": before, "rss_books": books, "per_level": (books - before) / levels}
+    del frames  # only now: freed frames would flatter the figure
+    result = {
+        "rss_code": code,
+        "rss_before": before,
+        "rss_books": books - (before - code),  # without the frames, freed just below
+        "per_level": (books - before) / levels,
+    }
     if impl == "app":
         import asyncio
 
@@ -188,7 +216,7 @@ def run(quick: bool = False) -> list[Row]:
             holds=app["rss_app"] <= 150 * 1_000_000,
             higher_is_better=False,
             note=(
-                f"code loaded {app['rss_before'] / mib:.0f} MiB, + books "
+                f"code loaded {app['rss_code'] / mib:.0f} MiB, + books "
                 f"{app['rss_books'] / mib:.0f}, + tape {app['rss_tape'] / mib:.0f}, app running "
                 f"{app['rss_app'] / mib:.0f}; {app['ladders_with_books']:.0f} ladders showing books"
             ),
