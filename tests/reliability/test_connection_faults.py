@@ -80,7 +80,7 @@ async def test_drop_mid_feed_leaves_a_visible_gap_marker_on_the_tape_or_error_pa
             await pilot_until(pilot, lambda: _ladder_live(app), what="live again")
             await pilot.pause(0.2)
             tape = app.desk.tape
-            shown = tape.build_text(tape.size.width, tape.size.height).plain
+            shown = tape.shown_text()
             assert "— gap" in shown, "no gap row on the tape after a drop"
             assert any("GAP" in row and "connection" in row for row in error_rows(app))
 

@@ -57,7 +57,7 @@ async def test_drop_and_reconnect_leave_a_gap_row_and_an_error_entry(
             app.render_frame()
         await pilot.pause()
         tape = app.desk.tape
-        text = tape.build_text(tape.size.width, tape.size.height).plain
+        text = tape.shown_text()
         assert "— gap: connection lost 14:05:05 \u201314:05:06 —" in text or (
             "— gap 14:05:05\u201314:05:06 —" in text and tape.size.width < 46
         )
@@ -79,7 +79,7 @@ async def test_the_gap_row_sits_in_time_order_among_the_prints(desk_app: AppBuil
         assert len(times) > 4
         middle = sorted(times)[len(times) // 2]
         tape.show_gaps((Gap(middle - 1, middle + 1),))
-        lines = tape.build_text(tape.size.width, tape.size.height).plain.split("\n")
+        lines = tape.shown_text().split("\n")
         rows = [line for line in lines if PRINT_ROW.match(line) or "— gap" in line]
         above = next(i for i, line in enumerate(rows) if "— gap" in line)
         # The rows above the gap are exactly the prints executed after it started.

@@ -1,16 +1,22 @@
-"""An order-book price ladder for one market, rendered from a cached ``Text``.
+"""An order-book price ladder for one market.
 
 The frame timer hands it a frozen ``BookView`` only when the book's version changed; the
-widget keeps the change marks long enough to fade them and rebuilds its text only when
-the view, its size, the last trade or a fade step changes.
+widget keeps the change marks long enough to fade them and rebuilds its lines only when
+the view, its size, the last trade or a fade step changes. Level lines (nearly all of a
+ladder, and most of them new after a change near the top, since every cumulative size below
+it moves) are drawn straight as segments with combined styles looked up once; a level line
+that did not change is the same ``Strip`` as before, so the compositor skips it.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import pairwise
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.views import BookStatus, BookView, LevelChange, LevelView
@@ -20,6 +26,12 @@ from sor_tui.ui.widgets.text_lines import TextLines
 
 FADE_SECONDS = 1.5
 _MARK_CLASS = {LevelChange.UP: "up", LevelChange.DOWN: "down", LevelChange.NEW: "new"}
+_CACHE_MAX = 4096
+"""Formatted prices and amounts remembered per ladder (cleared when full or re-scaled)."""
+
+# What styles one cell run of a level line: (side, in price column, in depth bar,
+# change mark (None or (class, faded)), last-trade marker).
+_RunKey = tuple[str, bool, bool, tuple[str, bool] | None, bool]
 
 
 def badge_of(view: BookView | None) -> str:
@@ -33,6 +45,8 @@ def badge_of(view: BookView | None) -> str:
 
 class BookLadder(TextLines):
     """Price, size and cumulative size per level, with depth bars, spread, mid and a badge."""
+
+    RULE = "\u2595"  # a thin rule on the right edge, between ladders
 
     COMPONENT_CLASSES = {
         "book-ladder--title",
@@ -72,6 +86,13 @@ class BookLadder(TextLines):
         self._marks: dict[tuple[str, Decimal], tuple[LevelChange, float]] = {}
         self._tick_key: object = None
         self._places: int | None = None
+        # Per look (size, theme, places): combined styles, formatted numbers, level strips.
+        self._draw_key: object = None
+        self._run_styles: dict[_RunKey, Style] = {}
+        self._prices: dict[Decimal, str] = {}
+        self._amounts: dict[tuple[Decimal, int], str] = {}
+        self._level_strips: dict[tuple[object, ...], Strip] = {}
+        self._kept_strips: dict[tuple[object, ...], Strip] = {}
 
     @property
     def places(self) -> int | None:
@@ -125,21 +146,31 @@ class BookLadder(TextLines):
             del self._marks[key]
         return tuple(keys)
 
-    def build_text(self, width: int, height: int) -> Text:
-        """The ladder text for this size, marks and age."""
-        return Text("\n").join(self.build_lines(width, height))
-
-    def build_lines(self, width: int, height: int) -> list[Text]:
+    def build_lines(self, width: int, height: int) -> list[Text | Strip]:
         """The ladder's lines for this size, marks and age."""
         self._places = self.places
-        return self._build(width, height, dict(self._fade_step_key()))
+        draw_key = (width, self._places, self.style_look)
+        if draw_key != self._draw_key:
+            self._draw_key = draw_key
+            self._run_styles = {}
+            self._prices = {}
+            self._amounts = {}
+            self._kept_strips = {}
+        self._level_strips = {}
+        try:
+            return self._build(width, height, dict(self._fade_step_key()))
+        finally:
+            # Level strips of this build are the ones the next build may reuse.
+            self._kept_strips = self._level_strips
 
     def _style(self, name: str) -> Style:
         return self.component_style(f"book-ladder--{name}")
 
-    def _build(self, width: int, height: int, fade: dict[tuple[str, Decimal], int]) -> list[Text]:
+    def _build(
+        self, width: int, height: int, fade: dict[tuple[str, Decimal], int]
+    ) -> list[Text | Strip]:
         view = self.view
-        lines: list[Text] = [self._title_line(width)]
+        lines: list[Text | Strip] = [self._title_line(width)]
         rows = max(1, (height - 3) // 2)
         col = max(6, (width - 2) // 3)
         header = Text(
@@ -199,29 +230,98 @@ class BookLadder(TextLines):
         col: int,
         scale: Decimal,
         fade: dict[tuple[str, Decimal], int],
-    ) -> Text:
-        last = self._is_last_trade(level.price, side)
+    ) -> Strip:
+        price = level.price
+        last = self._is_last_trade(price, side)
+        bar = int((level.cumulative * width / scale).to_integral_value()) if scale > 0 else 0
+        mark: tuple[str, bool] | None = None
+        entry = self._marks.get((side, price))
+        if entry is not None and (side, price) in fade:
+            mark = (_MARK_CLASS[entry[0]], bool(fade[(side, price)]))
+        key = (side, price, level.amount, level.cumulative, bar, mark, last)
+        strip = self._kept_strips.get(key) or self._level_strips.get(key)
+        if strip is None:
+            strip = self._draw_level(level, side, width, col, bar, mark, last)
+        self._level_strips[key] = strip
+        return strip
+
+    def _draw_level(
+        self,
+        level: LevelView,
+        side: str,
+        width: int,
+        col: int,
+        bar: int,
+        mark: tuple[str, bool] | None,
+        last: bool,
+    ) -> Strip:
+        """One level line as segments: price, size, total, marker; bar, mark and last styled.
+
+        Same look as a rich ``Text`` with the spans side [0, col), bar [width - bar, width),
+        mark [col, 2 col), last [0, col) and [width - 1, width), applied in that order.
+        """
+        price = self._prices.get(level.price)
+        if price is None:
+            if len(self._prices) >= _CACHE_MAX:
+                self._prices.clear()
+            price = self._prices[level.price] = format_price(level.price, self._places)
+        size = self._amount(level.amount, col - 1)
+        total = self._amount(level.cumulative, width - 2 * col - 2)
         marker = "◀" if last else " "
-        price = format_price(level.price, self._places)
-        size = format_amount(level.amount, col - 1)
-        total = format_amount(level.cumulative, width - 2 * col - 2)
         body = f"{price:>{col}}{size:>{col}}{total:>{width - 2 * col - 1}}{marker}"
-        line = Text(body[:width].ljust(width), no_wrap=True, overflow="crop")
-        line.stylize(self._style(side), 0, col)
-        if scale > 0:
-            bar = int((level.cumulative * width / scale).to_integral_value())
-            line.stylize(self._style(f"bar-{side}"), max(0, width - bar), width)
-        mark = self._marks.get((side, level.price))
-        if mark is not None and (side, level.price) in fade:
-            name = _MARK_CLASS[mark[0]]
-            style = self._style(name)
-            if fade[(side, level.price)]:
-                style = Style(color=style.color, dim=True)
-            line.stylize(style, col, 2 * col)
+        body = body[:width].ljust(width)
+        bar_start = max(0, width - bar) if bar > 0 else width
+        cuts = sorted({0, min(col, width), min(2 * col, width), bar_start, width - 1, width})
+        styles = self._run_styles
+        segments = []
+        runs: list[tuple[_RunKey, int, int]] = []
+        for start, end in pairwise(cuts):
+            if start >= end:
+                continue
+            in_price = start < col
+            run: _RunKey = (
+                side,
+                in_price,
+                start >= bar_start,
+                mark if col <= start < 2 * col else None,
+                last and (in_price or start >= width - 1),
+            )
+            if runs and runs[-1][0] == run:
+                runs[-1] = (run, runs[-1][1], end)  # same style: one segment
+            else:
+                runs.append((run, start, end))
+        for run, start, end in runs:
+            style = styles.get(run)
+            if style is None:
+                style = styles[run] = self._run_style(run)
+            segments.append(Segment(body[start:end], style))
+        return self.finish_line(segments, width)
+
+    def _amount(self, amount: Decimal, width: int) -> str:
+        amounts = self._amounts
+        key = (amount, width)
+        text = amounts.get(key)
+        if text is None:
+            if len(amounts) >= _CACHE_MAX:
+                amounts.clear()
+            text = amounts[key] = format_amount(amount, width)
+        return text
+
+    def _run_style(self, run: _RunKey) -> Style:
+        """The widget style plus the component styles of one run, in span order."""
+        side, in_price, in_bar, mark, last = run
+        style = self.base_style()
+        if in_price:
+            style += self._style(side)
+        if in_bar:
+            style += self._style(f"bar-{side}")
+        if mark is not None:
+            name, faded = mark
+            mark_style = self._style(name)
+            style += Style(color=mark_style.color, dim=True) if faded else mark_style
         if last:
-            line.stylize(self._style("last"), 0, col)
-            line.stylize(self._style("last"), width - 1, width)
-        return line
+            style += self._style("last")
+        return self.painted_style(style)
 
     def _is_last_trade(self, price: Decimal, side: str) -> bool:
         last = self.last_trade

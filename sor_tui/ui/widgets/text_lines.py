@@ -1,36 +1,60 @@
-"""A widget drawn line by line from a cached rich ``Text`` (Textual's line API).
+"""A widget drawn line by line from cached strips (Textual's line API).
 
 Converting a large styled ``Text`` through Textual's content pipeline on every refresh
 dominated frame time (measured: ~24 ms per ladder at 160x48); turning it into strips
 once per change and serving ``render_line`` from that cache is far cheaper. On a change
 of content only (same size, theme and classes) the new strips are built at once and only
 the lines that differ are marked dirty, so the compositor repaints those lines alone.
+
+Three more shortcuts keep a busy frame cheap, each checked against the general path by
+tests/ui/test_ladder_drawing.py:
+
+- hot widgets return ready ``Strip`` lines from ``build_lines`` (the ladder draws its level
+  lines as segments: a rich ``Text`` render cost several times more per line);
+- strips are built already passed through the app's line filters (true colour, dim), so a
+  new line costs one ``Strip`` instead of two and a kept line is never filtered again;
+- a widget with no border, padding, outline, tint or opacity skips Textual's per-line style
+  pass, which would only re-wrap strips that already carry the widget's style. A widget can
+  draw a one-cell rule on its right edge (``RULE``) instead of a CSS border to stay on it.
 """
 
 from __future__ import annotations
 
-from typing import Self
+from typing import ClassVar, Self
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.color import Color
+from textual.filter import LineFilter
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-# What the cached strips and styles depend on besides the content: size, theme, classes.
-_Look = tuple[int, int, str, frozenset[str]]
+# The app's line filters and the widget's background, which the filters depend on.
+_Paint = tuple[tuple[LineFilter, ...], Color]
+# What the cached strips and styles depend on besides the content.
+_Look = tuple[int, int, str, frozenset[str], _Paint]  # width, height, theme, classes, paint
 
 
 class TextLines(Widget):
-    """Subclasses implement ``build_text()`` and call ``invalidate()`` when it would change."""
+    """Subclasses implement ``build_lines()`` (or ``build_text()``) and call ``invalidate()``."""
+
+    COMPONENT_CLASSES = {"text-lines--rule"}
+
+    RULE: ClassVar[str] = ""
+    """A character drawn in the last column of every line (a right-hand rule), or none."""
 
     def build_text(self, width: int, height: int) -> Text:
         """The widget's full text for this size."""
         raise NotImplementedError
 
-    def build_lines(self, width: int, height: int) -> list[Text]:
-        """The widget's lines for this size (override to skip joining and splitting)."""
+    def build_lines(self, width: int, height: int) -> list[Text | Strip]:
+        """The widget's lines for this size (override to skip joining and splitting).
+
+        A ready line is made by ``finish_line`` from ``width`` cells of segments whose
+        styles came from ``painted_style`` (the widget's style under its own, filtered).
+        """
         return list(self.build_text(width, height).split("\n", allow_blank=True))
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -40,15 +64,26 @@ class TextLines(Widget):
         self._look: _Look | None = None  # what the strips were built for
         self._stale = True  # the content changed since the strips were built
         self._style_memo: dict[str, Style] = {}
-        self._style_look: tuple[str, frozenset[str]] | None = None
+        self._painted: dict[Style, Style] = {}
+        self._base: Style | None = None
+        self._style_look: tuple[str, frozenset[str], _Paint] | None = None
         self._line_cache: dict[tuple[object, ...], Strip] = {}
+        self._rule: Segment | None = None
         self._flush_pending = False
         self._own_refresh = False
+        self._plain: tuple[_Look, bool] | None = None  # may skip Textual's style pass?
         self.builds = 0  # strip rebuilds (tests and profiling)
+        self.fast_renders = 0  # render_lines served without the style pass (tests)
+
+    @property
+    def style_look(self) -> object:
+        """What every memoized style depends on (changes on a theme, class or filter change)."""
+        return self._style_look
 
     def _current_look(self) -> _Look:
         width, height = self.size
-        return (width, height, self.app.theme, frozenset(self.classes))
+        paint = (tuple(self.app.get_line_filters()), self.background_colors[1])
+        return (width, height, self.app.theme, frozenset(self.classes), paint)
 
     def invalidate(self) -> None:
         """The text changed: rebuild once after this frame's messages, then repaint diffs."""
@@ -65,9 +100,11 @@ class TextLines(Widget):
         self._flush_pending = False
         if not self._stale:
             return  # a paint already rebuilt it (and repainted everything)
-        if self._look is None or not self.is_mounted or not self.display:
+        if self._look is None or not self.is_mounted:
             self.refresh()
             return
+        if not self.display:
+            return  # stays stale: rebuilt when it is shown and painted again
         look = self._current_look()
         if look != self._look:
             self.refresh()
@@ -97,11 +134,16 @@ class TextLines(Widget):
         """Textual's refresh; a whole repaint we did not ask for (CSS, theme) drops styles."""
         if repaint and not regions and not getattr(self, "_own_refresh", True):
             # Component styles are re-applied before such a refresh: look them up again.
-            self._style_memo.clear()
-            self._line_cache.clear()
-            self._style_look = None
+            self._forget_styles()
             self._stale = True
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def _forget_styles(self) -> None:
+        self._style_memo.clear()
+        self._painted.clear()
+        self._base = None
+        self._line_cache.clear()
+        self._style_look = None
 
     def component_style(self, name: str) -> Style:
         """A component class's style, looked up once per theme and class change."""
@@ -110,18 +152,53 @@ class TextLines(Widget):
             style = self._style_memo[name] = self.get_component_rich_style(name, partial=True)
         return style
 
+    def base_style(self) -> Style:
+        """The widget's own style (``rich_style`` costs ~40 µs: looked up once per look)."""
+        base = self._base
+        if base is None:
+            base = self._base = self.rich_style
+        return base
+
+    def painted_style(self, style: Style) -> Style:
+        """``style`` as the app's line filters turn it (remembered per look)."""
+        painted = self._painted.get(style)
+        if painted is None:
+            segments = self.painted([Segment(" ", style)])
+            painted = self._painted[style] = segments[0].style or Style()
+        return painted
+
+    def painted(self, segments: list[Segment]) -> list[Segment]:
+        """Segments through the app's line filters, as Textual's style pass would filter."""
+        style_look = self._style_look
+        paint = style_look[2] if style_look is not None else self._current_look()[4]
+        filters, background = paint
+        for line_filter in filters:
+            segments = line_filter.apply(segments, background)
+        return segments
+
     def _rebuild(self, look: _Look) -> None:
-        width, height, theme, classes = look
-        if self._style_look != (theme, classes):
-            self._style_memo.clear()
-            self._line_cache.clear()
-            self._style_look = (theme, classes)
-        base = self.rich_style
-        self._strips = self._to_strips(self.build_lines(width, height), width, base)
-        self._blank = Strip.blank(width, base)
+        width, height, theme, classes, paint = look
+        if self._style_look != (theme, classes, paint):
+            self._forget_styles()
+            self._style_look = (theme, classes, paint)  # painted() reads the filters here
+        base = self.base_style()
+        inner = width - 1 if self.RULE and width > 1 else width
+        self._rule = None
+        if inner != width:
+            style = base + self.component_style("text-lines--rule")
+            self._rule = Segment(self.RULE, self.painted_style(style))
+        self._strips = self._to_strips(self.build_lines(inner, height), inner, base)
+        self._blank = self.finish_line(
+            [Segment(" " * inner, self.painted_style(base))] if inner else [], inner
+        )
         self._look = look
         self._stale = False
         self.builds += 1
+
+    def shown_text(self) -> str:
+        """The plain text of the current lines (tests, copying), one line per row."""
+        self.render_line(0)
+        return "\n".join(strip.text for strip in self._strips)
 
     def render_line(self, y: int) -> Strip:
         """One line of the cached text as a strip of the widget's width."""
@@ -134,22 +211,77 @@ class TextLines(Widget):
         blank = self._blank
         return blank if blank is not None else Strip.blank(self.size.width, self.rich_style)
 
-    def _to_strips(self, lines: list[Text], width: int, base: Style) -> list[Strip]:
-        # Most lines are unchanged between builds: reuse their strips (keyed by content).
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The widget's lines for the compositor.
+
+        Without border, padding, outline, tint or opacity Textual's style pass would only
+        re-wrap strips that already carry the widget's style and filters, at several µs a
+        line: serve them directly (cropped, as that pass does).
+        """
+        look = self._current_look()
+        plain = self._plain
+        if plain is None or plain[0] != look:
+            plain = self._plain = (look, self._is_plain())
+            self._styles_cache.clear()  # it may hold lines from before the change
+        if not plain[1]:
+            # Its filters run again over our filtered lines: they are idempotent.
+            return super().render_lines(crop)
+        self.fast_renders += 1
+        render_line = self.render_line
+        x1, x2 = crop.column_span
+        if (x1, x2) == (0, look[0]):
+            return [render_line(y) for y in crop.line_range]
+        return [render_line(y).crop(x1, x2) for y in crop.line_range]
+
+    def _is_plain(self) -> bool:
+        """True when Textual's style pass would not change the content's strips."""
+        styles = self.styles
+        return (
+            not any(edge for edge, _ in styles.border)
+            and not any(edge for edge, _ in styles.outline)
+            and not any(styles.padding)
+            and styles.tint.a == 0
+            and self.opacity == 1.0
+            and styles.text_opacity == 1.0
+            and (not styles.has_rule("hatch") or styles.hatch == "none")
+            and self._border_title is None
+            and self._border_subtitle is None
+        )  # (auto_links only restyles links under the mouse: these lines hold none)
+
+    def finish_line(self, segments: list[Segment], width: int) -> Strip:
+        """The strip of a line of ``width`` cells, with the rule appended when there is one."""
+        rule = self._rule
+        if rule is None:
+            return Strip(segments, width)
+        segments.append(rule)
+        return Strip(segments, width + 1)
+
+    def text_strip(self, line: Text, width: int) -> Strip:
+        """A ``Text`` line as a finished strip of ``width`` cells (cropped or padded)."""
+        base = self.base_style()
         console = self.app.console
+        if line.spans or not line.style:
+            segments = list(line.render(console, end=""))
+        else:  # Text.render ignores the base style of a line without spans
+            segments = [Segment(line.plain, console.get_style(line.style))]
+        styled = list(Segment.apply_style(segments, base))
+        fitted = Segment.adjust_line_length(styled, width, style=base)
+        return self.finish_line(self.painted(fitted), width)
+
+    def _to_strips(self, lines: list[Text | Strip], width: int, base: Style) -> list[Strip]:
+        # Most lines are unchanged between builds: reuse their strips (keyed by content;
+        # ready strips are the subclass's own cache), so kept lines keep their caches.
         old = self._line_cache
         cache: dict[tuple[object, ...], Strip] = {}
         strips = []
         for line in lines:
+            if isinstance(line, Strip):
+                strips.append(line)
+                continue
             key: tuple[object, ...] = (line.plain, line.style, *line.spans, width, base)
             strip = old.get(key) or cache.get(key)
             if strip is None:
-                if line.spans or not line.style:
-                    segments = list(line.render(console, end=""))
-                else:  # Text.render ignores the base style of a line without spans
-                    segments = [Segment(line.plain, console.get_style(line.style))]
-                strip = Strip(Segment.apply_style(segments, base), line.cell_len)
-                strip = strip.crop_extend(0, width, base)
+                strip = self.text_strip(line, width)
             cache[key] = strip
             strips.append(strip)
         self._line_cache = cache

@@ -6,9 +6,11 @@ from decimal import Decimal
 
 from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 
+from sor_tui.core.events import Execution
 from sor_tui.core.sanitize import sanitize
-from sor_tui.core.views import TapeStats, TapeView, Tick
+from sor_tui.core.views import TapeEntry, TapeStats, TapeView, Tick
 from sor_tui.ui.format import format_amount, format_amount_fit, format_clock, format_price
 from sor_tui.ui.gaps import Gap
 from sor_tui.ui.widgets.sparkline import sparkline
@@ -41,6 +43,8 @@ class TradeTape(TextLines):
         self.places: dict[str, int] = {}
         self.large_notional = Decimal("100000")
         self.gaps: tuple[Gap, ...] = ()
+        self._draw_key: object = None
+        self._kept: dict[tuple[object, ...], tuple[Execution, Strip]] = {}
 
     def show(self, tape: TapeView) -> None:
         """Take a new tape view and redraw."""
@@ -62,19 +66,15 @@ class TradeTape(TextLines):
     def _style(self, name: str) -> Style:
         return self.component_style(f"trade-tape--{name}")
 
-    def build_text(self, width: int, height: int) -> Text:
-        """The tape text for this size."""
-        return Text("\n").join(self._build(width, height))
-
-    def build_lines(self, width: int, height: int) -> list[Text]:
+    def build_lines(self, width: int, height: int) -> list[Text | Strip]:
         """The tape's lines for this size."""
         return self._build(width, height)
 
-    def _build(self, width: int, height: int) -> list[Text]:
+    def _build(self, width: int, height: int) -> list[Text | Strip]:
         title = f" Trades · {self.market_filter}"
         if self.market_filter is None:
             title = f" Trades · all · stats {self.stats_market or '—'}"
-        lines = [Text(title[:width], style=self._style("title"), no_wrap=True)]
+        lines: list[Text | Strip] = [Text(title[:width], style=self._style("title"), no_wrap=True)]
         tape = self.tape
         market = self.stats_market
         stats = tape.session.get(market) if tape is not None and market else None
@@ -91,6 +91,14 @@ class TradeTape(TextLines):
         wide = width >= 48
         room = max(0, height - len(lines))
         gaps = sorted(self.gaps, key=lambda gap: gap.start_ns, reverse=True)
+        # A print's line depends on the print, its tick, the look and the layout only:
+        # kept between builds, so a frame that brings new prints draws only those.
+        draw_key = (width, self.style_look, show_market, wide, self.large_notional)
+        if draw_key != self._draw_key:
+            self._draw_key = draw_key
+            self._kept = {}
+        kept = self._kept
+        made: dict[tuple[object, ...], tuple[Execution, Strip]] = {}
         for entry in entries[:room]:
             ex = entry.execution
             # A gap sits above the prints executed before the connection was lost.
@@ -99,26 +107,39 @@ class TradeTape(TextLines):
             if len(lines) >= height:
                 break
             places = self.places.get(ex.market)
-            clock = format_clock(ex.executed_at_ns)
-            if show_market:
-                # Narrow: the seconds and a short market code matter more than milliseconds.
-                name = sanitize(ex.market if wide else ex.market.removesuffix("USD"), 8)
-                clock = clock if wide else clock[:8]
-                clock = f"{clock} {name:<{8 if wide else 4}}"
-            price = f"{format_price(ex.price, places):>11}{_ARROW[entry.tick]}"
-            amount_width = max(6, width - len(clock) - len(price) - 2)
-            amount = format_amount_fit(ex.amount, amount_width - 1)
-            body = f" {clock}{price}{amount:>{amount_width}}"
-            line = Text(body[:width].ljust(width), no_wrap=True, overflow="crop")
-            start = len(clock) + 1
-            line.stylize(self._style("time"), 0, start)
-            line.stylize(self._style(_TICK_CLASS[entry.tick]), start, start + len(price))
-            if entry.large or ex.price * ex.amount >= self.large_notional:
-                line.stylize(self._style("large"), start + len(price), width)
-            lines.append(line)
+            key = (id(ex), entry.tick, entry.large, places)
+            hit = kept.get(key) or made.get(key)
+            if hit is None or hit[0] is not ex:
+                line = self._print_line(entry, places, width, show_market, wide)
+                hit = (ex, self.text_strip(line, width))
+            made[key] = hit  # holds the print alive, so its id is not reused meanwhile
+            lines.append(hit[1])
+        self._kept = made
         while gaps and len(lines) < height:
             lines.append(self._gap_line(gaps.pop(0), width))
         return lines
+
+    def _print_line(
+        self, entry: TapeEntry, places: int | None, width: int, show_market: bool, wide: bool
+    ) -> Text:
+        ex = entry.execution
+        clock = format_clock(ex.executed_at_ns)
+        if show_market:
+            # Narrow: the seconds and a short market code matter more than milliseconds.
+            name = sanitize(ex.market if wide else ex.market.removesuffix("USD"), 8)
+            clock = clock if wide else clock[:8]
+            clock = f"{clock} {name:<{8 if wide else 4}}"
+        price = f"{format_price(ex.price, places):>11}{_ARROW[entry.tick]}"
+        amount_width = max(6, width - len(clock) - len(price) - 2)
+        amount = format_amount_fit(ex.amount, amount_width - 1)
+        body = f" {clock}{price}{amount:>{amount_width}}"
+        line = Text(body[:width].ljust(width), no_wrap=True, overflow="crop")
+        start = len(clock) + 1
+        line.stylize(self._style("time"), 0, start)
+        line.stylize(self._style(_TICK_CLASS[entry.tick]), start, start + len(price))
+        if entry.large or ex.price * ex.amount >= self.large_notional:
+            line.stylize(self._style("large"), start + len(price), width)
+        return line
 
     def _gap_line(self, gap: Gap, width: int) -> Text:
         return Text(

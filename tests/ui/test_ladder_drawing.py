@@ -1,0 +1,175 @@
+"""The ladder's fast drawing paths give exactly what the rich/Textual paths would; the status
+bar redraws running numbers at a capped rate.
+
+Level lines are drawn straight as segments and served to the compositor without Textual's
+per-line style pass; both shortcuts are checked cell by cell (character and style) against
+the general path they replace.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from decimal import Decimal
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
+
+from sor_tui.core.views import LevelChange, LevelView
+from sor_tui.ui.format import format_amount, format_price
+from sor_tui.ui.widgets.book_ladder import _MARK_CLASS, BookLadder
+from sor_tui.ui.widgets.status_bar import StatusLine
+from tests.ui.conftest import AppBuilder
+
+Cells = list[tuple[str, Style | None]]
+
+
+def cells(segments: list[Segment] | Strip) -> Cells:
+    """One (character, style) pair per cell, whatever the segment boundaries."""
+    out: Cells = []
+    for segment in segments:
+        out.extend((char, segment.style) for char in segment.text)
+    return out
+
+
+def reference_line(
+    ladder: BookLadder,
+    level: LevelView,
+    side: str,
+    width: int,
+    col: int,
+    scale: Decimal,
+    mark: tuple[LevelChange, int] | None,
+    last: bool,
+) -> Cells:
+    """The level line as a rich ``Text`` with spans, rendered the general way."""
+    style = ladder.component_style
+    price = format_price(level.price, ladder.places)
+    size = format_amount(level.amount, col - 1)
+    total = format_amount(level.cumulative, width - 2 * col - 2)
+    body = f"{price:>{col}}{size:>{col}}{total:>{width - 2 * col - 1}}{'◀' if last else ' '}"
+    line = Text(body[:width].ljust(width), no_wrap=True, overflow="crop")
+    line.stylize(style(f"book-ladder--{side}"), 0, col)
+    if scale > 0:
+        bar = int((level.cumulative * width / scale).to_integral_value())
+        line.stylize(style(f"book-ladder--bar-{side}"), max(0, width - bar), width)
+    if mark is not None:
+        mark_style = style(f"book-ladder--{_MARK_CLASS[mark[0]]}")
+        if mark[1]:
+            mark_style = Style(color=mark_style.color, dim=True)
+        line.stylize(mark_style, col, 2 * col)
+    if last:
+        line.stylize(style("book-ladder--last"), 0, col)
+        line.stylize(style("book-ladder--last"), width - 1, width)
+    segments = list(line.render(ladder.app.console, end=""))
+    # The ladder builds its lines through the app's line filters (true colour, dim).
+    return cells(ladder.painted(list(Segment.apply_style(segments, ladder.rich_style))))
+
+
+async def test_level_lines_match_the_rich_text_rendering(desk_app: AppBuilder) -> None:
+    app = desk_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.render_frame()
+        await pilot.pause()
+        ladder = app.desk.ladders()[0]
+        assert ladder.view is not None
+        width, col = 52, 17
+        levels = [*ladder.view.bids[:3], *ladder.view.asks[:3]]
+        deepest = max(level.cumulative for level in levels)
+        ladder.build_lines(width, 30)  # sets the places and the per-look caches
+        checked = 0
+        for level, side, scale, mark, last in itertools.product(
+            levels,
+            ("bid", "ask"),
+            (Decimal(0), deepest, levels[0].cumulative),  # no bars, partial, overflowing
+            (None, (LevelChange.UP, 0), (LevelChange.DOWN, 1), (LevelChange.NEW, 0)),
+            (False, True),
+        ):
+            ladder._marks.clear()
+            fade = {}
+            if mark is not None:
+                ladder._marks[(side, level.price)] = (mark[0], 0.0)
+                fade[(side, level.price)] = mark[1]
+            ladder.last_trade = level.price if last else None
+            drawn = cells(ladder._level_line(level, side, width, col, scale, fade))
+            assert drawn[-1][0] == BookLadder.RULE  # the ladder's right-hand rule
+            expected = reference_line(ladder, level, side, width, col, scale, mark, last)
+            assert drawn[:-1] == expected, (side, level, scale, mark, last)
+            checked += 1
+        assert checked == 6 * 2 * 3 * 4 * 2
+
+
+async def test_unchanged_levels_keep_their_strip(desk_app: AppBuilder) -> None:
+    app = desk_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.render_frame()
+        await pilot.pause()
+        ladder = app.desk.ladders()[0]
+        first = ladder.build_lines(50, 40)
+        again = ladder.build_lines(50, 40)
+        strips = [(a, b) for a, b in zip(first, again, strict=True) if isinstance(a, Strip)]
+        assert len(strips) >= 25
+        assert all(a is b for a, b in strips)  # same object: no repaint, caches kept
+
+
+async def test_render_lines_equal_textuals_style_pass(desk_app: AppBuilder) -> None:
+    app = desk_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.render_frame()
+        await pilot.pause()
+        for ladder in [lad for lad in app.desk.ladders() if lad.display]:
+            width, height = ladder.size
+            for crop in (Region(0, 0, width, height), Region(3, 5, width - 7, 9)):
+                before = ladder.fast_renders
+                fast = ladder.render_lines(crop)
+                assert ladder.fast_renders == before + 1
+                ladder._styles_cache.clear()
+                general = Widget.render_lines(ladder, crop)
+                assert [cells(s) for s in fast] == [cells(s) for s in general]
+                assert all(s.cell_length == crop.width for s in fast)
+        # The rule on the right edge is the ladder's own last cell.
+        ladder = app.desk.ladders()[0]
+        assert ladder.shown_text().splitlines()[5].endswith(BookLadder.RULE)
+
+
+async def test_a_stale_ladder_takes_textuals_style_pass(desk_app: AppBuilder) -> None:
+    app = desk_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.render_frame()
+        await pilot.pause()
+        ladder = app.desk.ladders()[0]
+        ladder.add_class("-stale")  # 70 % opacity: only Textual's pass can apply it
+        await pilot.pause()
+        before = ladder.fast_renders
+        crop = Region(0, 0, *ladder.size)
+        dimmed = ladder.render_lines(crop)
+        assert ladder.fast_renders == before
+        assert [cells(s) for s in dimmed] == [cells(s) for s in Widget.render_lines(ladder, crop)]
+        assert ladder.shown_text() and [cells(s) for s in dimmed] != [
+            cells(ladder.render_line(y)) for y in range(ladder.size.height)
+        ]
+
+
+async def test_status_numbers_redraw_at_most_four_times_a_second(desk_app: AppBuilder) -> None:
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bar = app.desk.status_bar
+        first = StatusLine("demo", "CONNECTED", messages_per_second=10.0, lag_ms=5.0)
+        bar.show(first, now=100.0)
+        assert bar.line == first
+        bar.show(replace(first, lag_ms=6.0), now=100.1)  # numbers only, too soon
+        assert bar.line == first
+        newer = replace(first, lag_ms=7.0, messages_per_second=12.0)
+        bar.show(newer, now=100.26)
+        assert bar.line == newer
+        lost = replace(newer, state="RECONNECTING", lag_ms=8.0)
+        bar.show(lost, now=100.27)  # a state change shows at once
+        assert bar.line == lost
+        assert bar.has_class("-disconnected") is False
+        bar.show(replace(lost, state="AUTH_FAILED"), now=100.28)
+        assert bar.has_class("-disconnected")
