@@ -54,7 +54,13 @@ def run_app_with(settings: Settings, store: CredentialStore) -> int:
     logs = setup_logging(settings)  # before the feed starts: its redaction covers the file
     try:
         problems.extend(logs.problems)
-        app = make_app(settings, source=source, store=store, startup_problems=tuple(problems))
+        app = make_app(
+            settings,
+            source=source,
+            store=store,
+            startup_problems=tuple(problems),
+            tune_gc=True,
+        )
         app.run()
     finally:
         logs.close()

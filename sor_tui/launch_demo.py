@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
             store=CredentialStore(),
             demo_seed=args.seed,
             startup_problems=tuple(logs.problems),
+            tune_gc=True,
         )
         app.run()
     finally:

@@ -31,6 +31,7 @@ from sor_tui.ui.desk_config import CredentialsContext, DeskConfig
 from sor_tui.ui.feed_thread import FeedThread
 from sor_tui.ui.frame import FrameComposer
 from sor_tui.ui.gaps import GapTracker
+from sor_tui.ui.gc_policy import GcPolicy
 from sor_tui.ui.inbox import FeedInbox
 from sor_tui.ui.ports import FeedLike, FeedSource
 from sor_tui.ui.replay_actions import RECORD_BINDINGS, toggle_recording
@@ -61,6 +62,7 @@ class SorApp(App[str | None]):
         self.inbox = FeedInbox(self.clock)
         self.gaps = GapTracker(self.clock)
         self.composer = FrameComposer(self.inbox, depth=config.depth)
+        self.gc_policy = GcPolicy()
         self.desk = DeskScreen(
             config.markets, clock=self.clock, depth=config.depth, large_trade=config.large_trade
         )
@@ -87,10 +89,17 @@ class SorApp(App[str | None]):
         for problem in self.config.startup_problems:
             self.inbox.add_problem(problem)
         self.set_interval(1 / self.config.render_rate, self.render_frame, name="frame")
+        if self.config.tune_gc:
+            self.gc_policy.start(self)
         if self.source is not None:
             self.start_feed(self.source)
         else:
             self.call_later(self.offer_start)
+
+    def on_unmount(self) -> None:
+        """Give the process its garbage-collector defaults back."""
+        if self.config.tune_gc:
+            self.gc_policy.stop()
 
     def offer_start(self) -> None:
         """No credentials: offer to enter them or to start the demo."""

@@ -46,3 +46,5 @@ class DeskConfig:
     )
     startup_problems: tuple[Problem, ...] = ()
     """Problems found before the app ran (e.g. no usable keyring), shown in the error pane."""
+    tune_gc: bool = False
+    """Run with ``GcPolicy`` (the launchers do; tests that build many apps do not)."""

@@ -42,6 +42,7 @@ def make_app(
     demo_seed: int = 1,
     sim_options: dict[str, Any] | None = None,
     startup_problems: tuple[Problem, ...] = (),
+    tune_gc: bool = False,
 ) -> SorApp:
     """The desk app for these settings; ``source=None`` offers credentials or the demo."""
     theme = DEFAULT_THEME if settings.theme in _UNCHOSEN_THEMES else settings.theme
@@ -64,5 +65,5 @@ def make_app(
             token_deadline=min(settings.token_deadline, 15.0),
         ),
     )
-    config = replace(config, startup_problems=startup_problems)
+    config = replace(config, startup_problems=startup_problems, tune_gc=tune_gc)
     return SorApp(config, clock=clock)
