@@ -36,6 +36,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--firehose", action="store_true", help="send as fast as the client reads (benchmarks)"
     )
     parser.add_argument(
+        "--fast-steps",
+        action="store_true",
+        help="at --rate, mostly single-level changes: far less simulator CPU (load benchmarks)",
+    )
+    parser.add_argument(
         "--scenario",
         action="append",
         default=[],
@@ -67,6 +72,7 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         markets=tuple(args.markets),
         rate=args.rate,
         firehose=args.firehose,
+        fast_steps=args.fast_steps,
         scenarios=scenarios,
         client_id=args.client_id,
         client_secret=args.client_secret,

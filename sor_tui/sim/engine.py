@@ -336,10 +336,14 @@ class Engine:
                     if due > burst:  # too far behind (a stall): skip ahead, never flood
                         produced += due - burst
                         due = burst
+                    step = self.fast_step if self.config.fast_steps else self.step
                     for _ in range(due):
                         for market in markets:
-                            self.step(market)
+                            step(market)
                     produced += due
+                    if self.config.fast_steps:
+                        for session in list(sessions):
+                            session.flush()  # fast steps hold their UPDATEs for one write
                 if self.config.clock == "wall":
                     self.tick_snapshots()
                 wait = (produced + 1) / rate - (loop.time() - start)

@@ -272,6 +272,34 @@ async def test_firehose_keeps_the_book_consistent(make_sim: SimFactory) -> None:
     assert sim.stats.frames_sent["UPDATE"] >= 3000
 
 
+async def test_paced_fast_steps_keep_the_book_consistent(make_sim: SimFactory) -> None:
+    sim = await make_sim(fast_steps=True, rate=4000, markets=("BTCUSD",), snapshot_delay=0.0)
+    reader = await open_ws(sim, max_queue=1024)
+    channels = [md("BTCUSD"), channel("execution_data", "BTCUSD")]
+    await reader.send({"type": "subscribe", "channels": channels})
+    count = 0
+
+    def enough(frame: Any) -> bool:
+        nonlocal count
+        count += is_kind("UPDATE")(frame)
+        return count >= 2000
+
+    await reader.until(enough, within=20)
+    sim.pause()
+    await reader.sync()
+    applier = BookApplier("BTCUSD")
+    for frame in reader.frames:
+        applier.feed(frame)
+    assert applier.book() == sim.server_book("BTCUSD")
+    one_level = [
+        f
+        for f in reader.frames
+        if is_kind("UPDATE")(f) and len(f["payload"]["bids"]) + len(f["payload"]["asks"]) == 1
+    ]
+    assert len(one_level) > count // 2  # mostly the cheap single-level changes
+    assert any(is_kind("execution_data")(f) for f in reader.frames)  # trades too
+
+
 async def test_a_slow_market_still_gets_its_snapshot_promptly(make_sim: SimFactory) -> None:
     sim = await make_sim(rate=0.5, markets=("PAXGUSD",), snapshot_delay=0.1)
     reader = await open_ws(sim)
