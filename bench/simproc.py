@@ -27,7 +27,12 @@ class SimProcess:
 
 @contextmanager
 def simulator(
-    markets: list[str], *, firehose: bool = False, rate: float | None = None, depth_seed: int = 1
+    markets: list[str],
+    *,
+    firehose: bool = False,
+    rate: float | None = None,
+    fast_steps: bool = False,
+    depth_seed: int = 1,
 ) -> Iterator[SimProcess]:
     """Start ``sor-tui sim`` on ephemeral loopback ports; stop it on exit."""
     command = [sys.executable, "-m", "sor_tui", "sim", "--seed", str(depth_seed)]
@@ -36,6 +41,8 @@ def simulator(
         command.append("--firehose")
     if rate is not None:
         command += ["--rate", str(rate)]
+    if fast_steps:
+        command.append("--fast-steps")
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert proc.stdout is not None
