@@ -34,8 +34,9 @@ from sor_tui.core.book_levels import (
     Side,
     scale_for,
 )
-from sor_tui.core.book_view import Figures, ViewCache, make_view
+from sor_tui.core.book_view import Figures, ViewCache
 from sor_tui.core.events import BookSnapshot, BookUpdate, PriceLevel
+from sor_tui.core.fast_views import make_view
 from sor_tui.core.views import BookStatus, BookView, LevelView
 
 IDLE = BookStatus.IDLE
@@ -338,12 +339,12 @@ class OrderBook:
     def best_bid(self) -> Decimal | None:
         """The best bid price, or None when the side is empty."""
         key = self._bids.best
-        return None if key is None else self._views.prices.price(key)
+        return None if key is None else self._views.bid_prices.price(key)
 
     def best_ask(self) -> Decimal | None:
         """The best ask price, or None when the side is empty."""
         key = self._asks.best
-        return None if key is None else self._views.prices.price(key)
+        return None if key is None else self._views.ask_prices.price(key)
 
     def _group_key(self, group: Decimal) -> int:
         if not group.is_finite() or group <= 0:
@@ -392,7 +393,7 @@ class OrderBook:
         best_bid, best_ask, spread, spread_bps, mid = figures
         bid_key, ask_key = self._bids.best, self._asks.best
         both = bid_key is not None and ask_key is not None
-        # Positional, in VIEW_FIELDS order (book_view checks that order against BookView).
+        # Positional, in BookView's field order (VIEW_FIELDS).
         return make_view(
             self.market,
             self._status,
@@ -407,8 +408,8 @@ class OrderBook:
             both and bid_key == ask_key,
             self._snapshot_ns,
             self._last_ns,
-            len(self._bids),
-            len(self._asks),
+            len(self._bids.levels),
+            len(self._asks.levels),
             self.updates_applied,
             self._version,
             self._flags(),

@@ -8,9 +8,10 @@ text) and hash far faster than ``Decimal``. Amounts stay ``Decimal`` (the server
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Sequence
 from decimal import Context, Decimal, localcontext
+from operator import itemgetter
 
 from sor_tui.core.events import PriceLevel
 
@@ -71,6 +72,8 @@ class Side:
     __slots__ = (
         "best",
         "descending",
+        "high_base",
+        "high_touch",
         "levels",
         "rank_factor",
         "rank_of",
@@ -90,6 +93,10 @@ class Side:
         # rank >= watch_floor (a lower bound of every view's lowest shown rank) counts.
         self.watch_floor = WATCH_ALL
         self.top_touches = 0
+        # The best rank touched (at or above watch_floor) since top_touches was high_base:
+        # every level above it is unchanged since then, so a view need not compare them.
+        self.high_touch = SHOWS_NOTHING
+        self.high_base = 0
         # Valid prices already seen -> their rank at ``rank_factor``. The decoder hands the
         # same Decimal object for a repeated price text; a dict hit (hash cached in the
         # object) costs a fifth of ``as_integer_ratio``. Keyed by value, so "1.0" and "1"
@@ -103,6 +110,7 @@ class Side:
         self.ranks.clear()
         self.best = None
         self.top_touches += 1
+        self.high_touch = SHOWS_NOTHING
 
     def __len__(self) -> int:
         return len(self.levels)
@@ -116,6 +124,18 @@ class Side:
             self.best *= multiplier
         self.watch_floor = WATCH_ALL
         self.top_touches += 1
+        self.high_touch = SHOWS_NOTHING
+
+    def unchanged_top(self, since: int) -> int:
+        """How many best levels are certainly untouched since ``top_touches`` was ``since``.
+
+        Starts a new record (``since`` older than the record's start gives 0: unknown).
+        """
+        ranks = self.ranks
+        known = 0 if since < self.high_base else len(ranks) - bisect_right(ranks, self.high_touch)
+        self.high_base = self.top_touches
+        self.high_touch = WATCH_ALL
+        return known
 
     def floor_for(self, depth: int) -> int:
         """The lowest rank a view of ``depth`` levels shows (changes below it are unseen)."""
@@ -149,6 +169,7 @@ class Side:
         last_denominator = 0
         multiplier = 0
         floor = self.watch_floor
+        high = self.high_touch
         touched = False
         try:
             for level in levels:
@@ -170,6 +191,8 @@ class Side:
                         rank_of[price] = rank
                 if rank >= floor:
                     touched = True
+                    if rank > high:
+                        high = rank
                 amount = level.amount
                 if ZERO < amount < MAX_AMOUNT:
                     if rank not in book:
@@ -185,6 +208,7 @@ class Side:
             self.best = ranks[-1] * sign if ranks else None
             if touched:
                 self.top_touches += 1
+                self.high_touch = high
 
     def _load(self, levels: Sequence[PriceLevel], factor: int) -> None:
         """``apply`` into an empty side (a snapshot): the dict first, then one sort.
@@ -220,40 +244,48 @@ class Side:
             ranks = self.ranks = sorted(book)
             self.best = ranks[-1] * sign if ranks else None
             self.top_touches += 1
+            self.high_touch = SHOWS_NOTHING
 
-    def top_pairs(self, depth: int) -> list[tuple[int, Decimal]]:
-        """The best ``depth`` (key, amount) pairs, best first, without walking the rest."""
-        if depth <= 0:
-            return []
-        levels = self.levels
-        sign = self.sign
-        return [(rank * sign, levels[rank]) for rank in reversed(self.ranks[-depth:])]
+    def top(self, depth: int) -> tuple[list[int], tuple[Decimal, ...]]:
+        """The ranks and amounts of the best ``depth`` levels, best first (C-level passes)."""
+        ranks = self.ranks[-depth:] if depth > 0 else []
+        ranks.reverse()
+        if len(ranks) > 1:
+            # One call looks every amount up (a tuple), faster than map() into a list.
+            return ranks, itemgetter(*ranks)(self.levels)
+        return ranks, tuple(map(self.levels.__getitem__, ranks))
 
-    def grouped_pairs(self, depth: int, group_key: int) -> list[tuple[int, Decimal]]:
-        """Levels summed into buckets of ``group_key`` (bids floor, asks ceil), best first."""
+    def grouped(self, depth: int, group_key: int) -> tuple[list[int], tuple[Decimal, ...]]:
+        """Levels summed into buckets of ``group_key`` (bids floor, asks ceil), best first.
+
+        Returns the bucket ranks (a bucket's price times the side's sign) and their sums.
+        """
         if depth <= 0:
-            return []
+            return [], ()
         with localcontext(EXACT):  # bucket sums must never round
-            return self._buckets(depth, group_key)
+            buckets, totals = self._buckets(depth, group_key)
+        return buckets, tuple(totals)
 
-    def _buckets(self, depth: int, group_key: int) -> list[tuple[int, Decimal]]:
-        result: list[tuple[int, Decimal]] = []
+    def _buckets(self, depth: int, group_key: int) -> tuple[list[int], list[Decimal]]:
+        buckets: list[int] = []
+        totals: list[Decimal] = []
         levels = self.levels
-        sign = self.sign
         current: int | None = None
         total = ZERO
         for rank in reversed(self.ranks):
             # Flooring the rank floors a bid and ceils an ask (rank = -key): every bucket
             # stays on the conservative side of its levels.
-            bucket = sign * (rank // group_key * group_key)
+            bucket = rank // group_key * group_key
             if bucket != current:
                 if current is not None:
-                    result.append((current, total))
-                    if len(result) == depth:
-                        return result
+                    buckets.append(current)
+                    totals.append(total)
+                    if len(buckets) == depth:
+                        return buckets, totals
                 current = bucket
                 total = ZERO
             total = total + levels[rank]
         if current is not None:
-            result.append((current, total))
-        return result
+            buckets.append(current)
+            totals.append(total)
+        return buckets, totals

@@ -8,11 +8,13 @@ whole, so a redraw after a small change costs far less than a rebuild.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
-from decimal import Context, Decimal, localcontext
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from decimal import Context, Decimal, getcontext, setcontext
+from typing import Any
 
 from sor_tui.core.book_levels import EXACT, SHOWS_NOTHING, ZERO, Side
+from sor_tui.core.fast_views import FAST_LEVELS, LevelSlots, make_level
 from sor_tui.core.views import BookView, LevelChange, LevelView
 
 TWO = Decimal(2)
@@ -26,93 +28,18 @@ _NEW = LevelChange.NEW
 _UP = LevelChange.UP
 _DOWN = LevelChange.DOWN
 
-Pairs = list[tuple[int, Decimal]]
 Figures = tuple[Decimal | None, Decimal | None, Decimal | None, Decimal | None, Decimal | None]
 """Best bid, best ask, spread, spread in basis points, mid."""
-Assembler = Callable[[tuple[LevelView, ...], tuple[LevelView, ...], Figures], BookView]
-
-# A frozen dataclass's __init__ sets each field through object.__setattr__; filling the
-# slots directly builds the identical object in about half the time, which matters when a
-# change at the top of the book gives every level below it a new cumulative size.
 _new = object.__new__
-_set_price = vars(LevelView)["price"].__set__
-_set_amount = vars(LevelView)["amount"].__set__
-_set_cumulative = vars(LevelView)["cumulative"].__set__
-_set_change = vars(LevelView)["change"].__set__
-
-
-# BookView has 18 fields: through the slot descriptors it is built in ~70 % of the time of
-# its generated __init__. If its fields ever change, the shortcut switches itself off.
-VIEW_FIELDS = (
-    "market",
-    "status",
-    "bids",
-    "asks",
-    "best_bid",
-    "best_ask",
-    "spread",
-    "spread_bps",
-    "mid",
-    "crossed",
-    "locked",
-    "snapshot_time_ns",
-    "last_update_ns",
-    "bid_levels",
-    "ask_levels",
-    "updates_applied",
-    "version",
-    "flags",
-)
-_VIEW_SETTERS = tuple(vars(BookView)[name].__set__ for name in VIEW_FIELDS)
-FAST_VIEWS = tuple(f.name for f in fields(BookView)) == VIEW_FIELDS
-
-
-def make_view(*values: object) -> BookView:
-    """Build a BookView from its field values in ``VIEW_FIELDS`` order, equal to BookView(...)."""
-    if not FAST_VIEWS:
-        return BookView(*values)  # type: ignore[arg-type]
-    view: BookView = _new(BookView)
-    # Unrolled: a loop over zip() costs as much again as the 18 slot stores.
-    (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17) = _VIEW_SETTERS
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17) = values
-    s0(view, v0)
-    s1(view, v1)
-    s2(view, v2)
-    s3(view, v3)
-    s4(view, v4)
-    s5(view, v5)
-    s6(view, v6)
-    s7(view, v7)
-    s8(view, v8)
-    s9(view, v9)
-    s10(view, v10)
-    s11(view, v11)
-    s12(view, v12)
-    s13(view, v13)
-    s14(view, v14)
-    s15(view, v15)
-    s16(view, v16)
-    s17(view, v17)
-    return view
-
-
-def make_level(
-    price: Decimal, amount: Decimal, cumulative: Decimal, change: LevelChange
-) -> LevelView:
-    """Build a LevelView equal to ``LevelView(price, amount, cumulative, change)``, faster."""
-    level: LevelView = _new(LevelView)
-    _set_price(level, price)
-    _set_amount(level, amount)
-    _set_cumulative(level, cumulative)
-    _set_change(level, change)
-    return level
+Assembler = Callable[[tuple[LevelView, ...], tuple[LevelView, ...], Figures], BookView]
 
 
 @dataclass(slots=True)
 class SideState:
-    """What one side of the previous view showed: its (key, amount) pairs and level objects."""
+    """What one side of the previous view showed: its ranks, amounts and level objects."""
 
-    pairs: Pairs
+    ranks: list[int]  # best first; for grouped views, the ranks of the buckets
+    amounts: Sequence[Decimal]
     levels: tuple[LevelView, ...]
     marks: list[int]  # positions of the levels with a change mark (usually 0-3)
     touches: int = -1  # the side's top_touches when read (-1: never trust, e.g. grouped)
@@ -143,63 +70,95 @@ def unmarked(
     return tuple(out)
 
 
-def build_side(pairs: Pairs, previous: SideState | None, prices: PriceCache) -> SideState:
-    """Level views for ``pairs`` with marks against ``previous`` (None: first view, no marks).
+def build_side(
+    ranks: list[int],
+    amounts: Sequence[Decimal],
+    previous: SideState | None,
+    prices: SidePrices,
+    by_value: bool = False,
+    known: int = 0,
+) -> SideState:
+    """Level views for best-first ``ranks``/``amounts``, marked against ``previous``.
 
-    Call it under ``localcontext(EXACT)`` (cumulative sums must never round): the caller
-    enters the context only when a side is rebuilt (entering costs as much as ten sums).
+    ``known``: how many best levels are known to equal ``previous``'s (not compared again).
+
+    Only the levels from the first difference down are new objects (their cumulative sizes
+    changed); the ones above are reused. Ungrouped amounts are compared by identity (an
+    untouched level keeps its Decimal object); ``by_value`` compares grouped sums, which
+    are new objects on every read. Call it with ``EXACT`` as the current decimal context:
+    cumulative sums must never round.
     """
-    if previous is None:
-        head: tuple[LevelView, ...] = ()
-        start = 0
-        before: dict[int, Decimal] | None = None
-    else:
-        old = previous.pairs
-        if pairs == old:  # identity short-cuts make this cheap for untouched amounts
+    old_ranks: list[int] = []
+    old_amounts: Sequence[Decimal] = ()
+    start = 0
+    if previous is not None:
+        old_ranks = previous.ranks
+        old_amounts = previous.amounts
+        limit = min(len(ranks), len(old_ranks))
+        start = min(known, limit)
+        # Plain loops: for 25 levels they beat any C-level search's set-up cost.
+        if by_value:
+            while start < limit and ranks[start] == old_ranks[start]:
+                if amounts[start] != old_amounts[start]:
+                    break
+                start += 1
+        else:
+            while start < limit and ranks[start] == old_ranks[start]:
+                if amounts[start] is not old_amounts[start]:
+                    break
+                start += 1
+        if start == limit and len(ranks) == len(old_ranks):
             if not previous.marks:
                 return previous
-            return SideState(pairs, unmarked(previous.levels, previous.marks), [])
-        limit = min(len(pairs), len(old))
-        start = 0
-        while start < limit and pairs[start] == old[start]:
-            start += 1
+            return SideState(ranks, amounts, unmarked(previous.levels, previous.marks), [])
         marks = previous.marks
         head = unmarked(previous.levels, marks, start) if marks else previous.levels[:start]
-        # Keys are unique and the first ``start`` are shared, so a key shown below ``start``
-        # now can only have been shown below ``start`` before.
-        before = dict(old[start:])
-    out = list(head)
+        out: list[Any] = list(head)
+        cumulative = head[-1].cumulative if head else ZERO
+    else:
+        out = []
+        cumulative = ZERO
+    # One pass below the first difference: walk the previous view's ranks alongside (both
+    # best first, so descending) for the change marks, sum, and build each level.
+    # Calls are inlined on purpose: this runs for every shown level below a change.
     marks = []
+    first = previous is None  # the first view of this (depth, group) marks nothing
+    old_size = len(old_ranks)
     position = start
-    cumulative = head[-1].cumulative if head else ZERO
-    # This loop runs for every shown level below a change: calls are inlined on purpose.
-    known = prices.known.get
-    new, set_price, set_amount = _new, _set_price, _set_amount
-    set_cumulative, set_change = _set_cumulative, _set_change
-    for key, amount in pairs[start:]:
+    old_rank = old_ranks[position] if position < old_size else None
+    get_price = prices.__getitem__
+    fast, new, slots, frozen = FAST_LEVELS, _new, LevelSlots, LevelView
+    level: Any
+    for index in range(start, len(ranks)):
+        rank = ranks[index]
+        amount = amounts[index]
+        while old_rank is not None and old_rank > rank:
+            position += 1
+            old_rank = old_ranks[position] if position < old_size else None
+        if old_rank == rank:
+            prior = old_amounts[position]
+            if prior is amount or prior == amount:
+                change = _NONE
+            else:
+                change = _UP if amount > prior else _DOWN
+                marks.append(index)
+        elif first:
+            change = _NONE
+        else:
+            change = _NEW
+            marks.append(index)
         cumulative = cumulative + amount
-        change = _NONE
-        if before is not None:
-            prior = before.get(key)
-            if prior is None:
-                change = _NEW
-                marks.append(position)
-            elif prior is not amount:  # the same object: unchanged (the common case)
-                if amount > prior:
-                    change = _UP
-                    marks.append(position)
-                elif amount < prior:
-                    change = _DOWN
-                    marks.append(position)
-        position += 1
-        price = known(key)
-        level: LevelView = new(LevelView)
-        set_price(level, price if price is not None else prices.price(key))
-        set_amount(level, amount)
-        set_cumulative(level, cumulative)
-        set_change(level, change)
+        if fast:
+            level = new(slots)
+            level.price = get_price(rank)
+            level.amount = amount
+            level.cumulative = cumulative
+            level.change = change
+            level.__class__ = frozen
+        else:
+            level = LevelView(get_price(rank), amount, cumulative, change)
         out.append(level)
-    return SideState(pairs, tuple(out), marks)
+    return SideState(ranks, amounts, tuple(out), marks)
 
 
 def spread_figures(
@@ -217,53 +176,57 @@ def spread_figures(
     return spread, bps, mid
 
 
-class PriceCache:
-    """Decimal prices of recently shown keys (bounded; cleared when the scale changes)."""
+class SidePrices(dict[int, Decimal]):
+    """Decimal prices of one side's recently shown ranks (bounded; cleared on rescale)."""
 
-    __slots__ = ("_scale", "known")
+    __slots__ = ("scale", "sign")
 
     LIMIT = 4096
 
-    def __init__(self) -> None:
-        self.known: dict[int, Decimal] = {}  # key -> price, read directly by build_side
-        self._scale = 0
+    def __init__(self, sign: int) -> None:
+        super().__init__()
+        self.sign = sign
+        self.scale = 0
 
     def rescale(self, scale: int) -> None:
-        """Keys now mean units of ``10**-scale``."""
-        self.known.clear()
-        self._scale = scale
+        """Ranks now mean units of ``10**-scale``."""
+        self.clear()
+        self.scale = scale
+
+    def __missing__(self, rank: int) -> Decimal:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        price = EXACT.scaleb(Decimal(rank * self.sign), -self.scale)
+        self[rank] = price
+        return price
 
     def price(self, key: int) -> Decimal:
-        """The exact Decimal price of ``key``."""
-        price = self.known.get(key)
-        if price is None:
-            if len(self.known) >= self.LIMIT:
-                self.known.clear()
-            price = EXACT.scaleb(Decimal(key), -self._scale)
-            self.known[key] = price
-        return price
+        """The exact Decimal price of a price key (a rank times the side's sign)."""
+        return self[key * self.sign]
 
 
 class ViewCache:
     """The previous view of each (depth, group) of one book: cache and base for change marks."""
 
-    __slots__ = ("_states", "prices")
+    __slots__ = ("_states", "ask_prices", "bid_prices")
 
     def __init__(self) -> None:
         self._states: dict[tuple[int, Decimal | None], ViewState] = {}
-        self.prices = PriceCache()
+        self.bid_prices = SidePrices(1)
+        self.ask_prices = SidePrices(-1)
 
     def rescale(self, multiplier: int, scale: int) -> None:
         """The book's keys were multiplied by ``multiplier`` (now units of ``10**-scale``)."""
         for state in self._states.values():
             for side in (state.bids, state.asks):
-                side.pairs = [(key * multiplier, amount) for key, amount in side.pairs]
+                side.ranks = [rank * multiplier for rank in side.ranks]
             bid, ask = state.best_keys
             state.best_keys = (
                 None if bid is None else bid * multiplier,
                 None if ask is None else ask * multiplier,
             )
-        self.prices.rescale(scale)
+        self.bid_prices.rescale(scale)
+        self.ask_prices.rescale(scale)
 
     def cached(self, key: tuple[int, Decimal | None], version: int) -> BookView | None:
         """The previous view when the book has not changed since (with marks cleared)."""
@@ -278,27 +241,45 @@ class ViewCache:
             state.view = replace(state.view, bids=state.bids.levels, asks=state.asks.levels)
         return state.view
 
+    @staticmethod
     def _side(
-        self, side: Side, previous: SideState | None, depth: int, group_key: int | None
+        side: Side,
+        previous: SideState | None,
+        depth: int,
+        group_key: int | None,
+        prices: SidePrices,
     ) -> SideState:
         if group_key is not None:
-            with localcontext(EXACT):
-                return build_side(side.grouped_pairs(depth, group_key), previous, self.prices)
-        if previous is not None and previous.touches == side.top_touches:
+            ranks, amounts = side.grouped(depth, group_key)
+            by_value = True
+            known = 0
+        elif previous is not None and previous.touches == side.top_touches:
             # Nothing at or above the lowest shown rank changed: the top is as it was.
             if not previous.marks:
                 return previous
             return SideState(
-                previous.pairs,
+                previous.ranks,
+                previous.amounts,
                 unmarked(previous.levels, previous.marks),
                 [],
                 previous.touches,
                 previous.floor,
             )
-        with localcontext(EXACT):
-            built = build_side(side.top_pairs(depth), previous, self.prices)
-        built.touches = side.top_touches
-        built.floor = side.floor_for(depth)
+        else:
+            ranks, amounts = side.top(depth)
+            by_value = False
+            known = 0 if previous is None else side.unchanged_top(previous.touches)
+        # Cumulative sums must never round. The context is set only here, around the one
+        # call that sums (localcontext() would copy it: about 1 µs, as much as ten sums).
+        saved = getcontext()
+        setcontext(EXACT)
+        try:
+            built = build_side(ranks, amounts, previous, prices, by_value, known)
+        finally:
+            setcontext(saved)
+        if not by_value:
+            built.touches = side.top_touches
+            built.floor = side.floor_for(depth)
         return built
 
     def build(
@@ -312,26 +293,43 @@ class ViewCache:
         """A new view of ``sides`` (bids, asks), marked against the previous one."""
         state = self._states.get(key)
         depth = key[0]
-        bids = self._side(sides[0], state.bids if state else None, depth, group_key)
-        asks = self._side(sides[1], state.asks if state else None, depth, group_key)
+        if state is None:
+            bids = self._side(sides[0], None, depth, group_key, self.bid_prices)
+            asks = self._side(sides[1], None, depth, group_key, self.ask_prices)
+        else:
+            bids = self._side(sides[0], state.bids, depth, group_key, self.bid_prices)
+            asks = self._side(sides[1], state.asks, depth, group_key, self.ask_prices)
         best_keys = (sides[0].best, sides[1].best)
-        price = self.prices.price
         figures: Figures
         if state is not None and state.best_keys == best_keys:
             old = state.view
             figures = (old.best_bid, old.best_ask, old.spread, old.spread_bps, old.mid)
         else:
-            best_bid = None if best_keys[0] is None else price(best_keys[0])
-            best_ask = None if best_keys[1] is None else price(best_keys[1])
+            bid_key, ask_key = best_keys
+            best_bid = None if bid_key is None else self.bid_prices[bid_key]
+            best_ask = None if ask_key is None else self.ask_prices[-ask_key]
             figures = (best_bid, best_ask, *spread_figures(best_bid, best_ask))
         view = assemble(bids.levels, asks.levels, figures)
-        self._states[key] = ViewState(version, view, bids, asks, best_keys)
-        if group_key is None and (
-            state is None or state.bids.floor != bids.floor or state.asks.floor != asks.floor
-        ):
+        if state is None:
+            self._states[key] = ViewState(version, view, bids, asks, best_keys)
+            moved = group_key is None
+        else:
+            moved = group_key is None and (
+                state.bids.floor != bids.floor or state.asks.floor != asks.floor
+            )
+            state.version = version
+            state.view = view
+            state.bids = bids
+            state.asks = asks
+            state.best_keys = best_keys
+        if moved:
             # Each side watches from the lowest floor any ungrouped view relies on (only a
             # moved floor can change that minimum; a rescale resets it to WATCH_ALL).
-            states = self._states.values()
-            sides[0].watch_floor = min(state.bids.floor for state in states)
-            sides[1].watch_floor = min(state.asks.floor for state in states)
+            if len(self._states) == 1:
+                sides[0].watch_floor = bids.floor
+                sides[1].watch_floor = asks.floor
+            else:
+                states = self._states.values()
+                sides[0].watch_floor = min(other.bids.floor for other in states)
+                sides[1].watch_floor = min(other.asks.floor for other in states)
         return view
