@@ -19,10 +19,13 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from sor_tui.core.views import LevelChange, LevelView
-from sor_tui.ui.format import format_amount, format_price
+from sor_tui.core.events import Execution
+from sor_tui.core.sanitize import sanitize
+from sor_tui.core.views import LevelChange, LevelView, TapeEntry, Tick
+from sor_tui.ui.format import format_amount, format_amount_fit, format_clock, format_price
 from sor_tui.ui.widgets.book_ladder import _MARK_CLASS, BookLadder
 from sor_tui.ui.widgets.status_bar import StatusLine
+from sor_tui.ui.widgets.trade_tape import TradeTape
 from tests.ui.conftest import AppBuilder
 
 Cells = list[tuple[str, Style | None]]
@@ -173,3 +176,46 @@ async def test_status_numbers_redraw_at_most_four_times_a_second(desk_app: AppBu
         assert bar.has_class("-disconnected") is False
         bar.show(replace(lost, state="AUTH_FAILED"), now=100.28)
         assert bar.has_class("-disconnected")
+
+
+def reference_print(tape: TradeTape, entry: TapeEntry, width: int, wide: bool) -> Cells:
+    """A tape row as a rich ``Text`` with spans (all markets shown), rendered the general way."""
+    ex = entry.execution
+    clock = format_clock(ex.executed_at_ns)
+    name = sanitize(ex.market if wide else ex.market.removesuffix("USD"), 8)
+    clock = f"{clock if wide else clock[:8]} {name:<{8 if wide else 4}}"
+    price = f"{format_price(ex.price, None):>11}{'▲' if entry.tick is Tick.UP else '▼'}"
+    amount_width = max(6, width - len(clock) - len(price) - 2)
+    amount = format_amount_fit(ex.amount, amount_width - 1)
+    line = Text(f" {clock}{price}{amount:>{amount_width}}"[:width].ljust(width))
+    start = len(clock) + 1
+    line.stylize(tape.component_style("trade-tape--time"), 0, start)
+    tick = "up" if entry.tick is Tick.UP else "down"
+    line.stylize(tape.component_style(f"trade-tape--{tick}"), start, start + len(price))
+    if entry.large:
+        line.stylize(tape.component_style("trade-tape--large"), start + len(price), width)
+    segments = list(line.render(tape.app.console, end=""))
+    styled = Strip(Segment.apply_style(segments, tape.rich_style)).crop_extend(
+        0, width, tape.rich_style
+    )  # cut to the width in cells, as the widget was before
+    return cells(tape.painted(list(styled)))
+
+
+async def test_tape_rows_match_the_rich_text_rendering(desk_app: AppBuilder) -> None:
+    app = desk_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.render_frame()
+        await pilot.pause()
+        tape = app.desk.tape
+        tape.render_line(0)  # built once: styles and filters are looked up
+        at = (1_772_460_307_000_000_000, "2026-03-02T14:05:07Z")
+        ex = Execution("BTCUSD", Decimal("50123.5"), Decimal("0.25"), *at)
+        wide = "\uff22\uff34\uff23USD"  # full-width letters: two cells each
+        wide_name = Execution(wide, ex.price, ex.amount, *at)
+        for execution, tick, large, width, wide_layout in itertools.product(
+            (ex, wide_name), (Tick.UP, Tick.DOWN), (False, True), (38, 60), (False, True)
+        ):
+            entry = TapeEntry(execution, tick, large)
+            drawn = cells(tape._print_strip(entry, None, width, True, wide_layout))
+            expected = reference_print(tape, entry, width, wide_layout)
+            assert drawn == expected, (execution, tick, width)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
@@ -110,8 +112,7 @@ class TradeTape(TextLines):
             key = (id(ex), entry.tick, entry.large, places)
             hit = kept.get(key) or made.get(key)
             if hit is None or hit[0] is not ex:
-                line = self._print_line(entry, places, width, show_market, wide)
-                hit = (ex, self.text_strip(line, width))
+                hit = (ex, self._print_strip(entry, places, width, show_market, wide))
             made[key] = hit  # holds the print alive, so its id is not reused meanwhile
             lines.append(hit[1])
         self._kept = made
@@ -119,9 +120,10 @@ class TradeTape(TextLines):
             lines.append(self._gap_line(gaps.pop(0), width))
         return lines
 
-    def _print_line(
+    def _print_strip(
         self, entry: TapeEntry, places: int | None, width: int, show_market: bool, wide: bool
-    ) -> Text:
+    ) -> Strip:
+        """One print as segments: time (and market), price with its tick arrow, amount."""
         ex = entry.execution
         clock = format_clock(ex.executed_at_ns)
         if show_market:
@@ -132,14 +134,28 @@ class TradeTape(TextLines):
         price = f"{format_price(ex.price, places):>11}{_ARROW[entry.tick]}"
         amount_width = max(6, width - len(clock) - len(price) - 2)
         amount = format_amount_fit(ex.amount, amount_width - 1)
-        body = f" {clock}{price}{amount:>{amount_width}}"
-        line = Text(body[:width].ljust(width), no_wrap=True, overflow="crop")
+        body = f" {clock}{price}{amount:>{amount_width}}"[:width].ljust(width)
         start = len(clock) + 1
-        line.stylize(self._style("time"), 0, start)
-        line.stylize(self._style(_TICK_CLASS[entry.tick]), start, start + len(price))
-        if entry.large or ex.price * ex.amount >= self.large_notional:
-            line.stylize(self._style("large"), start + len(price), width)
-        return line
+        end = min(width, start + len(price))
+        large = entry.large or ex.price * ex.amount >= self.large_notional
+        runs = (("time", 0, start), (_TICK_CLASS[entry.tick], start, end))
+        if cell_len(body) != len(body):  # wide characters (a market name): the general path
+            line = Text(body, no_wrap=True, overflow="crop")
+            for name, first, last in runs:
+                line.stylize(self._style(name), first, last)
+            if large:
+                line.stylize(self._style("large"), end, width)
+            return self.text_strip(line, width)
+        base = self.base_style()
+        segments = [
+            Segment(body[first:last], self.painted_style(base + self._style(name)))
+            for name, first, last in runs
+            if first < last
+        ]
+        if end < width:
+            rest = base + self._style("large") if large else base
+            segments.append(Segment(body[end:], self.painted_style(rest)))
+        return self.finish_line(segments, width)
 
     def _gap_line(self, gap: Gap, width: int) -> Text:
         return Text(
