@@ -28,6 +28,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from sor_tui.core.book_levels import (
     ScaleTooSmall,
@@ -36,9 +37,10 @@ from sor_tui.core.book_levels import (
 )
 from sor_tui.core.book_view import Figures, ViewCache
 from sor_tui.core.events import BookSnapshot, BookUpdate, PriceLevel
-from sor_tui.core.fast_views import make_view
+from sor_tui.core.fast_views import FAST_VIEWS, ViewSlots
 from sor_tui.core.views import BookStatus, BookView, LevelView
 
+_new = object.__new__
 IDLE = BookStatus.IDLE
 SYNCING = BookStatus.SYNCING
 LIVE = BookStatus.LIVE
@@ -393,24 +395,56 @@ class OrderBook:
         best_bid, best_ask, spread, spread_bps, mid = figures
         bid_key, ask_key = self._bids.best, self._asks.best
         both = bid_key is not None and ask_key is not None
-        # Positional, in BookView's field order (VIEW_FIELDS).
-        return make_view(
-            self.market,
-            self._status,
-            bids,
-            asks,
-            best_bid,
-            best_ask,
-            spread,
-            spread_bps,
-            mid,
-            both and bid_key > ask_key,  # type: ignore[operator]
-            both and bid_key == ask_key,
-            self._snapshot_ns,
-            self._last_ns,
-            len(self._bids.levels),
-            len(self._asks.levels),
-            self.updates_applied,
-            self._version,
-            self._flags(),
-        )
+        base = self._flag_base
+        if (
+            self._needs_resync
+            or self._overflowed
+            or self.time_regressions != base[0]
+            or self.future_times != base[1]
+        ):
+            flags = self._flags()
+        else:
+            flags = ()  # the usual case, on every view
+        if not FAST_VIEWS:
+            return BookView(
+                self.market,
+                self._status,
+                bids,
+                asks,
+                best_bid,
+                best_ask,
+                spread,
+                spread_bps,
+                mid,
+                both and bid_key > ask_key,  # type: ignore[operator]
+                both and bid_key == ask_key,
+                self._snapshot_ns,
+                self._last_ns,
+                len(self._bids.levels),
+                len(self._asks.levels),
+                self.updates_applied,
+                self._version,
+                flags,
+            )
+        # fast_views.make_view inlined (a redraw's fixed cost): fill the twin, then retype.
+        view: Any = _new(ViewSlots)
+        view.market = self.market
+        view.status = self._status
+        view.bids = bids
+        view.asks = asks
+        view.best_bid = best_bid
+        view.best_ask = best_ask
+        view.spread = spread
+        view.spread_bps = spread_bps
+        view.mid = mid
+        view.crossed = both and bid_key > ask_key  # type: ignore[operator]
+        view.locked = both and bid_key == ask_key
+        view.snapshot_time_ns = self._snapshot_ns
+        view.last_update_ns = self._last_ns
+        view.bid_levels = len(self._bids.levels)
+        view.ask_levels = len(self._asks.levels)
+        view.updates_applied = self.updates_applied
+        view.version = self._version
+        view.flags = flags
+        view.__class__ = BookView
+        return view  # type: ignore[no-any-return]  # a BookView now

@@ -8,12 +8,14 @@ whole, so a redraw after a small change costs far less than a rebuild.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Context, Decimal, getcontext, setcontext
+from operator import itemgetter
 from typing import Any
 
-from sor_tui.core.book_levels import EXACT, SHOWS_NOTHING, ZERO, Side
+from sor_tui.core.book_levels import EXACT, SHOWS_NOTHING, WATCH_ALL, ZERO, Side
 from sor_tui.core.fast_views import FAST_LEVELS, LevelSlots, make_level
 from sor_tui.core.views import BookView, LevelChange, LevelView
 
@@ -108,9 +110,12 @@ def build_side(
                     break
                 start += 1
         if start == limit and len(ranks) == len(old_ranks):
-            if not previous.marks:
-                return previous
-            return SideState(ranks, amounts, unmarked(previous.levels, previous.marks), [])
+            if previous.marks:
+                previous.levels = unmarked(previous.levels, previous.marks)
+                previous.marks = []
+            previous.ranks = ranks
+            previous.amounts = amounts
+            return previous
         marks = previous.marks
         head = unmarked(previous.levels, marks, start) if marks else previous.levels[:start]
         out: list[Any] = list(head)
@@ -123,20 +128,24 @@ def build_side(
     # Calls are inlined on purpose: this runs for every shown level below a change.
     marks = []
     first = previous is None  # the first view of this (depth, group) marks nothing
-    old_size = len(old_ranks)
-    position = start
-    old_rank = old_ranks[position] if position < old_size else None
+    # The previous ranks from ``start``, ending in a sentinel below every rank.
+    old_tail = old_ranks[start:]
+    old_tail.append(WATCH_ALL)
+    old_tail_amounts = old_amounts[start:]
+    position = 0
+    old_rank = old_tail[0]
     get_price = prices.__getitem__
+    append = out.append
     fast, new, slots, frozen = FAST_LEVELS, _new, LevelSlots, LevelView
     level: Any
     for index in range(start, len(ranks)):
         rank = ranks[index]
         amount = amounts[index]
-        while old_rank is not None and old_rank > rank:
+        while old_rank > rank:
             position += 1
-            old_rank = old_ranks[position] if position < old_size else None
+            old_rank = old_tail[position]
         if old_rank == rank:
-            prior = old_amounts[position]
+            prior = old_tail_amounts[position]
             if prior is amount or prior == amount:
                 change = _NONE
             else:
@@ -157,8 +166,15 @@ def build_side(
             level.__class__ = frozen
         else:
             level = LevelView(get_price(rank), amount, cumulative, change)
-        out.append(level)
-    return SideState(ranks, amounts, tuple(out), marks)
+        append(level)
+    if previous is None:
+        return SideState(ranks, amounts, tuple(out), marks)
+    # The state is private (views hold only its immutable level tuples): update in place.
+    previous.ranks = ranks
+    previous.amounts = amounts
+    previous.levels = tuple(out)
+    previous.marks = marks
+    return previous
 
 
 def spread_figures(
@@ -255,20 +271,29 @@ class ViewCache:
             known = 0
         elif previous is not None and previous.touches == side.top_touches:
             # Nothing at or above the lowest shown rank changed: the top is as it was.
-            if not previous.marks:
-                return previous
-            return SideState(
-                previous.ranks,
-                previous.amounts,
-                unmarked(previous.levels, previous.marks),
-                [],
-                previous.touches,
-                previous.floor,
-            )
+            if previous.marks:
+                # The state is private (views hold only its immutable level tuples).
+                previous.levels = unmarked(previous.levels, previous.marks)
+                previous.marks = []
+            return previous
         else:
-            ranks, amounts = side.top(depth)
+            # Side.top() and Side.unchanged_top(), inlined: this runs on every redraw.
+            book_ranks = side.ranks
+            ranks = book_ranks[-depth:] if depth > 0 else []
+            ranks.reverse()
+            levels = side.levels
+            amounts = (
+                itemgetter(*ranks)(levels)
+                if len(ranks) > 1
+                else tuple(map(levels.__getitem__, ranks))
+            )
             by_value = False
-            known = 0 if previous is None else side.unchanged_top(previous.touches)
+            if previous is None or previous.touches < side.high_base:
+                known = 0
+            else:
+                known = len(book_ranks) - bisect_right(book_ranks, side.high_touch)
+            side.high_base = side.top_touches
+            side.high_touch = WATCH_ALL
         # Cumulative sums must never round. The context is set only here, around the one
         # call that sums (localcontext() would copy it: about 1 µs, as much as ten sums).
         saved = getcontext()
@@ -279,7 +304,7 @@ class ViewCache:
             setcontext(saved)
         if not by_value:
             built.touches = side.top_touches
-            built.floor = side.floor_for(depth)
+            built.floor = ranks[-1] if ranks and len(ranks) == depth else side.floor_for(depth)
         return built
 
     def build(
