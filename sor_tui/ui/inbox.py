@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, TypeVar
 
+from sor_tui.core.events import BookUpdate
 from sor_tui.core.explain import explain
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.subscriptions import SubscriptionEntry
@@ -97,6 +98,8 @@ class FeedInbox:
     def on_event(self, event: Any) -> None:
         """The feed's callback: must stay cheap (it runs for every message)."""
         self.events += 1
+        if type(event) is BookUpdate:  # the bulk of the traffic: nothing for the inbox
+            return
         if isinstance(event, StatusChanged):
             self.statuses.append(event.status)
         elif isinstance(event, SubscriptionsChanged):

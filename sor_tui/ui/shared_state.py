@@ -83,6 +83,14 @@ class SharedRecordingDeskState(SharedDeskState, RecordingDeskState):
     so a recorder is never swapped or closed while the feed thread is writing to it.
     """
 
+    def apply(self, event: ServerEvent, received_ns: int) -> None:
+        """Apply one event (feed thread): the hot path, one lock and no layer in between."""
+        with self.lock:  # the recorder is read under the lock: a start cannot slip between
+            if self._recorder is None:
+                DeskState.apply(self, event, received_ns)
+            else:
+                RecordingDeskState.apply(self, event, received_ns)
+
     def start_recording(self, recorder: Recorder) -> None:
         """Start recording (UI thread); live books are written as synthetic snapshots."""
         with self.lock:
