@@ -9,15 +9,19 @@ whole, so a redraw after a small change costs far less than a rebuild.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Context, Decimal, getcontext, setcontext
-from operator import itemgetter
-from typing import Any
 
-from sor_tui.core.book_levels import EXACT, SHOWS_NOTHING, WATCH_ALL, ZERO, Side
-from sor_tui.core.fast_views import FAST_LEVELS, LevelSlots, make_level
-from sor_tui.core.views import BookView, LevelChange, LevelView
+from sor_tui.core.book_levels import EXACT, WATCH_ALL, Side
+from sor_tui.core.view_sides import (
+    SidePrices,
+    SideState,
+    build_side,
+    clear_marks,
+    refresh_top,
+)
+from sor_tui.core.views import BookView, LevelView
 
 TWO = Decimal(2)
 BPS = Decimal(10_000)
@@ -25,27 +29,11 @@ BPS_QUANTUM = Decimal("0.01")
 """Spreads in basis points are shown to a hundredth of a basis point (half-even)."""
 _BPS_CONTEXT = Context(prec=34)
 
-_NONE = LevelChange.NONE
-_NEW = LevelChange.NEW
-_UP = LevelChange.UP
-_DOWN = LevelChange.DOWN
 
 Figures = tuple[Decimal | None, Decimal | None, Decimal | None, Decimal | None, Decimal | None]
 """Best bid, best ask, spread, spread in basis points, mid."""
 _new = object.__new__
 Assembler = Callable[[tuple[LevelView, ...], tuple[LevelView, ...], Figures], BookView]
-
-
-@dataclass(slots=True)
-class SideState:
-    """What one side of the previous view showed: its ranks, amounts and level objects."""
-
-    ranks: list[int]  # best first; for grouped views, the ranks of the buckets
-    amounts: Sequence[Decimal]
-    levels: tuple[LevelView, ...]
-    marks: list[int]  # positions of the levels with a change mark (usually 0-3)
-    touches: int = -1  # the side's top_touches when read (-1: never trust, e.g. grouped)
-    floor: int = SHOWS_NOTHING  # the lowest rank shown (ungrouped views only)
 
 
 @dataclass(slots=True)
@@ -57,124 +45,6 @@ class ViewState:
     bids: SideState
     asks: SideState
     best_keys: tuple[int | None, int | None]
-
-
-def unmarked(
-    levels: tuple[LevelView, ...], marks: list[int], limit: int | None = None
-) -> tuple[LevelView, ...]:
-    """``levels[:limit]`` with the change marks at positions ``marks`` cleared."""
-    out = list(levels[:limit])
-    end = len(out)
-    for position in marks:
-        if position < end:
-            level = out[position]
-            out[position] = make_level(level.price, level.amount, level.cumulative, _NONE)
-    return tuple(out)
-
-
-def build_side(
-    ranks: list[int],
-    amounts: Sequence[Decimal],
-    previous: SideState | None,
-    prices: SidePrices,
-    by_value: bool = False,
-    known: int = 0,
-) -> SideState:
-    """Level views for best-first ``ranks``/``amounts``, marked against ``previous``.
-
-    ``known``: how many best levels are known to equal ``previous``'s (not compared again).
-
-    Only the levels from the first difference down are new objects (their cumulative sizes
-    changed); the ones above are reused. Ungrouped amounts are compared by identity (an
-    untouched level keeps its Decimal object); ``by_value`` compares grouped sums, which
-    are new objects on every read. Call it with ``EXACT`` as the current decimal context:
-    cumulative sums must never round.
-    """
-    old_ranks: list[int] = []
-    old_amounts: Sequence[Decimal] = ()
-    start = 0
-    if previous is not None:
-        old_ranks = previous.ranks
-        old_amounts = previous.amounts
-        limit = min(len(ranks), len(old_ranks))
-        start = min(known, limit)
-        # Plain loops: for 25 levels they beat any C-level search's set-up cost.
-        if by_value:
-            while start < limit and ranks[start] == old_ranks[start]:
-                if amounts[start] != old_amounts[start]:
-                    break
-                start += 1
-        else:
-            while start < limit and ranks[start] == old_ranks[start]:
-                if amounts[start] is not old_amounts[start]:
-                    break
-                start += 1
-        if start == limit and len(ranks) == len(old_ranks):
-            if previous.marks:
-                previous.levels = unmarked(previous.levels, previous.marks)
-                previous.marks = []
-            previous.ranks = ranks
-            previous.amounts = amounts
-            return previous
-        marks = previous.marks
-        head = unmarked(previous.levels, marks, start) if marks else previous.levels[:start]
-        out: list[Any] = list(head)
-        cumulative = head[-1].cumulative if head else ZERO
-    else:
-        out = []
-        cumulative = ZERO
-    # One pass below the first difference: walk the previous view's ranks alongside (both
-    # best first, so descending) for the change marks, sum, and build each level.
-    # Calls are inlined on purpose: this runs for every shown level below a change.
-    marks = []
-    first = previous is None  # the first view of this (depth, group) marks nothing
-    # The previous ranks from ``start``, ending in a sentinel below every rank.
-    old_tail = old_ranks[start:]
-    old_tail.append(WATCH_ALL)
-    old_tail_amounts = old_amounts[start:]
-    position = 0
-    old_rank = old_tail[0]
-    get_price = prices.__getitem__
-    append = out.append
-    fast, new, slots, frozen = FAST_LEVELS, _new, LevelSlots, LevelView
-    level: Any
-    for index in range(start, len(ranks)):
-        rank = ranks[index]
-        amount = amounts[index]
-        while old_rank > rank:
-            position += 1
-            old_rank = old_tail[position]
-        if old_rank == rank:
-            prior = old_tail_amounts[position]
-            if prior is amount or prior == amount:
-                change = _NONE
-            else:
-                change = _UP if amount > prior else _DOWN
-                marks.append(index)
-        elif first:
-            change = _NONE
-        else:
-            change = _NEW
-            marks.append(index)
-        cumulative = cumulative + amount
-        if fast:
-            level = new(slots)
-            level.price = get_price(rank)
-            level.amount = amount
-            level.cumulative = cumulative
-            level.change = change
-            level.__class__ = frozen
-        else:
-            level = LevelView(get_price(rank), amount, cumulative, change)
-        append(level)
-    if previous is None:
-        return SideState(ranks, amounts, tuple(out), marks)
-    # The state is private (views hold only its immutable level tuples): update in place.
-    previous.ranks = ranks
-    previous.amounts = amounts
-    previous.levels = tuple(out)
-    previous.marks = marks
-    return previous
 
 
 def spread_figures(
@@ -190,35 +60,6 @@ def spread_figures(
         ratio = _BPS_CONTEXT.divide(_BPS_CONTEXT.multiply(spread, BPS), mid)
         bps = ratio.quantize(BPS_QUANTUM, context=_BPS_CONTEXT)
     return spread, bps, mid
-
-
-class SidePrices(dict[int, Decimal]):
-    """Decimal prices of one side's recently shown ranks (bounded; cleared on rescale)."""
-
-    __slots__ = ("scale", "sign")
-
-    LIMIT = 4096
-
-    def __init__(self, sign: int) -> None:
-        super().__init__()
-        self.sign = sign
-        self.scale = 0
-
-    def rescale(self, scale: int) -> None:
-        """Ranks now mean units of ``10**-scale``."""
-        self.clear()
-        self.scale = scale
-
-    def __missing__(self, rank: int) -> Decimal:
-        if len(self) >= self.LIMIT:
-            self.clear()
-        price = EXACT.scaleb(Decimal(rank * self.sign), -self.scale)
-        self[rank] = price
-        return price
-
-    def price(self, key: int) -> Decimal:
-        """The exact Decimal price of a price key (a rank times the side's sign)."""
-        return self[key * self.sign]
 
 
 class ViewCache:
@@ -251,9 +92,8 @@ class ViewCache:
             return None
         if state.bids.marks or state.asks.marks:
             # Nothing changed since the previous call, so nothing is marked now.
-            for side in (state.bids, state.asks):
-                side.levels = unmarked(side.levels, side.marks)
-                side.marks = []
+            clear_marks(state.bids)
+            clear_marks(state.asks)
             state.view = replace(state.view, bids=state.bids.levels, asks=state.asks.levels)
         return state.view
 
@@ -271,31 +111,31 @@ class ViewCache:
             known = 0
         elif previous is not None and previous.touches == side.top_touches:
             # Nothing at or above the lowest shown rank changed: the top is as it was.
-            if previous.marks:
-                # The state is private (views hold only its immutable level tuples).
-                previous.levels = unmarked(previous.levels, previous.marks)
-                previous.marks = []
+            # The state is private (views hold only its immutable level tuples).
+            clear_marks(previous)
             return previous
-        else:
-            # Side.top() and Side.unchanged_top(), inlined: this runs on every redraw.
+        elif previous is not None:
+            # The usual redraw: only levels from the best touched rank down can differ.
             book_ranks = side.ranks
-            ranks = book_ranks[-depth:] if depth > 0 else []
-            ranks.reverse()
-            levels = side.levels
-            amounts = (
-                itemgetter(*ranks)(levels)
-                if len(ranks) > 1
-                else tuple(map(levels.__getitem__, ranks))
-            )
-            by_value = False
-            if previous is None or previous.touches < side.high_base:
-                known = 0
+            if previous.touches < side.high_base:
+                known = 0  # another view of this side restarted the record
             else:
                 known = len(book_ranks) - bisect_right(book_ranks, side.high_touch)
             side.high_base = side.top_touches
             side.high_touch = WATCH_ALL
-        # Cumulative sums must never round. The context is set only here, around the one
-        # call that sums (localcontext() would copy it: about 1 µs, as much as ten sums).
+            refresh_top(book_ranks, side.levels, known, previous, depth, prices)
+            previous.touches = side.top_touches
+            ranks = previous.ranks
+            previous.floor = ranks[-1] if ranks and len(ranks) == depth else side.floor_for(depth)
+            return previous
+        else:
+            ranks, amounts = side.top(depth)
+            by_value = False
+            known = 0
+            side.high_base = side.top_touches
+            side.high_touch = WATCH_ALL
+        # Cumulative sums must never round. The context is set only around the calls that
+        # sum (localcontext() would copy it: about 1 µs, as much as ten sums).
         saved = getcontext()
         setcontext(EXACT)
         try:
@@ -304,7 +144,7 @@ class ViewCache:
             setcontext(saved)
         if not by_value:
             built.touches = side.top_touches
-            built.floor = ranks[-1] if ranks and len(ranks) == depth else side.floor_for(depth)
+            built.floor = side.floor_for(depth)
         return built
 
     def build(
@@ -322,8 +162,13 @@ class ViewCache:
             bids = self._side(sides[0], None, depth, group_key, self.bid_prices)
             asks = self._side(sides[1], None, depth, group_key, self.ask_prices)
         else:
-            bids = self._side(sides[0], state.bids, depth, group_key, self.bid_prices)
-            asks = self._side(sides[1], state.asks, depth, group_key, self.ask_prices)
+            # An untouched, unmarked side is reused as it is (the common case, inlined).
+            bids = state.bids
+            if group_key is not None or bids.marks or bids.touches != sides[0].top_touches:
+                bids = self._side(sides[0], bids, depth, group_key, self.bid_prices)
+            asks = state.asks
+            if group_key is not None or asks.marks or asks.touches != sides[1].top_touches:
+                asks = self._side(sides[1], asks, depth, group_key, self.ask_prices)
         best_keys = (sides[0].best, sides[1].best)
         figures: Figures
         if state is not None and state.best_keys == best_keys:

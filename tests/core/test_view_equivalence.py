@@ -1,0 +1,180 @@
+"""Incremental views against a straightforward reference, and the fast view constructors."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Context, Decimal, getcontext, localcontext
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sor_tui.core.book import OrderBook
+from sor_tui.core.events import BookSnapshot, BookUpdate, PriceLevel
+from sor_tui.core.fast_views import FAST_LEVELS, LevelSlots, make_level, retypable
+from sor_tui.core.views import LevelChange, LevelView
+from tests.core.book_helpers import NOW_NS
+
+T = NOW_NS - 10**9
+WIDE = Context(prec=200)
+
+# Prices near a mid so that changes land inside the shown top, with spellings and extra
+# decimals that force the book's fixed-point scale to grow mid-feed.
+bid_prices = st.builds(
+    lambda ticks, extra: Decimal(100) - Decimal(ticks) / 4 - extra,
+    st.integers(0, 40),
+    st.sampled_from([Decimal(0), Decimal("0.000001"), Decimal("1E-12")]),
+)
+ask_prices = st.builds(
+    lambda ticks, extra: Decimal(101) + Decimal(ticks) / 4 + extra,
+    st.integers(0, 40),
+    st.sampled_from([Decimal(0), Decimal("0.000001"), Decimal("1E-12")]),
+)
+positive_amounts = st.one_of(
+    st.sampled_from([Decimal("1"), Decimal("1.0"), Decimal("2.5")]),
+    # Many decimals: cumulative sums must stay exact far beyond 28 digits.
+    st.builds(lambda n: Decimal(n).scaleb(-30), st.integers(1, 10**33)),
+)
+amounts = st.one_of(st.just(Decimal(0)), positive_amounts)
+updates = st.lists(
+    st.tuples(
+        st.lists(st.tuples(bid_prices, amounts), max_size=3),
+        st.lists(st.tuples(ask_prices, amounts), max_size=3),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+def _levels(pairs: list[tuple[Decimal, Decimal]]) -> tuple[PriceLevel, ...]:
+    return tuple(PriceLevel(price, amount) for price, amount in pairs)
+
+
+def _apply(model: dict[Decimal, Decimal], pairs: list[tuple[Decimal, Decimal]]) -> None:
+    for price, amount in pairs:
+        if amount:
+            model[price] = amount
+        else:
+            model.pop(price, None)
+
+
+def _reference(
+    model: dict[Decimal, Decimal], descending: bool, depth: int, before: dict[Decimal, Decimal]
+) -> list[tuple[Decimal, Decimal, Decimal, LevelChange]]:
+    """Best-first (price, amount, cumulative, change) computed the plain way."""
+    shown = sorted(model.items(), reverse=descending)[:depth]
+    out = []
+    total = Decimal(0)
+    for price, amount in shown:
+        with localcontext(WIDE):
+            total = total + amount
+        prior = before.get(price)
+        if prior is None:
+            change = LevelChange.NEW
+        elif amount > prior:
+            change = LevelChange.UP
+        elif amount < prior:
+            change = LevelChange.DOWN
+        else:
+            change = LevelChange.NONE
+        out.append((price, amount, total, change))
+    return out
+
+
+def _rows(levels: tuple[LevelView, ...]) -> list[tuple[Decimal, Decimal, Decimal, LevelChange]]:
+    return [(lv.price, lv.amount, lv.cumulative, lv.change) for lv in levels]
+
+
+@settings(max_examples=120, deadline=None, derandomize=True)
+@given(
+    snapshot_bids=st.lists(st.tuples(bid_prices, positive_amounts), max_size=30),
+    snapshot_asks=st.lists(st.tuples(ask_prices, positive_amounts), max_size=30),
+    feed=updates,
+    depths=st.sampled_from([[25], [5], [3, 25], [1, 5, 25]]),
+    reuse_objects=st.booleans(),
+)
+def test_incremental_views_equal_the_reference(
+    snapshot_bids: list[tuple[Decimal, Decimal]],
+    snapshot_asks: list[tuple[Decimal, Decimal]],
+    feed: list[tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]],
+    depths: list[int],
+    reuse_objects: bool,
+) -> None:
+    book = OrderBook("M", wall_clock_ns=lambda: NOW_NS)
+    book.begin_sync()
+    book.apply_snapshot(BookSnapshot("M", T, "t", _levels(snapshot_bids), _levels(snapshot_asks)))
+    bids: dict[Decimal, Decimal] = {}
+    asks: dict[Decimal, Decimal] = {}
+    _apply(bids, snapshot_bids)
+    _apply(asks, snapshot_asks)
+    # Several depths read in turn exercise the shared touch record's restart path.
+    previous: dict[int, tuple[dict[Decimal, Decimal], dict[Decimal, Decimal]] | None] = {
+        depth: None for depth in depths
+    }
+    objects: dict[Decimal, Decimal] = {}
+    for offset, (bid_pairs, ask_pairs) in enumerate(feed, start=1):
+        if reuse_objects:
+            # The decoder hands out one object per repeated string: identity shortcuts.
+            bid_pairs = [(p, objects.setdefault(a, a)) for p, a in bid_pairs]
+            ask_pairs = [(p, objects.setdefault(a, a)) for p, a in ask_pairs]
+        book.apply_update(BookUpdate("M", T + offset, "t", _levels(bid_pairs), _levels(ask_pairs)))
+        _apply(bids, bid_pairs)
+        _apply(asks, ask_pairs)
+        for depth in depths[: 1 + offset % len(depths)]:
+            view = book.view(depth)
+            base = previous[depth]
+            before_bids, before_asks = base if base is not None else (None, None)
+            expected_bids = _reference(bids, True, depth, before_bids or {})
+            expected_asks = _reference(asks, False, depth, before_asks or {})
+            if base is None:  # the first view of a depth marks nothing
+                expected_bids = [(p, a, c, LevelChange.NONE) for p, a, c, _ in expected_bids]
+                expected_asks = [(p, a, c, LevelChange.NONE) for p, a, c, _ in expected_asks]
+            assert _rows(view.bids) == expected_bids
+            assert _rows(view.asks) == expected_asks
+            assert view.bid_levels == len(bids) and view.ask_levels == len(asks)
+            previous[depth] = (
+                {p: a for p, a, _, _ in expected_bids},
+                {p: a for p, a, _, _ in expected_asks},
+            )
+
+
+def test_cumulative_sums_are_exact_under_a_coarse_caller_context() -> None:
+    book = OrderBook("M", wall_clock_ns=lambda: NOW_NS)
+    book.begin_sync()
+    tiny = Decimal("0.000000000000000000000000000001")  # 1E-30
+    book.apply_snapshot(
+        BookSnapshot(
+            "M", T, "t", _levels([(Decimal(100), Decimal(10**12)), (Decimal(99), tiny)]), ()
+        )
+    )
+    book.view(5)
+    with localcontext(Context(prec=5)) as coarse:
+        book.apply_update(BookUpdate("M", T + 1, "t", _levels([(Decimal(98), tiny)]), ()))
+        view = book.view(5)
+        assert getcontext() is coarse  # the caller's context is left as it was
+    assert view.bids[-1].cumulative == Decimal("1000000000000.000000000000000000000000000002")
+    assert view.bids[-1].change is LevelChange.NEW
+
+
+def test_fast_levels_are_ordinary_frozen_level_views() -> None:
+    assert FAST_LEVELS, "LevelView's fields changed: update LevelSlots in fast_views.py"
+    args = (Decimal("1.5"), Decimal(2), Decimal("3.25"), LevelChange.UP)
+    fast = make_level(*args)
+    plain = LevelView(*args)
+    assert type(fast) is LevelView
+    assert fast == plain and hash(fast) == hash(plain)
+    assert repr(fast) == repr(plain)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.price = Decimal(0)  # type: ignore[misc]
+
+
+def test_a_twin_that_does_not_match_is_refused() -> None:
+    class Wrong:
+        __slots__ = ("amount", "change", "price")  # one slot missing
+
+    class Right:
+        __slots__ = ("amount", "change", "cumulative", "price")
+
+    assert not retypable(Wrong, LevelView)
+    assert retypable(Right, LevelView)
+    assert retypable(LevelSlots, LevelView)
