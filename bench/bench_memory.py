@@ -7,6 +7,7 @@ per-level figure is the resident growth divided by the levels held (decode buffe
 but not returned to the OS count against us: that is what the machine pays). The frames stay
 alive until the second reading, so they count on neither side; generating them inside the
 measured window used to add the generator's own garbage (~30 B per level) to every book.
+The whole app receives its frames one at a time (its figure is an absolute RSS).
 
 - ``ours`` / ``vendor`` / ``c-ext``: the books alone, through each implementation's decode.
 - ``app``: the whole desk: the books and 100k executions decoded into a ``DeskState``,
@@ -21,6 +22,7 @@ import gc
 import json
 import subprocess
 import sys
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from bench.harness import ROOT, Row, median_spread, rss_bytes
@@ -29,14 +31,12 @@ NAME = "memory"
 MARKET_NAMES = tuple(f"M{index:02d}USD" for index in range(10))
 
 
-def _frames(markets: int, depth: int) -> list[str]:
-    """The SNAPSHOT frame of each market (generated before the first RSS reading)."""
+def _frames(markets: int, depth: int) -> Iterator[str]:
+    """The SNAPSHOT frame of each market, generated one at a time."""
     from bench.frames import make_stream
 
-    return [
-        make_stream(depth, 0, seed=500 + index, market=MARKET_NAMES[index]).snapshot
-        for index in range(markets)
-    ]
+    for index in range(markets):
+        yield make_stream(depth, 0, seed=500 + index, market=MARKET_NAMES[index]).snapshot
 
 
 def _import(impl: str) -> None:
@@ -50,7 +50,7 @@ def _import(impl: str) -> None:
         import bench.baselines.c_book  # noqa: F401
 
 
-def _books(impl: str, frames: list[str], depth: int) -> tuple[Any, int]:
+def _books(impl: str, frames: Iterable[str], depth: int) -> tuple[Any, int]:
     """Build the books with one implementation; returns what keeps them alive and levels."""
     held: list[Any] = []
     state = None
@@ -91,7 +91,12 @@ def child(impl: str, markets: int, depth: int, executions: int) -> dict[str, flo
     _import(impl)
     gc.collect()
     code = rss_bytes()
-    frames = _frames(markets, depth)
+    # Per-level children hold every frame from before the first reading to after the
+    # second, so frames count on neither side. The whole app's figure is an absolute RSS:
+    # there the frames arrive one at a time, as from a socket, and are freed after use.
+    frames: Iterable[str] = _frames(markets, depth)
+    if impl != "app":
+        frames = list(frames)
     gc.collect()
     before = rss_bytes()
     held, levels = _books(impl, frames, depth)

@@ -35,9 +35,9 @@ from sor_tui.core.book_levels import (
     Side,
     scale_for,
 )
-from sor_tui.core.book_view import Figures, ViewCache
+from sor_tui.core.book_view import Figures, ViewCache, integrity_flags
 from sor_tui.core.events import BookSnapshot, BookUpdate, PriceLevel
-from sor_tui.core.fast_views import FAST_VIEWS, ViewSlots
+from sor_tui.core.fast_views import FAST_VIEWS, VIEW_FIELDS, ViewSlots
 from sor_tui.core.views import BookStatus, BookView, LevelView
 
 _new = object.__new__
@@ -371,20 +371,12 @@ class OrderBook:
         return self._views.build(cache_key, self._version, sides, group_key, self._assemble)
 
     def _flags(self) -> tuple[str, ...]:
-        regressions = self.time_regressions - self._flag_base[0]
-        future = self.future_times - self._flag_base[1]
-        if not (self._needs_resync or regressions or future or self._overflowed):
-            return ()  # the usual case, on every view
-        flags: list[str] = []
-        if self._needs_resync:
-            flags.append(f"resync needed: {self._resync_reason}")
-        if regressions:
-            flags.append(f"time went backwards {regressions}x")
-        if future:
-            flags.append(f"far-future time {future}x")
-        if self._overflowed:
-            flags.append("update buffer overflowed")
-        return tuple(flags)
+        return integrity_flags(
+            self._resync_reason if self._needs_resync else None,
+            self.time_regressions - self._flag_base[0],
+            self.future_times - self._flag_base[1],
+            self._overflowed,
+        )
 
     def _assemble(
         self,
@@ -405,27 +397,6 @@ class OrderBook:
             flags = self._flags()
         else:
             flags = ()  # the usual case, on every view
-        if not FAST_VIEWS:
-            return BookView(
-                self.market,
-                self._status,
-                bids,
-                asks,
-                best_bid,
-                best_ask,
-                spread,
-                spread_bps,
-                mid,
-                both and bid_key > ask_key,  # type: ignore[operator]
-                both and bid_key == ask_key,
-                self._snapshot_ns,
-                self._last_ns,
-                len(self._bids.levels),
-                len(self._asks.levels),
-                self.updates_applied,
-                self._version,
-                flags,
-            )
         # fast_views.make_view inlined (a redraw's fixed cost): fill the twin, then retype.
         view: Any = _new(ViewSlots)
         view.market = self.market
@@ -446,5 +417,7 @@ class OrderBook:
         view.updates_applied = self.updates_applied
         view.version = self._version
         view.flags = flags
+        if not FAST_VIEWS:  # BookView's fields changed: build it the plain way
+            return BookView(*(getattr(view, name) for name in VIEW_FIELDS))
         view.__class__ = BookView
         return view  # type: ignore[no-any-return]  # a BookView now

@@ -47,6 +47,22 @@ class ViewState:
     best_keys: tuple[int | None, int | None]
 
 
+def integrity_flags(
+    resync_reason: str | None, regressions: int, future: int, overflowed: bool
+) -> tuple[str, ...]:
+    """Human-readable integrity warnings of a book (empty in the usual case)."""
+    flags: list[str] = []
+    if resync_reason is not None:
+        flags.append(f"resync needed: {resync_reason}")
+    if regressions:
+        flags.append(f"time went backwards {regressions}x")
+    if future:
+        flags.append(f"far-future time {future}x")
+    if overflowed:
+        flags.append("update buffer overflowed")
+    return tuple(flags)
+
+
 def spread_figures(
     best_bid: Decimal | None, best_ask: Decimal | None
 ) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
