@@ -218,3 +218,45 @@ async def test_feed_on_the_firehose_takes_the_fast_path_and_keeps_the_book() -> 
         await settle_and_compare(sim, run, "BTCUSD")
         assert run.feed.counters.frames_dropped == 0
         assert run.feed.counters.reconnects == 0
+
+
+async def test_linger_leaves_frames_in_the_socket_and_loses_none() -> None:
+    messages = [f"update {i}" for i in range(3000)]
+    script = b"".join(text(m) for m in messages) + close()
+    url, server = await serve_script(script, 1, 0)
+    got: list[str | bytes] = []
+    paused = 0
+    async with server, connect(url, create_connection=FastConnection, ping_interval=None) as ws:
+        await ws.send("go")
+        with pytest.raises(ConnectionClosed):
+            while True:
+                for item in await ws.recv_batch():
+                    got.append(await ws.recv_handled() if item is None else item)
+                lingering = asyncio.ensure_future(ws.linger(0.005))
+                await asyncio.sleep(0)
+                paused += not ws.transport.is_reading()  # the socket is left unread
+                await lingering
+                assert ws.transport.is_reading() or ws._lost
+    assert got == messages  # every frame, in order
+    assert paused > 0
+
+
+async def test_a_busy_feed_lingers_between_batches_and_keeps_the_book() -> None:
+    async with (
+        simulator(firehose=True, markets=("BTCUSD",)) as sim,
+        running_feed(sim, (BTC_BOOK, HEARTBEAT)) as run,
+    ):
+        await wait_until(lambda: run.feed._session is not None, what="a session")
+        session = run.feed._session
+        assert session is not None and isinstance(session.ws, FastConnection)
+        calls: list[float] = []
+        linger = session.ws.linger
+
+        async def counted(seconds: float) -> None:
+            calls.append(seconds)
+            await linger(seconds)
+
+        session.ws.linger = counted  # type: ignore[method-assign]
+        await wait_until(lambda: len(calls) > 20, what="lingering reads")
+        await settle_and_compare(sim, run, "BTCUSD")
+        assert run.feed.counters.frames_dropped == 0
