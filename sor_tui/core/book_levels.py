@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Sequence
 from decimal import Context, Decimal, localcontext
-from operator import itemgetter
+from typing import Any
 
 from sor_tui.core.events import PriceLevel
 
@@ -32,6 +32,26 @@ RANK_CACHE_MAX = 4096
 """Prices remembered per side (beyond it, new prices take the exact conversion uncached)."""
 MAX_AMOUNT = Decimal("1E40")
 """Larger amounts (including Infinity) cannot come from a 40-character decimal string."""
+COMPACT_FACTOR = 10**8
+"""A deep snapshot level's amount, when exact in units of 1E-8, is held as an int of them."""
+SNAPSHOT_DECIMAL_LEVELS = 128
+"""The best levels of a loaded snapshot keep their Decimal amounts (the views show them)."""
+
+
+def decimal_amount(units: int) -> Decimal:
+    """The Decimal of ``units`` * 1E-8, spelled as the decoder does (no trailing zeros)."""
+    whole, fraction = divmod(units, COMPACT_FACTOR)
+    if not fraction:
+        return Decimal(whole)
+    return Decimal(f"{whole}.{fraction:08d}".rstrip("0"))
+
+
+def decimal_amounts(levels: dict[int, Any], ranks: list[int], amounts: list[Any]) -> list[Decimal]:
+    """``amounts`` of ``ranks`` with compact ones made Decimal (and stored back as Decimal)."""
+    for index, value in enumerate(amounts):
+        if type(value) is int:
+            amounts[index] = levels[ranks[index]] = decimal_amount(value)
+    return amounts
 
 
 class PriceScaleError(ValueError):
@@ -67,10 +87,17 @@ class Side:
     concentrates near the top of the book, so inserts and deletes there (C-level bisect
     plus a short memmove) are far cheaper than a general balanced structure; overwriting
     an amount touches only the dict.
+
+    Memory: a loaded snapshot's deep levels hold their amount as an int of 1E-8 units when
+    that is exact (32 B instead of a 104 B Decimal; most of a deep book is never shown).
+    Readers of amounts (views, grouping) turn them back into the same Decimal value, spelled
+    as the decoder spells amounts (no trailing zeros); ``compact`` says whether any may
+    remain. Live updates always store the Decimal given.
     """
 
     __slots__ = (
         "best",
+        "compact",
         "descending",
         "high_base",
         "high_touch",
@@ -86,7 +113,8 @@ class Side:
     def __init__(self, descending: bool) -> None:
         self.descending = descending
         self.sign = 1 if descending else -1
-        self.levels: dict[int, Decimal] = {}  # rank -> amount
+        self.levels: dict[int, Decimal] = {}  # rank -> amount (an int of 1E-8 if compact)
+        self.compact = False
         self.ranks: list[int] = []
         self.best: int | None = None
         # Views skip re-reading a side whose shown top did not change: every change at a
@@ -108,6 +136,7 @@ class Side:
         """Remove every level."""
         self.levels.clear()
         self.ranks.clear()
+        self.compact = False
         self.best = None
         self.top_touches += 1
         self.high_touch = SHOWS_NOTHING
@@ -245,15 +274,27 @@ class Side:
             self.best = ranks[-1] * sign if ranks else None
             self.top_touches += 1
             self.high_touch = SHOWS_NOTHING
+        if len(ranks) > SNAPSHOT_DECIMAL_LEVELS:
+            self._compact(ranks[:-SNAPSHOT_DECIMAL_LEVELS])
+
+    def _compact(self, ranks: list[int]) -> None:
+        """Hold the amounts of ``ranks`` as ints of 1E-8 where that is exact."""
+        book: dict[int, Any] = self.levels
+        factor = COMPACT_FACTOR
+        for rank in ranks:
+            numerator, denominator = book[rank].as_integer_ratio()
+            if not factor % denominator:
+                book[rank] = numerator * (factor // denominator)
+        self.compact = True
 
     def top(self, depth: int) -> tuple[list[int], tuple[Decimal, ...]]:
         """The ranks and amounts of the best ``depth`` levels, best first (C-level passes)."""
         ranks = self.ranks[-depth:] if depth > 0 else []
         ranks.reverse()
-        if len(ranks) > 1:
-            # One call looks every amount up (a tuple), faster than map() into a list.
-            return ranks, itemgetter(*ranks)(self.levels)
-        return ranks, tuple(map(self.levels.__getitem__, ranks))
+        amounts = list(map(self.levels.__getitem__, ranks))
+        if self.compact and int in map(type, amounts):
+            decimal_amounts(self.levels, ranks, amounts)
+        return ranks, tuple(amounts)
 
     def grouped(self, depth: int, group_key: int) -> tuple[list[int], tuple[Decimal, ...]]:
         """Levels summed into buckets of ``group_key`` (bids floor, asks ceil), best first.
@@ -284,7 +325,10 @@ class Side:
                         return buckets, totals
                 current = bucket
                 total = ZERO
-            total = total + levels[rank]
+            amount: Any = levels[rank]
+            if type(amount) is int:  # a compact deep level (not stored back: grouping reads all)
+                amount = decimal_amount(amount)
+            total = total + amount
         if current is not None:
             buckets.append(current)
             totals.append(total)

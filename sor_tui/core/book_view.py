@@ -139,7 +139,7 @@ class ViewCache:
                 known = len(book_ranks) - bisect_right(book_ranks, side.high_touch)
             side.high_base = side.top_touches
             side.high_touch = WATCH_ALL
-            refresh_top(book_ranks, side.levels, known, previous, depth, prices)
+            refresh_top(book_ranks, side.levels, side.compact, known, previous, depth, prices)
             previous.touches = side.top_touches
             ranks = previous.ranks
             previous.floor = ranks[-1] if ranks and len(ranks) == depth else side.floor_for(depth)

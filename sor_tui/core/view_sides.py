@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, getcontext, setcontext
 from typing import Any
 
-from sor_tui.core.book_levels import EXACT, SHOWS_NOTHING, WATCH_ALL, ZERO
+from sor_tui.core.book_levels import EXACT, SHOWS_NOTHING, WATCH_ALL, ZERO, decimal_amounts
 from sor_tui.core.fast_views import FAST_LEVELS, LevelSlots, make_level
 from sor_tui.core.views import LevelChange, LevelView
 
@@ -195,6 +195,7 @@ def build_side(
 def refresh_top(
     book_ranks: list[int],
     levels: dict[int, Decimal],
+    compact: bool,
     known: int,
     state: SideState,
     depth: int,
@@ -202,7 +203,7 @@ def refresh_top(
 ) -> None:
     """Bring an ungrouped side's state up to its book's best ``depth`` levels, in place.
 
-    ``book_ranks`` (ascending, best last) and ``levels`` are the side's; ``known`` best
+    ``book_ranks`` (ascending, best last), ``levels`` and ``compact`` are the side's; ``known`` best
     levels are untouched since ``state`` was read. Only the levels from the first difference
     down are looked up, compared and rebuilt; the state's lists are updated by slice
     assignment so the unchanged best levels are not copied. Cumulative sums are exact.
@@ -217,6 +218,8 @@ def refresh_top(
     tail_ranks = book_ranks[size - shown : size - known]
     tail_ranks.reverse()
     tail_amounts = list(map(levels.__getitem__, tail_ranks))
+    if compact and int in map(type, tail_amounts):
+        decimal_amounts(levels, tail_ranks, tail_amounts)
     limit = min(shown, old_shown) - known
     skip = 0
     while skip < limit and tail_ranks[skip] == old_ranks[known + skip]:
