@@ -1,8 +1,9 @@
 """``python -m bench.profiles NAME``: pyinstrument profiles behind the benchmark figures.
 
-- ``decode-apply``: ``decode`` + ``DeskState.apply`` of UPDATE frames, 1k levels a side;
-- ``apply``: ``OrderBook.apply_update`` alone on pre-decoded UPDATEs, 1k levels a side;
-- ``view``: ``OrderBook.view(25)`` after each UPDATE, 1k levels a side;
+- ``decode-apply``: ``decode`` + ``DeskState.apply`` of UPDATE frames (``--depth`` levels a
+  side, 1k by default);
+- ``apply``: ``OrderBook.apply_update`` alone on pre-decoded UPDATEs;
+- ``view``: ``OrderBook.view(25)`` after each UPDATE (``--depth 100`` is the costly case);
 - ``tui``: the headless app on the simulator process at a fixed rate (``--rate``).
 
 Text profiles are written to ``bench/results/profile-NAME.txt`` (gitignored) and printed.
@@ -22,8 +23,8 @@ from bench.frames import make_stream
 RESULTS = Path(__file__).with_name("results")
 
 
-def _core(name: str, profiler: Profiler) -> None:
-    stream = make_stream(1_000, 30_000, seed=42)
+def _core(name: str, depth: int, profiler: Profiler) -> None:
+    stream = make_stream(depth, 30_000, seed=42)
     decoded = bench_core._predecode(stream)
     _, book = bench_core._ours_book(stream)
     state, view_book = bench_core._ours_book(stream)
@@ -58,12 +59,13 @@ def main() -> int:
     parser.add_argument("name", choices=("decode-apply", "apply", "view", "tui"))
     parser.add_argument("--rate", type=float, default=10_000, help="tui: offered msgs/s")
     parser.add_argument("--seconds", type=float, default=5.0, help="tui: measured window")
+    parser.add_argument("--depth", type=int, default=1_000, help="core: levels a side")
     args = parser.parse_args()
     profiler = Profiler(interval=0.0005, async_mode="disabled")
     if args.name == "tui":
         _tui(args.rate, args.seconds, profiler)
     else:
-        _core(args.name, profiler)
+        _core(args.name, args.depth, profiler)
     text = profiler.output_text(unicode=False, color=False, show_all=False)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"profile-{args.name}.txt").write_text(text, encoding="utf-8")
