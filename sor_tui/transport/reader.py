@@ -19,6 +19,8 @@ from sor_tui.transport.fastframes import FastConnection
 
 LINGER_FROM = 16
 """A batch of at least this many frames means a busy feed: linger before the next read."""
+LINGER_UNTIL = 512
+"""From this many frames the reader is behind (or on a firehose): read again at once."""
 LINGER_SECONDS = 0.002
 """How long the socket is left unread then (adds at most this to a frame's latency; at 50k
 msgs/s it turns ~15k small reads a second into ~500 large ones)."""
@@ -81,5 +83,5 @@ async def read_frames(
                 handle(event, received_ns)
             if ended():
                 return
-        if len(batch) >= LINGER_FROM and not ended():
+        if LINGER_FROM <= len(batch) < LINGER_UNTIL and not ended():
             await ws.linger(LINGER_SECONDS)
