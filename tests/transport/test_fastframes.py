@@ -242,8 +242,10 @@ async def test_linger_leaves_frames_in_the_socket_and_loses_none() -> None:
 
 
 async def test_a_busy_feed_lingers_between_batches_and_keeps_the_book() -> None:
+    # 40k UPDATEs/s in bursts (the simulator writes each step's frames at once): busy, not
+    # a firehose (whose batches are so large that the reader reads again at once).
     async with (
-        simulator(firehose=True, markets=("BTCUSD",)) as sim,
+        simulator(fast_steps=True, rate=40_000, markets=("BTCUSD",)) as sim,
         running_feed(sim, (BTC_BOOK, HEARTBEAT)) as run,
     ):
         await wait_until(lambda: run.feed._session is not None, what="a session")
