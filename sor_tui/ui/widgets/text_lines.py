@@ -113,7 +113,9 @@ class TextLines(Widget):
         self._rebuild(look)
         new = self._strips
         width = look[0]
-        changed = [y for y in range(max(len(old), len(new))) if _line(old, y) != _line(new, y)]
+        # A kept line is the very same strip (the caches hand it back): identity is enough,
+        # and comparing segment by segment cost more than the repaint it could save.
+        changed = [y for y in range(max(len(old), len(new))) if _line(old, y) is not _line(new, y)]
         if len(changed) > len(new) // 2:
             # Most lines differ: one whole repaint is cheaper than regions.
             self._own_refresh = True
