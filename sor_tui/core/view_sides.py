@@ -83,8 +83,11 @@ def unmarked(
 def clear_marks(state: SideState) -> None:
     """Clear the change marks of ``state``'s levels (nothing changed since its view)."""
     if state.marks:
-        state.levels = unmarked(state.levels, state.marks)
-        state.level_list = list(state.levels)
+        level_list = state.level_list
+        for position in state.marks:
+            level = level_list[position]
+            level_list[position] = make_level(level.price, level.amount, level.cumulative, _NONE)
+        state.levels = tuple(level_list)
         state.marks = []
 
 
