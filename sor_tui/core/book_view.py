@@ -8,7 +8,6 @@ whole, so a redraw after a small change costs far less than a rebuild.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Context, Decimal, getcontext, setcontext
@@ -132,14 +131,7 @@ class ViewCache:
             return previous
         elif previous is not None:
             # The usual redraw: only levels from the best touched rank down can differ.
-            book_ranks = side.ranks
-            if previous.touches < side.high_base:
-                known = 0  # another view of this side restarted the record
-            else:
-                known = len(book_ranks) - bisect_right(book_ranks, side.high_touch)
-            side.high_base = side.top_touches
-            side.high_touch = WATCH_ALL
-            refresh_top(book_ranks, side.levels, side.compact, known, previous, depth, prices)
+            refresh_top(side, previous, depth, prices)
             previous.touches = side.top_touches
             ranks = previous.ranks
             previous.floor = ranks[-1] if ranks and len(ranks) == depth else side.floor_for(depth)

@@ -9,12 +9,20 @@ all shown levels would touch 25 cold objects per side for a change at the 24th l
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, getcontext, setcontext
 from typing import Any
 
-from sor_tui.core.book_levels import EXACT, SHOWS_NOTHING, WATCH_ALL, ZERO, decimal_amounts
+from sor_tui.core.book_levels import (
+    EXACT,
+    SHOWS_NOTHING,
+    WATCH_ALL,
+    ZERO,
+    Side,
+    decimal_amounts,
+)
 from sor_tui.core.fast_views import FAST_LEVELS, LevelSlots, make_level
 from sor_tui.core.views import LevelChange, LevelView
 
@@ -195,35 +203,37 @@ def build_side(
     return previous
 
 
-def refresh_top(
-    book_ranks: list[int],
-    levels: dict[int, Decimal],
-    compact: bool,
-    known: int,
-    state: SideState,
-    depth: int,
-    prices: SidePrices,
-) -> None:
-    """Bring an ungrouped side's state up to its book's best ``depth`` levels, in place.
+def refresh_top(side: Side, state: SideState, depth: int, prices: SidePrices) -> None:
+    """Bring an ungrouped view's state of ``side`` up to its best ``depth`` levels, in place.
 
-    ``book_ranks`` (ascending, best last), ``levels`` and ``compact`` are the side's; ``known`` best
-    levels are untouched since ``state`` was read. Only the levels from the first difference
-    down are looked up, compared and rebuilt; the state's lists are updated by slice
-    assignment so the unchanged best levels are not copied. Cumulative sums are exact.
+    Levels above the best rank touched since the state was read are known to be unchanged
+    (``Side.high_touch``); only the levels from the first difference down are looked up,
+    compared and rebuilt, and the state's lists are updated by slice assignment so the
+    unchanged best levels are not copied. Cumulative sums are exact.
     """
+    book_ranks = side.ranks
     size = len(book_ranks)
-    shown = min(size, depth)
+    if state.touches < side.high_base:
+        known = 0  # another view of this side restarted the record
+    else:
+        known = size - bisect_right(book_ranks, side.high_touch)
+    side.high_base = side.top_touches
+    side.high_touch = WATCH_ALL
+    shown = size if size < depth else depth
     old_ranks = state.ranks
     old_amounts = state.amounts
     old_shown = len(old_ranks)
-    known = min(known, shown, old_shown)
+    common = shown if shown < old_shown else old_shown
+    if known > common:
+        known = common
     # The shown levels from ``known`` down, best first.
     tail_ranks = book_ranks[size - shown : size - known]
     tail_ranks.reverse()
+    levels = side.levels
     tail_amounts = list(map(levels.__getitem__, tail_ranks))
-    if compact and int in map(type, tail_amounts):
+    if side.compact and int in map(type, tail_amounts):
         decimal_amounts(levels, tail_ranks, tail_amounts)
-    limit = min(shown, old_shown) - known
+    limit = common - known
     skip = 0
     while skip < limit and tail_ranks[skip] == old_ranks[known + skip]:
         if tail_amounts[skip] is not old_amounts[known + skip]:
@@ -234,7 +244,7 @@ def refresh_top(
     marks = state.marks
     if marks:
         # The previous view's marks are cleared (those at or below ``start`` are rebuilt).
-        kept: list[int] = []
+        rebuilt = False
         for position in marks:
             if position < start:
                 marked = level_list[position]
@@ -242,8 +252,8 @@ def refresh_top(
                     marked.price, marked.amount, marked.cumulative, _NONE
                 )
             else:
-                kept.append(position)
-        if not kept and start == shown == old_shown:
+                rebuilt = True
+        if not rebuilt and start == shown == old_shown:
             state.levels = tuple(level_list)
             state.marks = []
             return
