@@ -169,14 +169,30 @@ class ViewCache:
         if state is None:
             bids = self._side(sides[0], None, depth, group_key, self.bid_prices)
             asks = self._side(sides[1], None, depth, group_key, self.ask_prices)
+        elif group_key is not None:
+            bids = self._side(sides[0], state.bids, depth, group_key, self.bid_prices)
+            asks = self._side(sides[1], state.asks, depth, group_key, self.ask_prices)
         else:
-            # An untouched, unmarked side is reused as it is (the common case, inlined).
-            bids = state.bids
-            if group_key is not None or bids.marks or bids.touches != sides[0].top_touches:
-                bids = self._side(sides[0], bids, depth, group_key, self.bid_prices)
-            asks = state.asks
-            if group_key is not None or asks.marks or asks.touches != sides[1].top_touches:
-                asks = self._side(sides[1], asks, depth, group_key, self.ask_prices)
+            # ``_side`` inlined for the usual redraw (states are updated in place): an
+            # untouched side is reused, marks cleared; a touched one refreshed from the
+            # best touched rank down.
+            bids, asks = state.bids, state.asks
+            side = sides[0]
+            if bids.touches != side.top_touches:
+                refresh_top(side, bids, depth, self.bid_prices)
+                bids.touches = side.top_touches
+                ranks = bids.ranks
+                bids.floor = ranks[-1] if ranks and len(ranks) == depth else side.floor_for(depth)
+            elif bids.marks:
+                clear_marks(bids)
+            side = sides[1]
+            if asks.touches != side.top_touches:
+                refresh_top(side, asks, depth, self.ask_prices)
+                asks.touches = side.top_touches
+                ranks = asks.ranks
+                asks.floor = ranks[-1] if ranks and len(ranks) == depth else side.floor_for(depth)
+            elif asks.marks:
+                clear_marks(asks)
         best_keys = (sides[0].best, sides[1].best)
         figures: Figures
         if state is not None and state.best_keys == best_keys:
