@@ -166,6 +166,8 @@ class ViewCache:
         """A new view of ``sides`` (bids, asks), marked against the previous one."""
         state = self._states.get(key)
         depth = key[0]
+        # Side states are updated in place: remember the floors they had.
+        floors = None if state is None else (state.bids.floor, state.asks.floor)
         if state is None:
             bids = self._side(sides[0], None, depth, group_key, self.bid_prices)
             asks = self._side(sides[1], None, depth, group_key, self.ask_prices)
@@ -208,9 +210,7 @@ class ViewCache:
             self._states[key] = ViewState(version, view, bids, asks, best_keys)
             moved = group_key is None
         else:
-            moved = group_key is None and (
-                state.bids.floor != bids.floor or state.asks.floor != asks.floor
-            )
+            moved = group_key is None and floors != (bids.floor, asks.floor)
             state.version = version
             state.view = view
             state.bids = bids

@@ -178,3 +178,52 @@ def test_a_twin_that_does_not_match_is_refused() -> None:
     assert not retypable(Wrong, LevelView)
     assert retypable(Right, LevelView)
     assert retypable(LevelSlots, LevelView)
+
+
+def test_a_view_follows_its_floor_down_after_deletes_at_the_top() -> None:
+    book = OrderBook("M", wall_clock_ns=lambda: NOW_NS)
+    book.begin_sync()
+    bids = tuple(PriceLevel(Decimal(100 - i), Decimal(1)) for i in range(10))
+    book.apply_snapshot(BookSnapshot("M", T, "t", bids, ()))
+    book.view(3)
+    gone = (PriceLevel(Decimal(100), Decimal(0)), PriceLevel(Decimal(99), Decimal(0)))
+    book.apply_update(BookUpdate("M", T + 1, "t", gone, ()))
+    assert [lv.price for lv in book.view(3).bids] == [Decimal(98), Decimal(97), Decimal(96)]
+    # 96 is now shown, below the old lowest shown level: its change must be seen.
+    book.apply_update(BookUpdate("M", T + 2, "t", (PriceLevel(Decimal(96), Decimal(5)),), ()))
+    view = book.view(3)
+    assert view.bids[-1].amount == Decimal(5) and view.bids[-1].change is LevelChange.UP
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(
+    feed=st.lists(
+        st.lists(
+            st.tuples(st.integers(0, 12), st.sampled_from(["0", "0", "1", "2.5", "0.00000003"])),
+            min_size=1,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    depth=st.sampled_from([1, 2, 3, 6]),
+)
+def test_shallow_views_of_a_churning_top_equal_the_reference(
+    feed: list[list[tuple[int, str]]], depth: int
+) -> None:
+    # Few prices and many deletes: the shown levels and the lowest shown rank move a lot.
+    book = OrderBook("M", wall_clock_ns=lambda: NOW_NS)
+    book.begin_sync()
+    start = [(Decimal(100 - tick), Decimal(1)) for tick in range(13)]
+    book.apply_snapshot(BookSnapshot("M", T, "t", _levels(start), ()))
+    model = dict(start)
+    before: dict[Decimal, Decimal] | None = None
+    for offset, changes in enumerate(feed, start=1):
+        pairs = [(Decimal(100 - tick), Decimal(amount)) for tick, amount in changes]
+        book.apply_update(BookUpdate("M", T + offset, "t", _levels(pairs), ()))
+        _apply(model, pairs)
+        expected = _reference(model, True, depth, before or {})
+        if before is None:
+            expected = [(p, a, c, LevelChange.NONE) for p, a, c, _ in expected]
+        assert _rows(book.view(depth).bids) == expected
+        before = {p: a for p, a, _, _ in expected}
