@@ -362,13 +362,10 @@ class OrderBook:
         Calling again without a change returns the same object (marks cleared once).
         ``group`` sums levels into price buckets of that size (bids floor, asks ceil).
         """
-        cache_key = (depth, group)
-        cached = self._views.cached(cache_key, self._version)
-        if cached is not None:
-            return cached
-        group_key = None if group is None else self._group_key(group)
         sides = (self._bids, self._asks)
-        return self._views.build(cache_key, self._version, sides, group_key, self._assemble)
+        return self._views.view(
+            (depth, group), self._version, sides, self._group_key, self._assemble
+        )
 
     def _flags(self) -> tuple[str, ...]:
         return integrity_flags(

@@ -100,17 +100,30 @@ class ViewCache:
         self.bid_prices.rescale(scale)
         self.ask_prices.rescale(scale)
 
-    def cached(self, key: tuple[int, Decimal | None], version: int) -> BookView | None:
-        """The previous view when the book has not changed since (with marks cleared)."""
+    def view(
+        self,
+        key: tuple[int, Decimal | None],
+        version: int,
+        sides: tuple[Side, Side],
+        group_key_of: Callable[[Decimal], int],
+        assemble: Assembler,
+    ) -> BookView:
+        """The view of ``sides`` for ``key`` (depth, group) at ``version``.
+
+        The previous view when the book has not changed since (with marks cleared), else a
+        new one marked against it.
+        """
         state = self._states.get(key)
-        if state is None or state.version != version:
-            return None
-        if state.bids.marks or state.asks.marks:
-            # Nothing changed since the previous call, so nothing is marked now.
-            clear_marks(state.bids)
-            clear_marks(state.asks)
-            state.view = replace(state.view, bids=state.bids.levels, asks=state.asks.levels)
-        return state.view
+        if state is not None and state.version == version:
+            if state.bids.marks or state.asks.marks:
+                # Nothing changed since the previous call, so nothing is marked now.
+                clear_marks(state.bids)
+                clear_marks(state.asks)
+                state.view = replace(state.view, bids=state.bids.levels, asks=state.asks.levels)
+            return state.view
+        group = key[1]
+        group_key = None if group is None else group_key_of(group)
+        return self.build(key, version, sides, group_key, assemble, state)
 
     @staticmethod
     def _side(
@@ -162,9 +175,9 @@ class ViewCache:
         sides: tuple[Side, Side],
         group_key: int | None,
         assemble: Assembler,
+        state: ViewState | None,
     ) -> BookView:
-        """A new view of ``sides`` (bids, asks), marked against the previous one."""
-        state = self._states.get(key)
+        """A new view of ``sides`` (bids, asks), marked against the previous one (``state``)."""
         depth = key[0]
         # Side states are updated in place: remember the floors they had.
         floors = None if state is None else (state.bids.floor, state.asks.floor)
