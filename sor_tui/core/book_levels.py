@@ -8,7 +8,7 @@ text) and hash far faster than ``Decimal``. Amounts stay ``Decimal`` (the server
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, insort
 from collections.abc import Sequence
 from decimal import Context, Decimal, localcontext
 from typing import Any
@@ -154,17 +154,6 @@ class Side:
         self.watch_floor = WATCH_ALL
         self.top_touches += 1
         self.high_touch = SHOWS_NOTHING
-
-    def unchanged_top(self, since: int) -> int:
-        """How many best levels are certainly untouched since ``top_touches`` was ``since``.
-
-        Starts a new record (``since`` older than the record's start gives 0: unknown).
-        """
-        ranks = self.ranks
-        known = 0 if since < self.high_base else len(ranks) - bisect_right(ranks, self.high_touch)
-        self.high_base = self.top_touches
-        self.high_touch = WATCH_ALL
-        return known
 
     def floor_for(self, depth: int) -> int:
         """The lowest rank a view of ``depth`` levels shows (changes below it are unseen)."""
