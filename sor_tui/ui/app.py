@@ -166,6 +166,7 @@ class SorApp(App[str | None]):
 
     def render_frame(self) -> None:
         """Turn the latest state into messages; runs at the render rate, never per message."""
+        self.gc_policy.frame()  # young garbage goes between frames, not mid-frame
         desk = self.desk
         if not desk.ready:
             return

@@ -1,16 +1,21 @@
-"""The launchers' garbage-collector policy: frozen start-up, spaced collections, undone on exit."""
+"""The launchers' garbage-collector policy: frozen start-up, collections at frame boundaries."""
 
 from __future__ import annotations
 
 import gc
+import weakref
 
 from sor_tui.config.credentials import CredentialStore
 from sor_tui.config.settings import Settings
 from sor_tui.ui.app import SorApp
 from sor_tui.ui.clock import FrozenClock
 from sor_tui.ui.factory import make_app
-from sor_tui.ui.gc_policy import FIRST_SETTLE, YOUNG_THRESHOLD
+from sor_tui.ui.gc_policy import FIRST_SETTLE, MIDDLE_EVERY
 from tests.ui.fakes import MARKETS, FakeFeed, FakeSource
+
+
+class _Node:
+    me: object = None
 
 
 def _app(tune_gc: bool) -> SorApp:
@@ -23,27 +28,37 @@ def _app(tune_gc: bool) -> SorApp:
     )
 
 
-async def test_the_policy_freezes_after_start_up_and_is_undone_on_exit() -> None:
-    before = gc.get_threshold()
+async def test_the_policy_freezes_start_up_and_collects_between_frames() -> None:
+    assert gc.isenabled()
     app = _app(tune_gc=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        assert gc.get_threshold()[0] == YOUNG_THRESHOLD
+        assert not gc.isenabled()  # no collection at a random moment
         assert app.gc_policy.settles == 0
         await pilot.pause(FIRST_SETTLE + 0.5)
         assert app.gc_policy.settles == 1
         assert gc.get_freeze_count() > 1000  # start-up objects are frozen
-        garbage: list[object] = []
-        garbage.append(garbage)  # a cycle made after the freeze is still collected
-        del garbage
-        assert gc.collect() >= 1
-    assert gc.get_threshold() == before
+        frames = app.gc_policy.frames
+        assert frames > 10  # the frame timer collects
+        before = gc.get_stats()[0]["collections"]
+        cycle = _Node()
+        cycle.me = cycle  # cyclic garbage made after the freeze: only a collection frees it
+        gone = weakref.ref(cycle)
+        del cycle
+        for _ in range(MIDDLE_EVERY):
+            app.gc_policy.frame()
+        stats = gc.get_stats()
+        assert stats[0]["collections"] >= before + MIDDLE_EVERY - 1
+        assert stats[1]["collections"] >= 1
+        assert gone() is None
+    assert gc.isenabled()
     assert gc.get_freeze_count() == 0
 
 
 async def test_apps_built_for_tests_keep_the_defaults() -> None:
-    before = gc.get_threshold()
     app = _app(tune_gc=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert gc.get_threshold() == before
+        app.render_frame()
+        assert gc.isenabled()
         assert gc.get_freeze_count() == 0
+        assert app.gc_policy.frames == 0
