@@ -10,7 +10,7 @@ from sor_tui.config.settings import Settings
 from sor_tui.ui.app import SorApp
 from sor_tui.ui.clock import FrozenClock
 from sor_tui.ui.factory import make_app
-from sor_tui.ui.gc_policy import FIRST_SETTLE, MIDDLE_EVERY
+from sor_tui.ui.gc_policy import FIRST_SETTLE, MIDDLE_EVERY, YOUNG_AT
 from tests.ui.fakes import MARKETS, FakeFeed, FakeSource
 
 
@@ -37,18 +37,23 @@ async def test_the_policy_freezes_start_up_and_collects_between_frames() -> None
         await pilot.pause(FIRST_SETTLE + 0.5)
         assert app.gc_policy.settles == 1
         assert gc.get_freeze_count() > 1000  # start-up objects are frozen
-        frames = app.gc_policy.frames
-        assert frames > 10  # the frame timer collects
+        assert app.gc_policy.frames > 10  # the frame timer looks
         before = gc.get_stats()[0]["collections"]
         cycle = _Node()
         cycle.me = cycle  # cyclic garbage made after the freeze: only a collection frees it
         gone = weakref.ref(cycle)
         del cycle
+        middle = gc.get_stats()[1]["collections"]
         for _ in range(MIDDLE_EVERY):
+            app.gc_policy.frame()  # nothing due: no collection
+        assert gc.get_stats()[0]["collections"] == before
+        for _ in range(MIDDLE_EVERY):
+            alive = [[] for _ in range(YOUNG_AT)]  # a frame's worth of new, live objects
             app.gc_policy.frame()
+            del alive
         stats = gc.get_stats()
         assert stats[0]["collections"] >= before + MIDDLE_EVERY - 1
-        assert stats[1]["collections"] >= 1
+        assert stats[1]["collections"] >= middle + 1
         assert gone() is None
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
