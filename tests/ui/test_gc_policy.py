@@ -48,7 +48,7 @@ async def test_the_policy_freezes_start_up_and_collects_between_frames() -> None
             app.gc_policy.frame()  # nothing due: no collection
         assert gc.get_stats()[0]["collections"] == before
         for _ in range(MIDDLE_EVERY):
-            alive = [[] for _ in range(YOUNG_AT)]  # a frame's worth of new, live objects
+            alive = [[] for _ in range(YOUNG_AT + 500)]  # a frame's worth of live objects
             app.gc_policy.frame()
             del alive
         stats = gc.get_stats()
