@@ -90,7 +90,7 @@ class SorApp(App[str | None]):
             self.inbox.add_problem(problem)
         self.set_interval(1 / self.config.render_rate, self.render_frame, name="frame")
         if self.config.tune_gc:
-            self.gc_policy.start(self)
+            self.gc_policy.start(self, 1 / self.config.render_rate)
         if self.source is not None:
             self.start_feed(self.source)
         else:
@@ -166,7 +166,6 @@ class SorApp(App[str | None]):
 
     def render_frame(self) -> None:
         """Turn the latest state into messages; runs at the render rate, never per message."""
-        self.gc_policy.frame()  # young garbage goes between frames, not mid-frame
         desk = self.desk
         if not desk.ready:
             return

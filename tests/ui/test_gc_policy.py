@@ -37,7 +37,7 @@ async def test_the_policy_freezes_start_up_and_collects_between_frames() -> None
         await pilot.pause(FIRST_SETTLE + 0.5)
         assert app.gc_policy.settles == 1
         assert gc.get_freeze_count() > 1000  # start-up objects are frozen
-        assert app.gc_policy.frames > 10  # the frame timer looks
+        assert app.gc_policy.frames > 10  # its timer looks between frames
         before = gc.get_stats()[0]["collections"]
         cycle = _Node()
         cycle.me = cycle  # cyclic garbage made after the freeze: only a collection frees it
