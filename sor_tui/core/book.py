@@ -362,6 +362,10 @@ class OrderBook:
         Calling again without a change returns the same object (marks cleared once).
         ``group`` sums levels into price buckets of that size (bids floor, asks ceil).
         """
+        if group is None:
+            view = self._views.plain(depth, self._version, self._bids, self._asks, self._assemble)
+            if view is not None:
+                return view
         sides = (self._bids, self._asks)
         return self._views.view(
             (depth, group), self._version, sides, self._group_key, self._assemble

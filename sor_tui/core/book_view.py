@@ -44,6 +44,7 @@ class ViewState:
     bids: SideState
     asks: SideState
     best_keys: tuple[int | None, int | None]
+    figures: Figures
 
 
 def integrity_flags(
@@ -80,10 +81,11 @@ def spread_figures(
 class ViewCache:
     """The previous view of each (depth, group) of one book: cache and base for change marks."""
 
-    __slots__ = ("_states", "ask_prices", "bid_prices")
+    __slots__ = ("_plain", "_states", "ask_prices", "bid_prices")
 
     def __init__(self) -> None:
         self._states: dict[tuple[int, Decimal | None], ViewState] = {}
+        self._plain: dict[int, ViewState] = {}  # the ungrouped states of _states, by depth
         self.bid_prices = SidePrices(1)
         self.ask_prices = SidePrices(-1)
 
@@ -99,6 +101,77 @@ class ViewCache:
             )
         self.bid_prices.rescale(scale)
         self.ask_prices.rescale(scale)
+
+    def plain(
+        self, depth: int, version: int, bid_side: Side, ask_side: Side, assemble: Assembler
+    ) -> BookView | None:
+        """The ungrouped view of ``depth`` at ``version`` (None before its first build).
+
+        The usual redraw, with ``view`` and ``build`` inlined (their fixed cost is most of a
+        redraw's): an untouched side is reused with its marks cleared, a touched one is
+        refreshed in place from the best touched rank down.
+        """
+        state = self._plain.get(depth)
+        if state is None:
+            return None
+        bids = state.bids
+        asks = state.asks
+        if state.version == version:
+            if bids.marks or asks.marks:
+                # Nothing changed since the previous call, so nothing is marked now.
+                clear_marks(bids)
+                clear_marks(asks)
+                state.view = replace(state.view, bids=bids.levels, asks=asks.levels)
+            return state.view
+        moved = False
+        touches = bid_side.top_touches
+        if bids.touches != touches:
+            floor = bids.floor
+            refresh_top(bid_side, bids, depth, self.bid_prices)
+            bids.touches = touches
+            ranks = bids.ranks
+            bids.floor = ranks[-1] if ranks and len(ranks) == depth else bid_side.floor_for(depth)
+            moved = bids.floor != floor
+        elif bids.marks:
+            clear_marks(bids)
+        touches = ask_side.top_touches
+        if asks.touches != touches:
+            floor = asks.floor
+            refresh_top(ask_side, asks, depth, self.ask_prices)
+            asks.touches = touches
+            ranks = asks.ranks
+            asks.floor = ranks[-1] if ranks and len(ranks) == depth else ask_side.floor_for(depth)
+            moved = moved or asks.floor != floor
+        elif asks.marks:
+            clear_marks(asks)
+        bid_key = bid_side.best
+        ask_key = ask_side.best
+        best_keys = state.best_keys
+        if best_keys[0] != bid_key or best_keys[1] != ask_key:
+            state.best_keys = (bid_key, ask_key)
+            state.figures = self._figures(bid_key, ask_key)
+        view = state.view = assemble(bids.levels, asks.levels, state.figures)
+        state.version = version
+        if moved:
+            self._watch(bid_side, ask_side)
+        return view
+
+    def _figures(self, bid_key: int | None, ask_key: int | None) -> Figures:
+        best_bid = None if bid_key is None else self.bid_prices[bid_key]
+        best_ask = None if ask_key is None else self.ask_prices[-ask_key]
+        return (best_bid, best_ask, *spread_figures(best_bid, best_ask))
+
+    def _watch(self, bid_side: Side, ask_side: Side) -> None:
+        # Each side watches from the lowest floor any ungrouped view relies on (only a
+        # moved floor can change that minimum; a rescale resets it to WATCH_ALL).
+        if len(self._plain) == 1:
+            (state,) = self._plain.values()
+            bid_side.watch_floor = state.bids.floor
+            ask_side.watch_floor = state.asks.floor
+            return
+        states = self._plain.values()
+        bid_side.watch_floor = min(other.bids.floor for other in states)
+        ask_side.watch_floor = min(other.asks.floor for other in states)
 
     def view(
         self,
@@ -209,18 +282,16 @@ class ViewCache:
             elif asks.marks:
                 clear_marks(asks)
         best_keys = (sides[0].best, sides[1].best)
-        figures: Figures
-        if state is not None and state.best_keys == best_keys:
-            old = state.view
-            figures = (old.best_bid, old.best_ask, old.spread, old.spread_bps, old.mid)
+        if state is None or state.best_keys != best_keys:
+            figures = self._figures(*best_keys)
         else:
-            bid_key, ask_key = best_keys
-            best_bid = None if bid_key is None else self.bid_prices[bid_key]
-            best_ask = None if ask_key is None else self.ask_prices[-ask_key]
-            figures = (best_bid, best_ask, *spread_figures(best_bid, best_ask))
+            figures = state.figures
         view = assemble(bids.levels, asks.levels, figures)
         if state is None:
-            self._states[key] = ViewState(version, view, bids, asks, best_keys)
+            state = ViewState(version, view, bids, asks, best_keys, figures)
+            self._states[key] = state
+            if group_key is None:
+                self._plain[depth] = state
             moved = group_key is None
         else:
             moved = group_key is None and floors != (bids.floor, asks.floor)
@@ -229,14 +300,7 @@ class ViewCache:
             state.bids = bids
             state.asks = asks
             state.best_keys = best_keys
+            state.figures = figures
         if moved:
-            # Each side watches from the lowest floor any ungrouped view relies on (only a
-            # moved floor can change that minimum; a rescale resets it to WATCH_ALL).
-            if len(self._states) == 1:
-                sides[0].watch_floor = bids.floor
-                sides[1].watch_floor = asks.floor
-            else:
-                states = self._states.values()
-                sides[0].watch_floor = min(other.bids.floor for other in states)
-                sides[1].watch_floor = min(other.asks.floor for other in states)
+            self._watch(sides[0], sides[1])
         return view
