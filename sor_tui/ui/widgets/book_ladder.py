@@ -89,6 +89,7 @@ class BookLadder(TextLines):
         # Per look (size, theme, places): combined styles, formatted numbers, level strips.
         self._draw_key: object = None
         self._run_styles: dict[_RunKey, Style] = {}
+        self._layouts: dict[tuple[object, ...], list[tuple[int, int, Style]]] = {}
         self._prices: dict[Decimal, str] = {}
         self._amounts: dict[tuple[Decimal, int], str] = {}
         self._level_strips: dict[tuple[object, ...], Strip] = {}
@@ -153,6 +154,7 @@ class BookLadder(TextLines):
         if draw_key != self._draw_key:
             self._draw_key = draw_key
             self._run_styles = {}
+            self._layouts = {}
             self._prices = {}
             self._amounts = {}
             self._kept_strips = {}
@@ -270,10 +272,19 @@ class BookLadder(TextLines):
         marker = "◀" if last else " "
         body = f"{price:>{col}}{size:>{col}}{total:>{width - 2 * col - 1}}{marker}"
         body = body[:width].ljust(width)
+        layout_key = (side, bar, mark, last)
+        layout = self._layouts.get(layout_key)
+        if layout is None:
+            layout = self._layouts[layout_key] = self._layout(side, width, col, bar, mark, last)
+        segments = [Segment(body[start:end], style) for start, end, style in layout]
+        return self.finish_line(segments, width)
+
+    def _layout(
+        self, side: str, width: int, col: int, bar: int, mark: tuple[str, bool] | None, last: bool
+    ) -> list[tuple[int, int, Style]]:
+        """The styled cell runs of a level line (the same for every line alike in these)."""
         bar_start = max(0, width - bar) if bar > 0 else width
         cuts = sorted({0, min(col, width), min(2 * col, width), bar_start, width - 1, width})
-        styles = self._run_styles
-        segments = []
         runs: list[tuple[_RunKey, int, int]] = []
         for start, end in pairwise(cuts):
             if start >= end:
@@ -290,12 +301,14 @@ class BookLadder(TextLines):
                 runs[-1] = (run, runs[-1][1], end)  # same style: one segment
             else:
                 runs.append((run, start, end))
+        styles = self._run_styles
+        layout = []
         for run, start, end in runs:
             style = styles.get(run)
             if style is None:
                 style = styles[run] = self._run_style(run)
-            segments.append(Segment(body[start:end], style))
-        return self.finish_line(segments, width)
+            layout.append((start, end, style))
+        return layout
 
     def _amount(self, amount: Decimal, width: int) -> str:
         amounts = self._amounts
