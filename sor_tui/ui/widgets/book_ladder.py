@@ -272,7 +272,7 @@ class BookLadder(TextLines):
         marker = "◀" if last else " "
         body = f"{price:>{col}}{size:>{col}}{total:>{width - 2 * col - 1}}{marker}"
         body = body[:width].ljust(width)
-        layout_key = (side, bar, mark, last)
+        layout_key = (side, width, col, bar, mark, last)
         layout = self._layouts.get(layout_key)
         if layout is None:
             layout = self._layouts[layout_key] = self._layout(side, width, col, bar, mark, last)
