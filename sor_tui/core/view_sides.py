@@ -266,13 +266,12 @@ def refresh_top(side: Side, state: SideState, depth: int, prices: SidePrices) ->
     old_tail = old_ranks[start:]
     old_tail.append(WATCH_ALL)  # a sentinel below every rank
     old_tail_amounts = old_amounts[start:]
+    old_tail_levels = level_list[start:]
     position = 0
     old_rank = old_tail[0]
     cumulative = level_list[start - 1].cumulative if start else ZERO
-    get_price = prices.__getitem__
     built: list[Any] = []
     append = built.append
-    fast, new, slots, frozen = FAST_LEVELS, _new, LevelSlots, LevelView
     level: Any
     # Cumulative sums must never round: EXACT becomes the current context for the loop
     # (localcontext() would copy it, which costs as much as ten sums).
@@ -286,6 +285,8 @@ def refresh_top(side: Side, state: SideState, depth: int, prices: SidePrices) ->
                 position += 1
                 old_rank = old_tail[position]
             if old_rank == rank:
+                # The price of a level shown before is read from its old view (no lookup).
+                price = old_tail_levels[position].price
                 prior = old_tail_amounts[position]
                 if prior is amount or prior == amount:
                     change = _NONE
@@ -293,18 +294,19 @@ def refresh_top(side: Side, state: SideState, depth: int, prices: SidePrices) ->
                     change = _UP if amount > prior else _DOWN
                     new_marks.append(known + index)
             else:
+                price = prices[rank]
                 change = _NEW
                 new_marks.append(known + index)
             cumulative = cumulative + amount
-            if fast:
-                level = new(slots)
-                level.price = get_price(rank)
+            if FAST_LEVELS:
+                level = _new(LevelSlots)
+                level.price = price
                 level.amount = amount
                 level.cumulative = cumulative
                 level.change = change
-                level.__class__ = frozen
+                level.__class__ = LevelView
             else:
-                level = LevelView(get_price(rank), amount, cumulative, change)
+                level = LevelView(price, amount, cumulative, change)
             append(level)
     finally:
         setcontext(saved)
