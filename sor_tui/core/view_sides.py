@@ -263,12 +263,11 @@ def refresh_top(side: Side, state: SideState, depth: int, prices: SidePrices) ->
     # best first, so descending) for the change marks, sum, and build each level.
     # Calls are inlined on purpose: this runs for every shown level below a change.
     new_marks: list[int] = []
-    old_tail = old_ranks[start:]
-    old_tail.append(WATCH_ALL)  # a sentinel below every rank
-    old_tail_amounts = old_amounts[start:]
-    old_tail_levels = level_list[start:]
-    position = 0
-    old_rank = old_tail[0]
+    # The previous view's lists are read in place from ``start`` (the slice assignments
+    # below overwrite them), its ranks ending in a sentinel below every rank.
+    old_ranks.append(WATCH_ALL)
+    position = start
+    old_rank = old_ranks[start]
     cumulative = level_list[start - 1].cumulative if start else ZERO
     built: list[Any] = []
     append = built.append
@@ -283,11 +282,11 @@ def refresh_top(side: Side, state: SideState, depth: int, prices: SidePrices) ->
             amount = tail_amounts[index]
             while old_rank > rank:
                 position += 1
-                old_rank = old_tail[position]
+                old_rank = old_ranks[position]
             if old_rank == rank:
                 # The price of a level shown before is read from its old view (no lookup).
-                price = old_tail_levels[position].price
-                prior = old_tail_amounts[position]
+                price = level_list[position].price
+                prior = old_amounts[position]
                 if prior is amount or prior == amount:
                     change = _NONE
                 else:
@@ -308,6 +307,9 @@ def refresh_top(side: Side, state: SideState, depth: int, prices: SidePrices) ->
             else:
                 level = LevelView(price, amount, cumulative, change)
             append(level)
+    except BaseException:
+        old_ranks.pop()  # the sentinel
+        raise
     finally:
         setcontext(saved)
     old_ranks[known:] = tail_ranks
