@@ -92,9 +92,19 @@ def clear_marks(state: SideState) -> None:
     """Clear the change marks of ``state``'s levels (nothing changed since its view)."""
     if state.marks:
         level_list = state.level_list
+        level: Any
         for position in state.marks:
-            level = level_list[position]
-            level_list[position] = make_level(level.price, level.amount, level.cumulative, _NONE)
+            old = level_list[position]
+            if FAST_LEVELS:  # make_level inlined (this runs on most redraws)
+                level = _new(LevelSlots)
+                level.price = old.price
+                level.amount = old.amount
+                level.cumulative = old.cumulative
+                level.change = _NONE
+                level.__class__ = LevelView
+            else:
+                level = LevelView(old.price, old.amount, old.cumulative, _NONE)
+            level_list[position] = level
         state.levels = tuple(level_list)
         state.marks = []
 
@@ -242,15 +252,23 @@ def refresh_top(side: Side, state: SideState, depth: int, prices: SidePrices) ->
     start = known + skip
     level_list = state.level_list
     marks = state.marks
+    level: Any
     if marks:
         # The previous view's marks are cleared (those at or below ``start`` are rebuilt).
         rebuilt = False
         for position in marks:
             if position < start:
                 marked = level_list[position]
-                level_list[position] = make_level(
-                    marked.price, marked.amount, marked.cumulative, _NONE
-                )
+                if FAST_LEVELS:  # make_level inlined
+                    level = _new(LevelSlots)
+                    level.price = marked.price
+                    level.amount = marked.amount
+                    level.cumulative = marked.cumulative
+                    level.change = _NONE
+                    level.__class__ = LevelView
+                else:
+                    level = LevelView(marked.price, marked.amount, marked.cumulative, _NONE)
+                level_list[position] = level
             else:
                 rebuilt = True
         if not rebuilt and start == shown == old_shown:
@@ -271,7 +289,6 @@ def refresh_top(side: Side, state: SideState, depth: int, prices: SidePrices) ->
     cumulative = level_list[start - 1].cumulative if start else ZERO
     built: list[Any] = []
     append = built.append
-    level: Any
     # Cumulative sums must never round: EXACT becomes the current context for the loop
     # (localcontext() would copy it, which costs as much as ten sums).
     saved = getcontext()
