@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from decimal import Context, Decimal, getcontext, localcontext
+from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal, getcontext, localcontext
 
 import pytest
 from hypothesis import given, settings
@@ -227,3 +227,112 @@ def test_shallow_views_of_a_churning_top_equal_the_reference(
             expected = [(p, a, c, LevelChange.NONE) for p, a, c, _ in expected]
         assert _rows(book.view(depth).bids) == expected
         before = {p: a for p, a, _, _ in expected}
+
+
+def _grouped_reference(
+    model: dict[Decimal, Decimal], descending: bool, depth: int, group: Decimal
+) -> list[tuple[Decimal, Decimal, Decimal]]:
+    """Best-first (bucket, sum, cumulative) of ``group`` buckets (bids floor, asks ceil)."""
+    rounding = ROUND_FLOOR if descending else ROUND_CEILING
+    sums: dict[Decimal, Decimal] = {}
+    with localcontext(WIDE):
+        for price, amount in model.items():
+            bucket = (price / group).to_integral_value(rounding=rounding) * group
+            sums[bucket] = sums.get(bucket, Decimal(0)) + amount
+        out = []
+        total = Decimal(0)
+        for bucket, amount in sorted(sums.items(), reverse=descending)[:depth]:
+            total = total + amount
+            out.append((bucket, amount, total))
+    return out
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(
+    snapshot_bids=st.lists(st.tuples(bid_prices, positive_amounts), max_size=30),
+    snapshot_asks=st.lists(st.tuples(ask_prices, positive_amounts), max_size=30),
+    feed=updates,
+    reads=st.lists(
+        st.sampled_from(["plain", "again", "grouped", "other-depth"]), min_size=1, max_size=4
+    ),
+)
+def test_mixed_reads_of_one_book_equal_the_reference(
+    snapshot_bids: list[tuple[Decimal, Decimal]],
+    snapshot_asks: list[tuple[Decimal, Decimal]],
+    feed: list[tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]],
+    reads: list[str],
+) -> None:
+    # The ungrouped fast path shares the book with grouped views and other depths (their
+    # states set the watch floors together), and a repeated read clears marks only.
+    book = OrderBook("M", wall_clock_ns=lambda: NOW_NS)
+    book.begin_sync()
+    book.apply_snapshot(BookSnapshot("M", T, "t", _levels(snapshot_bids), _levels(snapshot_asks)))
+    bids: dict[Decimal, Decimal] = {}
+    asks: dict[Decimal, Decimal] = {}
+    _apply(bids, snapshot_bids)
+    _apply(asks, snapshot_asks)
+    depth, other, group = 6, 2, Decimal("0.5")
+    before: tuple[dict[Decimal, Decimal], dict[Decimal, Decimal]] | None = None
+    for offset, (bid_pairs, ask_pairs) in enumerate(feed, start=1):
+        book.apply_update(BookUpdate("M", T + offset, "t", _levels(bid_pairs), _levels(ask_pairs)))
+        _apply(bids, bid_pairs)
+        _apply(asks, ask_pairs)
+        read = reads[offset % len(reads)]
+        if read == "grouped":
+            grouped = book.view(depth, group)
+            assert [(lv.price, lv.amount, lv.cumulative) for lv in grouped.bids] == (
+                _grouped_reference(bids, True, depth, group)
+            )
+            assert [(lv.price, lv.amount, lv.cumulative) for lv in grouped.asks] == (
+                _grouped_reference(asks, False, depth, group)
+            )
+        elif read == "other-depth":
+            shallow = book.view(other)
+            assert [lv.price for lv in shallow.bids] == sorted(bids, reverse=True)[:other]
+            assert [lv.price for lv in shallow.asks] == sorted(asks)[:other]
+        view = book.view(depth)
+        old_bids, old_asks = before if before is not None else ({}, {})
+        expected_bids = _reference(bids, True, depth, old_bids)
+        expected_asks = _reference(asks, False, depth, old_asks)
+        if before is None:
+            expected_bids = [(p, a, c, LevelChange.NONE) for p, a, c, _ in expected_bids]
+            expected_asks = [(p, a, c, LevelChange.NONE) for p, a, c, _ in expected_asks]
+        assert _rows(view.bids) == expected_bids
+        assert _rows(view.asks) == expected_asks
+        best_bid = max(bids) if bids else None
+        best_ask = min(asks) if asks else None
+        assert (view.best_bid, view.best_ask) == (best_bid, best_ask)
+        if best_bid is not None and best_ask is not None:
+            with localcontext(WIDE):
+                assert view.spread == best_ask - best_bid
+                assert view.mid == (best_bid + best_ask) / 2
+            assert view.crossed == (best_bid > best_ask)
+        else:
+            assert view.spread is None and view.mid is None
+        if read == "again":
+            # Nothing changed since: the same levels, none marked, then the same object.
+            repeated = book.view(depth)
+            assert [row[:3] for row in _rows(repeated.bids)] == [r[:3] for r in expected_bids]
+            assert [row[:3] for row in _rows(repeated.asks)] == [r[:3] for r in expected_asks]
+            assert all(lv.change is LevelChange.NONE for lv in repeated.bids + repeated.asks)
+            assert book.view(depth) is repeated
+            expected_bids = [(p, a, c, LevelChange.NONE) for p, a, c, _ in expected_bids]
+            expected_asks = [(p, a, c, LevelChange.NONE) for p, a, c, _ in expected_asks]
+        before = ({p: a for p, a, _, _ in expected_bids}, {p: a for p, a, _, _ in expected_asks})
+
+
+def test_an_ask_view_follows_its_floor_down_while_the_bids_stay_put() -> None:
+    # Only the ask side's lowest shown level moves: its watch floor must follow alone.
+    book = OrderBook("M", wall_clock_ns=lambda: NOW_NS)
+    book.begin_sync()
+    bids = tuple(PriceLevel(Decimal(90 - i), Decimal(1)) for i in range(10))
+    asks = tuple(PriceLevel(Decimal(100 + i), Decimal(1)) for i in range(10))
+    book.apply_snapshot(BookSnapshot("M", T, "t", bids, asks))
+    book.view(3)
+    gone = (PriceLevel(Decimal(100), Decimal(0)), PriceLevel(Decimal(101), Decimal(0)))
+    book.apply_update(BookUpdate("M", T + 1, "t", (), gone))
+    assert [lv.price for lv in book.view(3).asks] == [Decimal(102), Decimal(103), Decimal(104)]
+    book.apply_update(BookUpdate("M", T + 2, "t", (), (PriceLevel(Decimal(104), Decimal(5)),)))
+    view = book.view(3)
+    assert view.asks[-1].amount == Decimal(5) and view.asks[-1].change is LevelChange.UP
+    assert [lv.price for lv in view.bids] == [Decimal(90), Decimal(89), Decimal(88)]
