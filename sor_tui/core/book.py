@@ -40,7 +40,6 @@ from sor_tui.core.events import BookSnapshot, BookUpdate, PriceLevel
 from sor_tui.core.fast_views import FAST_VIEWS, VIEW_FIELDS, ViewSlots
 from sor_tui.core.views import BookStatus, BookView, LevelView
 
-_new = object.__new__
 IDLE = BookStatus.IDLE
 SYNCING = BookStatus.SYNCING
 LIVE = BookStatus.LIVE
@@ -399,7 +398,7 @@ class OrderBook:
         else:
             flags = ()  # the usual case, on every view
         # fast_views.make_view inlined (a redraw's fixed cost): fill the twin, then retype.
-        view: Any = _new(ViewSlots)
+        view: Any = ViewSlots()
         view.market = self.market
         view.status = self._status
         view.bids = bids

@@ -31,7 +31,6 @@ _BPS_CONTEXT = Context(prec=34)
 
 Figures = tuple[Decimal | None, Decimal | None, Decimal | None, Decimal | None, Decimal | None]
 """Best bid, best ask, spread, spread in basis points, mid."""
-_new = object.__new__
 Assembler = Callable[[tuple[LevelView, ...], tuple[LevelView, ...], Figures], BookView]
 
 

@@ -2,9 +2,10 @@
 
 A frozen dataclass's generated ``__init__`` sets each field through ``object.__setattr__``
 (about 1 µs for a ``LevelView``). Here each view class has a mutable twin with the very same
-slots: an instance of the twin is filled with plain attribute stores (which CPython
-specializes to a direct slot write) and then retyped to the frozen class by assigning
-``__class__``, which CPython allows only between classes of identical layout. The result is
+slots: an instance of the twin (made by calling the class, cheaper than ``object.__new__``)
+is filled with plain attribute stores (which CPython specializes to a direct slot write) and
+then retyped to the frozen class by assigning ``__class__``, which CPython allows only
+between classes of identical layout. The result is
 an ordinary ``LevelView``/``BookView``: equal, hashable and frozen like one built normally.
 This matters because a change at the top of a book gives every level below it a new
 cumulative size, so a redraw builds many levels.
@@ -95,7 +96,6 @@ FAST_LEVELS = retypable(LevelSlots, LevelView)
 FAST_VIEWS = retypable(ViewSlots, BookView)
 VIEW_FIELDS = tuple(f.name for f in fields(BookView))
 """The order of ``make_view``'s arguments (BookView's own field order)."""
-_new = object.__new__
 
 
 def make_level(
@@ -104,7 +104,7 @@ def make_level(
     """Build a LevelView equal to ``LevelView(price, amount, cumulative, change)``, faster."""
     if not FAST_LEVELS:
         return LevelView(price, amount, cumulative, change)
-    level: Any = _new(LevelSlots)
+    level: Any = LevelSlots()
     level.price = price
     level.amount = amount
     level.cumulative = cumulative
@@ -118,7 +118,7 @@ def make_view(*values: Any) -> BookView:
     if not FAST_VIEWS:
         return BookView(*values)
     (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17) = values
-    view: Any = _new(ViewSlots)
+    view: Any = ViewSlots()
     view.market = v0
     view.status = v1
     view.bids = v2

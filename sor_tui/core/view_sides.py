@@ -30,7 +30,6 @@ _NONE = LevelChange.NONE
 _NEW = LevelChange.NEW
 _UP = LevelChange.UP
 _DOWN = LevelChange.DOWN
-_new = object.__new__
 
 
 class SidePrices(dict[int, Decimal]):
@@ -96,7 +95,7 @@ def clear_marks(state: SideState) -> None:
         for position in state.marks:
             old = level_list[position]
             if FAST_LEVELS:  # make_level inlined (this runs on most redraws)
-                level = _new(LevelSlots)
+                level = LevelSlots()
                 level.price = old.price
                 level.amount = old.amount
                 level.cumulative = old.cumulative
@@ -171,7 +170,7 @@ def build_side(
     old_rank = old_tail[0]
     get_price = prices.__getitem__
     append = out.append
-    fast, new, slots, frozen = FAST_LEVELS, _new, LevelSlots, LevelView
+    fast, slots, frozen = FAST_LEVELS, LevelSlots, LevelView
     level: Any
     for index in range(start, len(ranks)):
         rank = ranks[index]
@@ -193,7 +192,7 @@ def build_side(
             marks.append(index)
         cumulative = cumulative + amount
         if fast:
-            level = new(slots)
+            level = slots()
             level.price = get_price(rank)
             level.amount = amount
             level.cumulative = cumulative
@@ -260,7 +259,7 @@ def refresh_top(side: Side, state: SideState, depth: int, prices: SidePrices) ->
             if position < start:
                 marked = level_list[position]
                 if FAST_LEVELS:  # make_level inlined
-                    level = _new(LevelSlots)
+                    level = LevelSlots()
                     level.price = marked.price
                     level.amount = marked.amount
                     level.cumulative = marked.cumulative
@@ -315,7 +314,7 @@ def refresh_top(side: Side, state: SideState, depth: int, prices: SidePrices) ->
                 new_marks.append(known + index)
             cumulative = cumulative + amount
             if FAST_LEVELS:
-                level = _new(LevelSlots)
+                level = LevelSlots()
                 level.price = price
                 level.amount = amount
                 level.cumulative = cumulative
