@@ -8,6 +8,7 @@ the general path they replace.
 
 from __future__ import annotations
 
+import gc
 import itertools
 from dataclasses import replace
 from decimal import Decimal
@@ -219,3 +220,29 @@ async def test_tape_rows_match_the_rich_text_rendering(desk_app: AppBuilder) -> 
             drawn = cells(tape._print_strip(entry, None, width, True, wide_layout))
             expected = reference_print(tape, entry, width, wide_layout)
             assert drawn == expected, (execution, tick, width)
+
+
+async def test_lines_a_rebuild_drops_are_freed_without_the_cycle_collector(
+    desk_app: AppBuilder,
+) -> None:
+    # Textual caches [strip] in a strip cut only at its end, as the compositor cuts every
+    # line of a widget as wide as its region: a reference cycle. The desk runs full
+    # collections rarely, so the widgets break it for the lines a rebuild drops.
+    app = desk_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.render_frame()
+        await pilot.pause()
+        ladder = app.desk.ladders()[0]
+        width = ladder.size.width
+        gc.collect()
+        gc.disable()
+        try:
+            for step in range(10):
+                for strip in ladder._strips:
+                    assert strip.divide([width]) == [strip]  # what the compositor does
+                ladder.group = Decimal(step + 1)  # every level line is drawn anew
+                ladder._rebuild(ladder._current_look())
+            freed = gc.collect()
+        finally:
+            gc.enable()
+        assert freed < 50  # without the release: ~400 strips and their caches

@@ -189,7 +189,9 @@ class TextLines(Widget):
         if inner != width:
             style = base + self.component_style("text-lines--rule")
             self._rule = Segment(self.RULE, self.painted_style(style))
+        old = self._strips
         self._strips = self._to_strips(self.build_lines(inner, height), inner, base)
+        _release(old, self._strips)
         self._blank = self.finish_line(
             [Segment(" " * inner, self.painted_style(base))] if inner else [], inner
         )
@@ -288,6 +290,22 @@ class TextLines(Widget):
             strips.append(strip)
         self._line_cache = cache
         return strips
+
+
+def _release(old: list[Strip], new: list[Strip]) -> None:
+    """Let the strips no longer shown be freed by reference counting alone.
+
+    Textual's ``Strip.divide`` caches ``[self]`` when a strip is cut only at its end (the
+    compositor does that to every line of a widget as wide as its region), a reference
+    cycle: only a full collection frees such a strip and its seven caches. The desk keeps
+    full collections rare (``gc_policy``), so dropped lines would pile up (measured:
+    ~250 strips a second at 2k msgs/s). Clearing that one cache breaks the cycle; a cache
+    is always safe to clear (a strip still in use recomputes it).
+    """
+    kept = {id(strip) for strip in new}
+    for strip in old:
+        if id(strip) not in kept:
+            strip._divide_cache.clear()
 
 
 def _line(strips: list[Strip], y: int) -> Strip | None:
