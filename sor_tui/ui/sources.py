@@ -106,6 +106,10 @@ class LiveSource:
             self.redactor = None
 
 
+DEMO_RECORDED_EXECUTIONS = 10_000
+"""Sent prints the demo's simulator remembers (its record for tests; the demo reads none)."""
+
+
 class DemoSource(LiveSource):
     """Starts the built-in simulator on ephemeral loopback ports and connects to it."""
 
@@ -132,7 +136,10 @@ class DemoSource(LiveSource):
         from sor_tui.sim.config import SimConfig  # imported only when the demo runs
         from sor_tui.sim.server import Simulator
 
-        config = SimConfig(seed=self.seed, **self.sim_options)
+        # The demo never reads the simulator's record of sent prints (tests do): the default
+        # keeps a million, which grows a long busy demo by hundreds of MB.
+        options = {"max_recorded_executions": DEMO_RECORDED_EXECUTIONS, **self.sim_options}
+        config = SimConfig(seed=self.seed, **options)
         simulator = Simulator(config)
         await simulator.__aenter__()
         self.simulator = simulator
