@@ -165,7 +165,7 @@ async def test_stream_at_debug_with_a_token_refresh_leaks_zero_canaries() -> Non
             await wait_until(lambda: sim.stats.handshakes[101] == 1, within=20, what="connected")
             sim.revoke_tokens()  # a 401, a second token, a second handshake: all logged
             sim.drop_connections()
-            await wait_until(lambda: sim.stats.handshakes[101] == 2, within=10, what="again")
+            await wait_until(lambda: sim.stats.handshakes[101] == 2, within=20, what="again")
             await asyncio.sleep(0.3)
             process.send_signal(signal.SIGINT)
             stdout, stderr = await asyncio.wait_for(process.communicate(), 10)
