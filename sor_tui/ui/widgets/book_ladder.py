@@ -11,6 +11,7 @@ that did not change is the same ``Strip`` as before, so the compositor skips it.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from itertools import pairwise
 
 from rich.segment import Segment
@@ -92,8 +93,6 @@ class BookLadder(TextLines):
         self._layouts: dict[tuple[object, ...], list[tuple[int, int, Style]]] = {}
         self._prices: dict[Decimal, str] = {}
         self._amounts: dict[tuple[Decimal, int], str] = {}
-        self._level_strips: dict[tuple[object, ...], Strip] = {}
-        self._kept_strips: dict[tuple[object, ...], Strip] = {}
 
     @property
     def places(self) -> int | None:
@@ -157,13 +156,7 @@ class BookLadder(TextLines):
             self._layouts = {}
             self._prices = {}
             self._amounts = {}
-            self._kept_strips = {}
-        self._level_strips = {}
-        try:
-            return self._build(width, height, dict(self._fade_step_key()))
-        finally:
-            # Level strips of this build are the ones the next build may reuse.
-            self._kept_strips = self._level_strips
+        return self._build(width, height, dict(self._fade_step_key()))
 
     def _style(self, name: str) -> Style:
         return self.component_style(f"book-ladder--{name}")
@@ -240,12 +233,9 @@ class BookLadder(TextLines):
         entry = self._marks.get((side, price))
         if entry is not None and (side, price) in fade:
             mark = (_MARK_CLASS[entry[0]], bool(fade[(side, price)]))
-        key = (side, price, level.amount, level.cumulative, bar, mark, last)
-        strip = self._kept_strips.get(key) or self._level_strips.get(key)
-        if strip is None:
-            strip = self._draw_level(level, side, width, col, bar, mark, last)
-        self._level_strips[key] = strip
-        return strip
+        key = (side, price, level.amount, level.cumulative, bar, mark, last, self._places)
+        draw = partial(self._draw_level, level, side, width, col, bar, mark, last)
+        return self.kept_line(key, draw)
 
     def _draw_level(
         self,

@@ -20,6 +20,8 @@ tests/ui/test_ladder_drawing.py:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import ClassVar, Self
 
 from rich.segment import Segment
@@ -67,7 +69,10 @@ class TextLines(Widget):
         self._painted: dict[Style, Style] = {}
         self._base: Style | None = None
         self._style_look: tuple[str, frozenset[str], _Paint] | None = None
-        self._line_cache: dict[tuple[object, ...], Strip] = {}
+        # Lines drawn by the previous build and by this one, by what they depend on: a
+        # line that is drawn again is the same strip (no repaint, its caches kept).
+        self._kept: dict[object, Strip] = {}
+        self._making: dict[object, Strip] = {}
         self._rule: Segment | None = None
         self._flush_pending = False
         self._own_refresh = False
@@ -144,7 +149,7 @@ class TextLines(Widget):
         self._style_memo.clear()
         self._painted.clear()
         self._base = None
-        self._line_cache.clear()
+        self._kept = {}
         self._style_look = None
 
     def component_style(self, name: str) -> Style:
@@ -189,8 +194,12 @@ class TextLines(Widget):
         if inner != width:
             style = base + self.component_style("text-lines--rule")
             self._rule = Segment(self.RULE, self.painted_style(style))
+        if self._look is None or self._look[0] != width:
+            self._kept = {}  # kept lines are as wide as the widget
         old = self._strips
-        self._strips = self._to_strips(self.build_lines(inner, height), inner, base)
+        self._making = {}
+        self._strips = self._to_strips(self.build_lines(inner, height), inner)
+        self._kept, self._making = self._making, {}
         _release(old, self._strips)
         self._blank = self.finish_line(
             [Segment(" " * inner, self.painted_style(base))] if inner else [], inner
@@ -252,6 +261,18 @@ class TextLines(Widget):
             and self._border_subtitle is None
         )  # (auto_links only restyles links under the mouse: these lines hold none)
 
+    def kept_line(self, key: object, draw: Callable[[], Strip]) -> Strip:
+        """The line this build or the previous one drew for ``key``, else ``draw()``.
+
+        ``key`` names everything the line depends on besides the widget's width, theme,
+        classes and filters (those drop every kept line when they change).
+        """
+        strip = self._making.get(key) or self._kept.get(key)
+        if strip is None:
+            strip = draw()
+        self._making[key] = strip
+        return strip
+
     def finish_line(self, segments: list[Segment], width: int) -> Strip:
         """The strip of a line of ``width`` cells, with the rule appended when there is one."""
         rule = self._rule
@@ -272,23 +293,14 @@ class TextLines(Widget):
         fitted = Segment.adjust_line_length(styled, width, style=base)
         return self.finish_line(self.painted(fitted), width)
 
-    def _to_strips(self, lines: list[Text | Strip], width: int, base: Style) -> list[Strip]:
-        # Most lines are unchanged between builds: reuse their strips (keyed by content;
-        # ready strips are the subclass's own cache), so kept lines keep their caches.
-        old = self._line_cache
-        cache: dict[tuple[object, ...], Strip] = {}
+    def _to_strips(self, lines: list[Text | Strip], width: int) -> list[Strip]:
         strips = []
         for line in lines:
             if isinstance(line, Strip):
-                strips.append(line)
+                strips.append(line)  # the subclass keeps its own through kept_line
                 continue
-            key: tuple[object, ...] = (line.plain, line.style, *line.spans, width, base)
-            strip = old.get(key) or cache.get(key)
-            if strip is None:
-                strip = self.text_strip(line, width)
-            cache[key] = strip
-            strips.append(strip)
-        self._line_cache = cache
+            key = ("text", line.plain, line.style, *line.spans)
+            strips.append(self.kept_line(key, partial(self.text_strip, line, width)))
         return strips
 
 

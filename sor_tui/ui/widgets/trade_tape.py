@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -10,7 +11,6 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
-from sor_tui.core.events import Execution
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.views import TapeEntry, TapeStats, TapeView, Tick
 from sor_tui.ui.format import format_amount, format_amount_fit, format_clock, format_price
@@ -45,8 +45,6 @@ class TradeTape(TextLines):
         self.places: dict[str, int] = {}
         self.large_notional = Decimal("100000")
         self.gaps: tuple[Gap, ...] = ()
-        self._draw_key: object = None
-        self._kept: dict[tuple[object, ...], tuple[Execution, Strip]] = {}
 
     def show(self, tape: TapeView) -> None:
         """Take a new tape view and redraw."""
@@ -93,14 +91,8 @@ class TradeTape(TextLines):
         wide = width >= 48
         room = max(0, height - len(lines))
         gaps = sorted(self.gaps, key=lambda gap: gap.start_ns, reverse=True)
-        # A print's line depends on the print, its tick, the look and the layout only:
-        # kept between builds, so a frame that brings new prints draws only those.
-        draw_key = (width, self.style_look, show_market, wide, self.large_notional)
-        if draw_key != self._draw_key:
-            self._draw_key = draw_key
-            self._kept = {}
-        kept = self._kept
-        made: dict[tuple[object, ...], tuple[Execution, Strip]] = {}
+        # A print's line is kept between builds, so a frame with new prints draws only those.
+        large = self.large_notional
         for entry in entries[:room]:
             ex = entry.execution
             # A gap sits above the prints executed before the connection was lost.
@@ -109,13 +101,9 @@ class TradeTape(TextLines):
             if len(lines) >= height:
                 break
             places = self.places.get(ex.market)
-            key = (id(ex), entry.tick, entry.large, places)
-            hit = kept.get(key) or made.get(key)
-            if hit is None or hit[0] is not ex:
-                hit = (ex, self._print_strip(entry, places, width, show_market, wide))
-            made[key] = hit  # holds the print alive, so its id is not reused meanwhile
-            lines.append(hit[1])
-        self._kept = made
+            key = (ex, entry.tick, entry.large, places, show_market, wide, large)
+            draw = partial(self._print_strip, entry, places, width, show_market, wide)
+            lines.append(self.kept_line(key, draw))
         while gaps and len(lines) < height:
             lines.append(self._gap_line(gaps.pop(0), width))
         return lines
