@@ -162,7 +162,7 @@ class HeadlessRecording:
             f"{counters.messages_per_second:,} msg/s",
             f"frames {self._frames_before + recorder.frames:,}",
             f"prints {self._state.tape.accepted:,}",
-            f"file {recorder.path.name} {recorder.bytes_written / 1e6:,.1f} MB",
+            f"file {recorder.path.name} {_size(recorder.bytes_written)}",
             f"files {self.files_started:,} (deleted {self.files_deleted:,})",
             f"rejected {counters.frames_dropped:,}",
             f"reconnects {counters.reconnects:,}",
@@ -181,6 +181,13 @@ class HeadlessRecording:
         except sqlite3.Error as error:
             return f"closing the executions database failed: {describe(error)}"
         return recorder.error if recorder is not None else None
+
+
+def _size(count: int) -> str:
+    """Bytes for a person: ``812 KiB``, ``12.4 MiB``."""
+    if count < 1024 * 1024:
+        return f"{count / 1024:,.0f} KiB"
+    return f"{count / 1024 / 1024:,.1f} MiB"
 
 
 def enforce_retention(directory: Path, keep_files: int | None) -> int:
