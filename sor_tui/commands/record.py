@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sor_tui.commands.stream import record_overrides
 from sor_tui.record.headless import HeadlessRecording, RecordingPolicy
 from sor_tui.transport import stream
-from sor_tui.transport.stream import Companion, HeadlessPlan
+from sor_tui.transport.companion import Companion, HeadlessPlan
 
 if TYPE_CHECKING:
     from sor_tui.config.settings import Settings

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sor_tui.record.headless import HeadlessRecording, RecordingPolicy
 from sor_tui.transport import stream
-from sor_tui.transport.stream import Companion, HeadlessPlan
+from sor_tui.transport.companion import Companion, HeadlessPlan
 
 if TYPE_CHECKING:
     from sor_tui.config.settings import Settings

@@ -22,7 +22,7 @@ from sor_tui.record.executions_db import ExecutionsDB
 from sor_tui.record.live import describe
 from sor_tui.record.recorder import DB_NAME, SUFFIX, Recorder, recording_name
 from sor_tui.record.recording_state import RecordingDeskState
-from sor_tui.transport.stream import CompanionError
+from sor_tui.transport.companion import CompanionError
 
 if TYPE_CHECKING:
     from sor_tui.config.settings import Settings

@@ -7,8 +7,9 @@ for a normal end (duration reached, SIGINT/SIGTERM), 2 for configuration or cred
 problems, 3 when the server or token endpoint refuses the credentials, 4 when a required
 recording cannot be written.
 
-A command can attach a ``Companion`` (the recorder of ``stream --record`` and ``record``):
-it provides the desk state and the raw-frame hook, watches the run and can end it.
+A command can attach a ``Companion`` (the recorder of ``stream --record`` and ``record``,
+see ``companion``): it provides the desk state and the raw-frame hook, watches the run and
+can end it.
 """
 
 from __future__ import annotations
@@ -22,14 +23,20 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass
+from typing import IO, Any
 
 from sor_tui.core.events import BookSnapshot, BookUpdate
 from sor_tui.core.numbers import canonical_text
 from sor_tui.core.state import DeskState
 from sor_tui.core.timestamps import format_rfc3339_ns
 from sor_tui.core.views import BookView
+from sor_tui.transport.companion import (
+    Companion,
+    CompanionError,
+    HeadlessPlan,
+    watch_companion,
+)
 from sor_tui.transport.feed import Feed, FeedOptions, channels_from_settings
 from sor_tui.transport.status import (
     FeedEvent,
@@ -39,50 +46,12 @@ from sor_tui.transport.status import (
     SubscriptionAnswered,
 )
 
-if TYPE_CHECKING:
-    from sor_tui.config.settings import Settings
-
 log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_CONFIG = 2
 EXIT_AUTH = 3
 EXIT_WRITE = 4
-
-
-class CompanionError(Exception):
-    """A companion cannot start (the recordings folder cannot be written): a message."""
-
-
-class Companion(Protocol):
-    """What a command runs next to a headless feed (a recorder)."""
-
-    @property
-    def state(self) -> DeskState:
-        """The desk state the feed applies events to."""
-        ...
-
-    def on_frame(self, data: str | bytes, received_ns: int) -> None:
-        """Every raw frame with its receive time, in order."""
-        ...
-
-    async def watch(self, feed: Feed) -> str | None:
-        """Run beside the feed; return a fatal problem to end the run (exit 4)."""
-        ...
-
-    def close(self) -> str | None:
-        """Flush and close after the feed stopped; a problem when that failed."""
-        ...
-
-
-@dataclass(frozen=True)
-class HeadlessPlan:
-    """How a headless command uses the stream: its name, extra settings, stdout, companion."""
-
-    command: str = "stream"
-    overrides: dict[str, Any] = field(default_factory=dict)
-    json_lines: bool = True  # False: nothing on stdout (executions are still drained)
-    companion: Callable[[Settings], Companion | None] | None = None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -248,7 +217,7 @@ async def _run_feed(
 
     flusher.add_done_callback(flusher_done)
     failures: list[str] = []
-    watcher = loop.create_task(_watch(companion, feed, failures, request_stop))
+    watcher = loop.create_task(watch_companion(companion, feed, failures, request_stop))
     try:
         await feed.run(writer.on_event)
     finally:
@@ -269,18 +238,6 @@ async def _run_feed(
     if closed is not None and not failures:
         failures.append(closed)
     return failures[0] if failures else None
-
-
-async def _watch(
-    companion: Companion | None, feed: Feed, failures: list[str], stop: Callable[[], None]
-) -> None:
-    """Let the companion watch the run; a problem it returns ends the run (and is printed)."""
-    if companion is None:
-        return
-    problem = await companion.watch(feed)
-    if problem is not None:
-        failures.append(problem)
-        stop()
 
 
 def _configure_logging(level: str) -> None:
