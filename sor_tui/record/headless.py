@@ -67,7 +67,7 @@ class HeadlessRecording:
         self.files_deleted = 0
         self._frames_before = 0  # frames of the files already closed
         try:
-            directory.mkdir(parents=True, exist_ok=True)
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # recordings are private
             self._db = ExecutionsDB(directory / DB_NAME)
             self._recorder = self._next_file()
         except (OSError, sqlite3.Error) as error:

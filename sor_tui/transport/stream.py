@@ -285,7 +285,8 @@ class JsonLinesWriter:
         with contextlib.suppress(OSError, ValueError):
             # Later flushes, including the interpreter's at exit, must not raise again.
             devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, self._out.fileno() if self._out is not None else devnull)
+            if self._out is not None:
+                os.dup2(devnull, self._out.fileno())
             os.close(devnull)
         if self.on_closed is not None:
             self.on_closed()
