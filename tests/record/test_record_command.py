@@ -16,6 +16,7 @@ from sor_tui.record.reader import read_recording
 from sor_tui.record.recorder import DB_NAME
 from sor_tui.record.replay import Replay
 from sor_tui.transport.stream import book_line
+from tests.record.disk_full import limit_file_size
 from tests.record.headless_harness import command, print_key, sim_args, sim_env
 from tests.transport.feed_harness import simulator, wait_until
 
@@ -153,3 +154,22 @@ async def test_a_recording_replays_through_sim_replay_to_the_same_books(
     books = [b for b in replayed.of("book") if b["market"] == "BTCUSD"]
     assert books and books[-1]["bids"] == expected["bids"]
     assert books[-1]["asks"] == expected["asks"]
+
+
+async def test_a_recorder_that_cannot_write_says_why_and_exits_4(tmp_path: Path) -> None:
+    rec = tmp_path / "rec"
+    async with simulator(rate=200.0) as sim:
+        args = ["record", *sim_args(sim), "--markets", "BTCUSD", "--channels", "market_data"]
+        async with command(
+            *args,
+            "--record-dir",
+            str(rec),
+            env=sim_env(sim),
+            preexec_fn=limit_file_size(64 * 1024),  # a full disk, for real
+        ) as run:
+            assert await run.finish(within=60) == 4
+    last = run.errors[-1]
+    assert last.startswith("sor-tui record: recording stopped: OSError: [Errno 27] File too large")
+    assert "Traceback" not in run.stderr
+    [path] = _recordings(rec)
+    assert read_recording(path).entries
