@@ -63,7 +63,8 @@ UI_EXPLANATIONS = {
     "recording_failed": (
         "Recording was asked for but nothing more is being written (a full disk, a folder "
         "that cannot be written): the file so far stays readable. Free space or choose "
-        "another SOR_RECORD_DIR, then press ctrl+r twice to stop and start a new file."
+        "another SOR_RECORD_DIR, then start a new file with ctrl+r (a failed recording "
+        "is stopped by the first press)."
     ),
     "keyring_unavailable": (
         "No usable system keyring, so stored credentials cannot be read or saved. Set "
