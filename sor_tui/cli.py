@@ -16,7 +16,9 @@ from sor_tui import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "tui": ("sor_tui.launch", "Open the TUI on the configured environment (default)"),
     "demo": ("sor_tui.launch_demo", "Start the built-in simulator and open the TUI on it"),
-    "stream": ("sor_tui.transport.stream", "Headless: print books and executions as JSON Lines"),
+    "stream": ("sor_tui.commands.stream", "Headless: print books and executions as JSON Lines"),
+    "record": ("sor_tui.commands.record", "Headless: record the feed to rotating files"),
+    "serve": ("sor_tui.commands.serve", "Serve the desk to a browser (textual-serve)"),
     "sim": ("sor_tui.sim.cli", "Run the local SOR simulator in the foreground"),
     "login": ("sor_tui.config.login", "Store client id and secret in the keyring (verified)"),
     "logout": ("sor_tui.config.logout", "Delete stored credentials from the keyring"),

@@ -33,6 +33,14 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"sor-tui: {error}", file=sys.stderr)
         return 2
+    if settings.record:
+        # Refused, never ignored: a replay's frames are a recording already.
+        print(
+            "sor-tui replay: recording is on (SOR_RECORD, .env or config.toml), but a replay "
+            "cannot record: its frames are a recording already. Run it with SOR_RECORD=false.",
+            file=sys.stderr,
+        )
+        return 2
     from sor_tui.ui.replay_app import make_replay_app  # Textual only once the file is good
 
     app = make_replay_app(settings, source)

@@ -9,6 +9,7 @@ SQLite store in the recordings directory.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +41,7 @@ class LiveRecording:
         self.markets = tuple(markets)
         self.flush_interval = flush_interval
         self.last_path: Path | None = None
+        self.start_error: str | None = None  # why the last start failed (None: it did not)
 
     @classmethod
     def from_settings(
@@ -57,6 +59,18 @@ class LiveRecording:
         return self.state.recorder is not None
 
     @property
+    def error(self) -> str | None:
+        """Why recording is not happening although it was asked for (None when it is fine).
+
+        A start that failed, or a write that failed (disk full): the recorder then keeps
+        the file readable but writes nothing more, so the desk must say so.
+        """
+        recorder = self.state.recorder
+        if recorder is not None:
+            return recorder.error
+        return self.start_error
+
+    @property
     def path(self) -> Path | None:
         """The file being written, or None."""
         recorder = self.state.recorder
@@ -67,12 +81,17 @@ class LiveRecording:
         recorder = self.state.recorder
         if recorder is not None:
             return recorder.path
-        recorder = Recorder.create(
-            self.directory,
-            ws_url=self.ws_url,
-            markets=self.markets,
-            flush_interval=self.flush_interval,
-        )
+        try:
+            recorder = Recorder.create(
+                self.directory,
+                ws_url=self.ws_url,
+                markets=self.markets,
+                flush_interval=self.flush_interval,
+            )
+        except (OSError, sqlite3.Error) as error:
+            self.start_error = f"cannot record in {self.directory}: {describe(error)}"
+            raise
+        self.start_error = None
         self.state.start_recording(recorder)
         self.last_path = recorder.path
         log.info("recording to %s", recorder.path)
@@ -80,6 +99,7 @@ class LiveRecording:
 
     def stop(self) -> Path | None:
         """Stop recording and close the file; returns its path (None if not recording)."""
+        self.start_error = None
         recorder = self.state.stop_recording()
         if recorder is None:
             return None
@@ -90,10 +110,19 @@ class LiveRecording:
     def toggle(self) -> str:
         """Start or stop; returns a short message for the user."""
         if self.active:
+            failed = self.error
             path = self.stop()
-            return f"Recording stopped: {path.name if path else ''}"
+            stopped = f"Recording stopped: {path.name if path else ''}"
+            return f"{stopped} (it had failed: {failed})" if failed else stopped
         try:
             path = self.start()
-        except OSError as error:
-            return f"Cannot record: {error.strerror or type(error).__name__}"
+        except (OSError, sqlite3.Error) as error:
+            return f"Cannot record: {describe(error)}"
         return f"Recording to {path}"
+
+
+def describe(error: BaseException) -> str:
+    """A short reason for a failed file operation (``No space left on device``)."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return f"{type(error).__name__}: {error}"

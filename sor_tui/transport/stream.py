@@ -4,7 +4,12 @@ stdout carries one JSON object per line; logs go to stderr. Books are coalesced 
 the render rate per market and always written once more in their final state; executions
 are written every one, exactly once (the desk state de-duplicates replays). Exit status: 0
 for a normal end (duration reached, SIGINT/SIGTERM), 2 for configuration or credential
-problems, 3 when the server or token endpoint refuses the credentials.
+problems, 3 when the server or token endpoint refuses the credentials, 4 when a required
+recording cannot be written.
+
+A command can attach a ``Companion`` (the recorder of ``stream --record`` and ``record``,
+see ``companion``): it provides the desk state and the raw-frame hook, watches the run and
+can end it.
 """
 
 from __future__ import annotations
@@ -26,6 +31,12 @@ from sor_tui.core.numbers import canonical_text
 from sor_tui.core.state import DeskState
 from sor_tui.core.timestamps import format_rfc3339_ns
 from sor_tui.core.views import BookView
+from sor_tui.transport.companion import (
+    Companion,
+    CompanionError,
+    HeadlessPlan,
+    watch_companion,
+)
 from sor_tui.transport.feed import Feed, FeedOptions, channels_from_settings
 from sor_tui.transport.status import (
     FeedEvent,
@@ -40,6 +51,7 @@ log = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_CONFIG = 2
 EXIT_AUTH = 3
+EXIT_WRITE = 4
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,16 +71,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-level", help="stderr log level (default: setting, WARNING)")
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, plan: HeadlessPlan | None = None) -> int:
     """Run the stream until the duration ends, a signal arrives or authentication fails."""
     try:
-        return asyncio.run(_main(args))
+        return asyncio.run(_main(args, plan or HeadlessPlan()))
     except KeyboardInterrupt:  # a second Ctrl-C while shutting down
         return EXIT_OK
 
 
-def _fail(message: str, code: int) -> int:
-    print(f"sor-tui stream: {message}", file=sys.stderr)
+def _fail(message: str, code: int, command: str = "stream") -> int:
+    print(f"sor-tui {command}: {message}", file=sys.stderr)
     return code
 
 
@@ -80,24 +92,24 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
-async def _main(args: argparse.Namespace) -> int:
+async def _main(args: argparse.Namespace, plan: HeadlessPlan) -> int:
     if args.duration is not None and args.duration <= 0:
-        return _fail("--duration must be positive", EXIT_CONFIG)
-    overrides = _overrides(args)
+        return _fail("--duration must be positive", EXIT_CONFIG, plan.command)
+    overrides = {**_overrides(args), **plan.overrides}
     if args.sim:
-        async with _simulator() as sim_overrides:
-            return await _stream(args, {**overrides, **sim_overrides})
-    return await _stream(args, overrides)
+        async with _simulator(plan.command) as sim_overrides:
+            return await _stream(args, {**overrides, **sim_overrides}, plan)
+    return await _stream(args, overrides, plan)
 
 
 @contextlib.asynccontextmanager
-async def _simulator() -> AsyncIterator[dict[str, Any]]:
+async def _simulator(command: str) -> AsyncIterator[dict[str, Any]]:
     # Imported only for --sim: a production stream never loads the simulator.
     from sor_tui.sim.config import SimConfig
     from sor_tui.sim.server import Simulator
 
     async with Simulator(SimConfig()) as sim:
-        print(f"sor-tui stream: simulator on {sim.ws_url}", file=sys.stderr)
+        print(f"sor-tui {command}: simulator on {sim.ws_url}", file=sys.stderr)
         yield {
             "environment": "demo",
             "ws_url": sim.ws_url,
@@ -107,7 +119,7 @@ async def _simulator() -> AsyncIterator[dict[str, Any]]:
         }
 
 
-async def _stream(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+async def _stream(args: argparse.Namespace, overrides: dict[str, Any], plan: HeadlessPlan) -> int:
     from sor_tui.config.credentials import (
         CredentialStore,
         CredentialStoreError,
@@ -117,20 +129,26 @@ async def _stream(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from sor_tui.transport.oauth import TokenProvider
     from sor_tui.transport.redact import credential_secrets, install_redaction
 
+    command = plan.command
     try:
         settings = load_settings(**overrides)
     except ConfigError as exc:
-        return _fail(" ".join(exc.message.split()), EXIT_CONFIG)
+        return _fail(" ".join(exc.message.split()), EXIT_CONFIG, command)
     _configure_logging(settings.log_level)
     try:
         credentials = await aresolve_credentials(settings, CredentialStore())
     except CredentialStoreError as exc:
-        return _fail(" ".join(exc.message.split()), EXIT_CONFIG)
+        return _fail(" ".join(exc.message.split()), EXIT_CONFIG, command)
     if credentials is None:
         return _fail(
             "no credentials: set SOR_CLIENT_ID and SOR_CLIENT_SECRET, or run 'sor-tui login'",
             EXIT_CONFIG,
+            command,
         )
+    try:
+        companion = plan.companion(settings) if plan.companion is not None else None
+    except CompanionError as exc:
+        return _fail(str(exc), EXIT_WRITE, command)
     async with TokenProvider(
         settings.oauth_url,
         credentials.client_id,
@@ -148,29 +166,38 @@ async def _stream(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
                 credentials.client_id, credentials.client_secret.get_secret_value(), current_token
             )
         )
-        state = DeskState()
+        state = companion.state if companion is not None else DeskState()
         feed = Feed(
             settings.ws_url,
             tokens,
             channels_from_settings(settings.markets, settings.channels),
             options=FeedOptions.from_settings(settings),
             state=state,
+            on_frame=companion.on_frame if companion is not None else None,
         )
         markets = list(settings.markets) if "market_data" in settings.channels else []
-        writer = JsonLinesWriter(sys.stdout, state, markets, settings.book_depth)
-        await _run_feed(feed, writer, settings.render_rate, args.duration)
+        out = sys.stdout if plan.json_lines else None
+        writer = JsonLinesWriter(out, state, markets, settings.book_depth)
+        failed = await _run_feed(feed, writer, settings.render_rate, args.duration, companion)
     status = feed.status
+    if failed is not None:
+        return _fail(failed, EXIT_WRITE, command)
     if status.state is FeedState.AUTH_FAILED:
         advice = "check SOR_CLIENT_ID and SOR_CLIENT_SECRET, or run 'sor-tui login'"
-        return _fail(f"{status.detail}; {advice}", EXIT_AUTH)
+        return _fail(f"{status.detail}; {advice}", EXIT_AUTH, command)
     if status.state is FeedState.FORBIDDEN:
-        return _fail(f"forbidden: {status.detail}", EXIT_AUTH)
+        return _fail(f"forbidden: {status.detail}", EXIT_AUTH, command)
     return EXIT_OK
 
 
 async def _run_feed(
-    feed: Feed, writer: JsonLinesWriter, render_rate: float, duration: float | None
-) -> None:
+    feed: Feed,
+    writer: JsonLinesWriter,
+    render_rate: float,
+    duration: float | None,
+    companion: Companion | None = None,
+) -> str | None:
+    """Run until stopped; returns the companion's fatal problem (None when all went well)."""
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task[None]] = []
 
@@ -189,9 +216,14 @@ async def _run_feed(
             request_stop()  # a writer that died must not leave the feed running unseen
 
     flusher.add_done_callback(flusher_done)
+    failures: list[str] = []
+    watcher = loop.create_task(watch_companion(companion, feed, failures, request_stop))
     try:
         await feed.run(writer.on_event)
     finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
         if timer is not None:
             timer.cancel()
         flusher.cancel()
@@ -202,6 +234,10 @@ async def _run_feed(
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
         writer.flush(final=True)
+        closed = companion.close() if companion is not None else None
+    if closed is not None and not failures:
+        failures.append(closed)
+    return failures[0] if failures else None
 
 
 def _configure_logging(level: str) -> None:
@@ -221,7 +257,10 @@ class _Shown:
 class JsonLinesWriter:
     """Turns feed events into JSON Lines; books are coalesced and flushed on a timer."""
 
-    def __init__(self, out: IO[str], state: DeskState, markets: list[str], depth: int) -> None:
+    def __init__(
+        self, out: IO[str] | None, state: DeskState, markets: list[str], depth: int
+    ) -> None:
+        """``out`` None writes nothing (``sor-tui record``); executions are still drained."""
         self._out = out
         self._state = state
         self._markets = markets
@@ -233,7 +272,7 @@ class JsonLinesWriter:
 
     def write(self, obj: dict[str, Any]) -> None:
         """Write one JSON object as one line (nothing once the reader has gone away)."""
-        if self.closed:
+        if self.closed or self._out is None:
             return
         try:
             self._out.write(json.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n")
@@ -246,7 +285,8 @@ class JsonLinesWriter:
         with contextlib.suppress(OSError, ValueError):
             # Later flushes, including the interpreter's at exit, must not raise again.
             devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, self._out.fileno())
+            if self._out is not None:
+                os.dup2(devnull, self._out.fileno())
             os.close(devnull)
         if self.on_closed is not None:
             self.on_closed()
@@ -308,7 +348,7 @@ class JsonLinesWriter:
             self._shown[market] = _Shown(view.version, str(view.status))
             self.write(book_line(view))
         self._dirty.clear()
-        if not self.closed:
+        if not self.closed and self._out is not None:
             try:
                 self._out.flush()
             except BrokenPipeError:

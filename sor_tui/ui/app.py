@@ -36,7 +36,7 @@ from sor_tui.ui.inbox import FeedInbox
 from sor_tui.ui.ports import FeedLike, FeedSource
 from sor_tui.ui.replay_actions import RECORD_BINDINGS, toggle_recording
 from sor_tui.ui.screens.desk import DeskScreen
-from sor_tui.ui.status_view import status_line
+from sor_tui.ui.status_view import recording_problem, status_line
 from sor_tui.ui.themes import DEFAULT_THEME, DESK_VARIABLES, THEMES
 from sor_tui.ui.widgets.trade_tape import last_price
 
@@ -59,6 +59,7 @@ class SorApp(App[str | None]):
         self.runner: FeedThread | None = None
         self.last_state = ""
         self.feed_failure: str | None = None
+        self.recording_failure = ""  # the recording failure already in the error pane
         self.inbox = FeedInbox(self.clock)
         self.gaps = GapTracker(self.clock)
         self.composer = FrameComposer(self.inbox, depth=config.depth)
@@ -180,6 +181,10 @@ class SorApp(App[str | None]):
             self.feed, self.source, self.clock, desk.focused_market, self.feed_failure
         )
         desk.status_bar.show(line)
+        problem = recording_problem(line, self.recording_failure)
+        self.recording_failure = line.recording_error
+        if problem is not None:
+            self.inbox.add_problem(problem)
 
     # ---- facts -> widgets --------------------------------------------------------------
 

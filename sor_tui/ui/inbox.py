@@ -35,6 +35,7 @@ IMPORTANT_CODES = frozenset(
         "missing_scope",
         "feed_failed",
         "keyring_unavailable",
+        "recording_failed",
     }
 )
 
@@ -58,6 +59,12 @@ UI_EXPLANATIONS = {
         "The connection worker stopped on an unexpected error, so nothing new will arrive; "
         "the screen shows the last known state. Restart sor-tui; if it repeats, copy this "
         "error (c) into a bug report."
+    ),
+    "recording_failed": (
+        "Recording was asked for but nothing more is being written (a full disk, a folder "
+        "that cannot be written): the file so far stays readable. Free space or choose "
+        "another SOR_RECORD_DIR, then start a new file with ctrl+r (a failed recording "
+        "is stopped by the first press)."
     ),
     "keyring_unavailable": (
         "No usable system keyring, so stored credentials cannot be read or saved. Set "

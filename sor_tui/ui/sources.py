@@ -7,6 +7,7 @@ starts the simulator first and points the client at its loopback ports.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from pydantic import SecretStr
@@ -76,8 +77,8 @@ class LiveSource:
         if self.settings.record:
             try:
                 self.recording.start()
-            except OSError as error:  # the desk still runs; the status bar shows no REC
-                log.warning("cannot record: %s", error.strerror or type(error).__name__)
+            except (OSError, sqlite3.Error):  # the desk still runs and shows REC FAILED
+                log.warning("%s", self.recording.error)
 
     def _redact(self, credentials: Credentials, tokens: TokenProvider) -> None:
         """Keep the secret and every token out of all logs (websockets logs headers at DEBUG)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sor_tui.transport.status import FeedCounters, FeedStatus
+from sor_tui.transport.status import FeedCounters, FeedStatus, Problem
 from sor_tui.ui.clock import Clock
 from sor_tui.ui.ports import FeedLike, FeedSource
 from sor_tui.ui.widgets.status_bar import StatusLine
@@ -17,14 +17,25 @@ def status_line(
 ) -> StatusLine:
     """The status bar's content for this frame (a crashed feed shows as FAILED)."""
     environment = source.environment if source is not None else "no credentials"
-    recording = getattr(getattr(source, "recording", None), "active", False) is True
+    switch = getattr(source, "recording", None)
+    recording = getattr(switch, "active", False) is True
+    recording_error = str(getattr(switch, "error", None) or "")
     if failure is not None:
         return StatusLine(
-            environment=environment, state="FAILED", detail=failure, recording=recording
+            environment=environment,
+            state="FAILED",
+            detail=failure,
+            recording=recording,
+            recording_error=recording_error,
         )
     if feed is None:
         state = "STARTING" if source is not None else "NOT CONNECTED"
-        return StatusLine(environment=environment, state=state, recording=recording)
+        return StatusLine(
+            environment=environment,
+            state=state,
+            recording=recording,
+            recording_error=recording_error,
+        )
     status: FeedStatus = feed.status
     counters: FeedCounters = feed.counters
     lag_ns = counters.lag_ns.get(market) if market else None
@@ -40,4 +51,12 @@ def status_line(
         lag_ms=None if lag_ns is None else lag_ns / 1e6,
         reconnects=counters.reconnects,
         recording=recording,
+        recording_error=recording_error,
     )
+
+
+def recording_problem(line: StatusLine, reported: str) -> Problem | None:
+    """The error-pane entry for a recording failure not yet ``reported`` (once per failure)."""
+    if not line.recording_error or line.recording_error == reported:
+        return None
+    return Problem("recording", "recording_failed", line.recording_error)

@@ -25,6 +25,7 @@ class StatusLine:
     lag_ms: float | None = None
     reconnects: int = 0
     recording: bool = False
+    recording_error: str = ""  # recording was asked for but fails (disk full, no folder)
 
 
 NUMBERS_PERIOD = 0.25
@@ -83,7 +84,10 @@ class StatusBar(Widget):
             (f" {sanitize(line.environment, 20)} ", style("env")),
             (f" {line.state}", style(_STATE_CLASS.get(line.state, "warn"))),
         ]
-        if line.recording:  # early in the line: narrow terminals must still show it
+        # Early in the line: narrow terminals must still show it.
+        if line.recording_error:
+            parts.insert(1, (" REC FAILED ", style("rec")))
+        elif line.recording:
             parts.insert(1, (" REC ", style("rec")))
         if line.retry_in is not None and line.state in ("RECONNECTING", "CONNECTING"):
             parts.append((f" retry {format_age(line.retry_in)}", style("warn")))
