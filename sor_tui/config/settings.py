@@ -27,6 +27,7 @@ from pydantic_settings import (
 )
 
 from sor_tui.config import paths
+from sor_tui.config.alert_settings import AlertSettings
 from sor_tui.core.events import ChannelType
 
 ENV_PREFIX = "SOR_"
@@ -170,6 +171,8 @@ class Settings(BaseSettings):
     """Log file path; empty means no log file."""
     log_level: LogLevel = "WARNING"
     """Log level: DEBUG, INFO, WARNING, ERROR or CRITICAL."""
+    alerts: AlertSettings = AlertSettings()
+    """Alert thresholds, delivery and market rules (the ``[alerts]`` table; JSON in env)."""
 
     @classmethod
     def settings_customise_sources(

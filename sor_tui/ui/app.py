@@ -24,6 +24,13 @@ from textual.worker import Worker, WorkerState
 from sor_tui.core.sanitize import sanitize
 from sor_tui.transport.status import FeedStatus, Problem
 from sor_tui.ui import messages as msg
+from sor_tui.ui.alert_controller import DeskAlerts
+from sor_tui.ui.alert_messages import (
+    AlertAcknowledgeRequested,
+    AlertRuleAddRequested,
+    AlertRuleRemoveRequested,
+    AlertSnoozeRequested,
+)
 from sor_tui.ui.bindings import APP_BINDINGS
 from sor_tui.ui.clock import Clock
 from sor_tui.ui.commands import desk_commands
@@ -66,6 +73,7 @@ class SorApp(App[str | None]):
         self.desk = DeskScreen(
             config.markets, clock=self.clock, depth=config.depth, large_trade=config.large_trade
         )
+        self.alerts = DeskAlerts(self, config.alert_rules, config.alert_delivery)
 
     # ---- start-up ----------------------------------------------------------------------
 
@@ -100,6 +108,7 @@ class SorApp(App[str | None]):
         """Give the process its garbage-collector defaults back."""
         if self.config.tune_gc:
             self.gc_policy.stop()
+        self.alerts.close()
 
     def offer_start(self) -> None:
         """No credentials: offer to enter them or to start the demo."""
@@ -176,6 +185,7 @@ class SorApp(App[str | None]):
         for message in self.composer.compose(state, desk.visible_markets()):
             self.post_message(message)
         desk.tick_frame()
+        self.alerts.tick(state, desk.markets)
         line = status_line(
             self.feed, self.source, self.clock, desk.focused_market, self.feed_failure
         )
@@ -193,6 +203,7 @@ class SorApp(App[str | None]):
     @on(msg.TapeChanged)
     def show_tape(self, event: msg.TapeChanged) -> None:
         """Route the tape view to the tape and the last prices to the ladders."""
+        self.alerts.on_prints(event.new_executions)
         if not self.desk.ready:
             return
         self.desk.tape.show(event.tape)
@@ -202,6 +213,7 @@ class SorApp(App[str | None]):
     @on(msg.ProblemsLogged)
     def log_problems(self, event: msg.ProblemsLogged) -> None:
         """Add problems to the error pane; toast the important ones (a few per frame)."""
+        self.alerts.on_problems(event.problems)
         if not self.desk.ready:
             return
         self.desk.error_log.add_problems(event.problems)
@@ -218,6 +230,7 @@ class SorApp(App[str | None]):
     @on(msg.SubscriptionsUpdated)
     def show_subscriptions(self, event: msg.SubscriptionsUpdated) -> None:
         """Route registry entries to the subscription panel."""
+        self.alerts.on_subscriptions(event.entries)
         if not self.desk.ready:
             return
         self.desk.subscription_panel.show(event.entries)
@@ -234,6 +247,7 @@ class SorApp(App[str | None]):
         status = event.status
         if not isinstance(status, FeedStatus):
             return
+        self.alerts.on_status(status)
         closed = self.gaps.on_status(status)
         if closed is not None:
             self.inbox.add_problem(closed.problem())
@@ -249,7 +263,27 @@ class SorApp(App[str | None]):
             detail = sanitize(str(getattr(event.status, "detail", "")), 200)
             self.notify(detail or state, title=state, severity="error", timeout=10, markup=False)
 
-    # ---- requests -> feed --------------------------------------------------------------
+    # ---- requests -> feed and alerts -----------------------------------------------------
+
+    @on(AlertAcknowledgeRequested)
+    def acknowledge_alert(self, event: AlertAcknowledgeRequested) -> None:
+        """Acknowledge an alert."""
+        self.alerts.acknowledge(event.key)
+
+    @on(AlertSnoozeRequested)
+    def snooze_alert(self, event: AlertSnoozeRequested) -> None:
+        """Snooze an alert's deliveries."""
+        self.alerts.snooze(event.key, event.seconds)
+
+    @on(AlertRuleAddRequested)
+    def add_alert_rule(self, event: AlertRuleAddRequested) -> None:
+        """Add a market alert rule (saved to the config file)."""
+        self.alerts.add_rule(event.rule)
+
+    @on(AlertRuleRemoveRequested)
+    def remove_alert_rule(self, event: AlertRuleRemoveRequested) -> None:
+        """Remove a market alert rule (saved to the config file)."""
+        self.alerts.remove_rule(event.rule_id)
 
     @on(msg.SubscribeRequested)
     def subscribe(self, event: msg.SubscribeRequested) -> None:

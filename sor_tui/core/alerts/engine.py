@@ -14,7 +14,7 @@ from typing import Any
 
 from sor_tui.core.alerts.conditions import condition
 from sor_tui.core.alerts.machine import AlertMachine, AlertPhase, Transition
-from sor_tui.core.alerts.rules import AlertRule, RuleKind
+from sor_tui.core.alerts.rules import MARKET_KINDS, AlertRule, RuleKind
 from sor_tui.core.alerts.signals import DeskSignals
 from sor_tui.core.sanitize import sanitize
 
@@ -75,6 +75,8 @@ class AlertView:
     snoozed: bool
     fired_count: int
     changed_wall_ns: int
+    disarmed: bool = False
+    """A one-shot rule that has fired and resolved: it will not fire again."""
 
 
 @dataclass(slots=True)
@@ -162,7 +164,7 @@ class AlertEngine:
         return True
 
     def views(self, now: float) -> tuple[AlertView, ...]:
-        """Every alert that is pending, firing or has fired, firing first."""
+        """Alerts pending, firing or fired, and armed market rules; firing first."""
         order = {AlertPhase.FIRING: 0, AlertPhase.PENDING: 1, AlertPhase.RESOLVED: 2}
         shown = [
             AlertView(
@@ -176,9 +178,10 @@ class AlertEngine:
                 alert.machine.snoozed(now),
                 alert.machine.fired_count,
                 alert.changed_wall_ns,
+                alert.machine.disarmed,
             )
             for key, alert in self._alerts.items()
-            if alert.machine.phase is not AlertPhase.INACTIVE
+            if alert.machine.phase is not AlertPhase.INACTIVE or alert.rule.kind in MARKET_KINDS
         ]
         shown.sort(key=lambda view: (order.get(view.phase, 3), -view.changed_wall_ns, view.key))
         return tuple(shown)

@@ -24,6 +24,7 @@ from sor_tui.ui.bindings import DESK_BINDINGS, GROUP_MULTIPLES, MARKET_DIGIT_BIN
 from sor_tui.ui.clock import Clock
 from sor_tui.ui.messages import MarketFocused, ResyncRequested
 from sor_tui.ui.replay_actions import COPY_BINDINGS, copy_book, copy_tape
+from sor_tui.ui.widgets.alerts_panel import AlertsPanel
 from sor_tui.ui.widgets.book_ladder import BookLadder, badge_of
 from sor_tui.ui.widgets.error_log import ErrorLog
 from sor_tui.ui.widgets.market_bar import MarketBar
@@ -92,6 +93,8 @@ class DeskScreen(Screen[None]):
                 yield SubscriptionPanel(self.markets, id="subscription-panel")
             with TabPane("Errors", id="errors"):
                 yield ErrorLog(id="error-log")
+            with TabPane("Alerts", id="alerts"):
+                yield AlertsPanel(id="alerts-panel")
         yield StatusBar(id="status-bar")
         yield Footer()
 
@@ -101,6 +104,7 @@ class DeskScreen(Screen[None]):
         self.status_bar = self.query_one(StatusBar)
         self.error_log = self.query_one(ErrorLog)
         self.subscription_panel = self.query_one(SubscriptionPanel)
+        self.alerts_panel = self.query_one(AlertsPanel)
         self.tape = tape = self.query_one(TradeTape)
         tape.large_notional = self.large_trade
         for name in self.markets:
@@ -124,6 +128,8 @@ class DeskScreen(Screen[None]):
             self.subscription_panel.table.focus()
         elif pane == "errors":
             self.error_log.table.focus()
+        elif pane == "alerts":
+            self.alerts_panel.table.focus()
         else:
             self.set_focus(None)
 

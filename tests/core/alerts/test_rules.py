@@ -95,7 +95,7 @@ def test_thin_depth_needs_levels_that_reach_far_enough() -> None:
     deep = book([("999.5", "3"), ("999", "3"), ("998", "50")], [("1000.5", "9")])
     unknown = book([("999.5", "1"), ("999", "2")], [("1000.5", "9")], more_levels=5)
     assert events(engine, desk(BTCUSD=MarketSignals("BTCUSD", view=unknown)), 0.0) == []
-    assert engine.views(0.0) == ()  # no data: nothing pending either
+    assert [v.phase for v in engine.views(0.0)] == [AlertPhase.INACTIVE]  # no data: armed
     assert events(engine, desk(BTCUSD=MarketSignals("BTCUSD", view=thin)), 1.0) == [
         ("fired", "BTCUSD")
     ]
