@@ -30,6 +30,7 @@ RATE_WEIGHT = 0.2
 @dataclass(slots=True)
 class _Market:
     version: int | None = None
+    updates: int | None = None
     changed_at: float | None = None
     typical_interval: float | None = None
     untrusted_since: float | None = None
@@ -108,13 +109,19 @@ class HealthTracker:
         if found is None or view is None:
             return
         if view.version != found.version:
-            if found.version is not None and found.changed_at is not None:
-                interval = now - found.changed_at
-                typical = found.typical_interval
-                found.typical_interval = (
-                    interval if typical is None else typical + RATE_WEIGHT * (interval - typical)
-                )
+            updates = view.updates_applied
+            if found.updates is not None and found.changed_at is not None:
+                applied = updates - found.updates
+                if applied > 0:  # several updates between two looks: their own pace
+                    interval = (now - found.changed_at) / applied
+                    typical = found.typical_interval
+                    found.typical_interval = (
+                        interval
+                        if typical is None
+                        else typical + RATE_WEIGHT * (interval - typical)
+                    )
             found.version = view.version
+            found.updates = updates
             found.changed_at = now
         if view.status is BookStatus.LIVE or not self.connected:
             found.untrusted_since = None

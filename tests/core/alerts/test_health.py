@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from sor_tui.core.alerts.health import HealthTracker
@@ -14,15 +15,16 @@ from tests.core.alerts.helpers import quote
 def test_silence_counts_from_the_last_change_while_connected() -> None:
     tracker = HealthTracker()
     tracker.on_status("CONNECTED", 0.0)
-    for step in range(5):  # a change every 2 s
-        signals = tracker.signals({"BTCUSD": quote("1", "2", version=step)}, 2.0 * step)
+    for step in range(5):  # four updates every 2 s
+        view = replace(quote("1", "2", version=step), updates_applied=4 * step)
+        signals = tracker.signals({"BTCUSD": view}, 2.0 * step)
     market = signals.markets["BTCUSD"]
     assert market.silent_for == 0.0
-    assert market.typical_interval == 2.0
-    later = tracker.signals({"BTCUSD": quote("1", "2", version=4)}, 15.0)
+    assert market.typical_interval == 0.5
+    later = tracker.signals({"BTCUSD": view}, 15.0)
     assert later.markets["BTCUSD"].silent_for == 7.0
     tracker.on_status("RECONNECTING", 16.0)
-    lost = tracker.signals({"BTCUSD": quote("1", "2", version=4)}, 20.0)
+    lost = tracker.signals({"BTCUSD": view}, 20.0)
     assert lost.markets["BTCUSD"].silent_for is None
     assert lost.disconnected_for == 4.0 and lost.connected is False
 
