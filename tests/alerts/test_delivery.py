@@ -76,11 +76,7 @@ async def test_a_fired_alert_rings_and_notifies_in_a_real_terminal(in_tmux: bool
 class _Hook(BaseHTTPRequestHandler):
     """Records JSON bodies; answers 500 to the first ``fail`` requests."""
 
-    bodies: list[dict[str, Any]]
-    headers_seen: list[dict[str, str]]
-    fail: int
-
-    def do_POST(self) -> None:  # noqa: N802 - the http.server naming
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         body = json.loads(self.rfile.read(length))
         server = self.server
