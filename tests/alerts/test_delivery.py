@@ -101,9 +101,9 @@ def hook_server() -> Iterator[tuple[str, dict[str, Any]]]:
     server.state = {"calls": 0, "fail": 0, "bodies": [], "headers": []}  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    host, port = server.server_address[:2]
+    port = server.server_address[1]
     try:
-        yield f"http://{host}:{port}/hook", server.state  # type: ignore[attr-defined]
+        yield f"http://127.0.0.1:{port}/hook", server.state  # type: ignore[attr-defined]
     finally:
         server.shutdown()
         server.server_close()
