@@ -34,6 +34,7 @@ from sor_tui.ui.alert_messages import (
 from sor_tui.ui.bindings import APP_BINDINGS
 from sor_tui.ui.clock import Clock
 from sor_tui.ui.commands import desk_commands
+from sor_tui.ui.cursor_actions import cursor_text
 from sor_tui.ui.desk_config import CredentialsContext, DeskConfig
 from sor_tui.ui.feed_thread import FeedThread
 from sor_tui.ui.frame import FrameComposer
@@ -189,7 +190,7 @@ class SorApp(App[str | None]):
         line = status_line(
             self.feed, self.source, self.clock, desk.focused_market, self.feed_failure
         )
-        desk.status_bar.show(line)
+        desk.status_bar.show(replace(line, cursor=cursor_text(desk)))
 
     # ---- facts -> widgets --------------------------------------------------------------
 

@@ -25,6 +25,8 @@ class StatusLine:
     lag_ms: float | None = None
     reconnects: int = 0
     recording: bool = False
+    cursor: str = ""
+    """The book cursor's level (side, price, cumulative size, notional, bps from mid)."""
 
 
 NUMBERS_PERIOD = 0.25
@@ -85,6 +87,8 @@ class StatusBar(Widget):
         ]
         if line.recording:  # early in the line: narrow terminals must still show it
             parts.insert(1, (" REC ", style("rec")))
+        if line.cursor:
+            parts.append((f" │ {sanitize(line.cursor, 80)}", style("env")))
         if line.retry_in is not None and line.state in ("RECONNECTING", "CONNECTING"):
             parts.append((f" retry {format_age(line.retry_in)}", style("warn")))
         if line.detail and line.state != "CONNECTED":
