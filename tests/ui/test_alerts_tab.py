@@ -90,6 +90,7 @@ async def test_a_snoozed_alert_is_recorded_but_not_toasted() -> None:
         app.alerts.snooze(("wide", "BTCUSD"), 600)
         app.clear_notifications()
         state = app.feed.state  # type: ignore[union-attr]
+        assert isinstance(state, DeskState)
         _move_book(state, Decimal("60000"), Decimal("60000.01"), 1)  # 0.0017 bps: still wide
         await frame(pilot, app)
         _move_book(state, Decimal("60000"), Decimal("60000"), 2)  # locked: spread 0
