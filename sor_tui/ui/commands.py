@@ -32,6 +32,11 @@ def desk_commands(app: SorApp) -> Iterator[SystemCommand]:
         "New alert rule", "Add a market alert", on_alerts(app, desk.alerts_panel.action_new_rule)
     )
     yield SystemCommand(
+        "Alert at book cursor",
+        "One-shot alert when the mid crosses the cursor's level (up/down move it)",
+        desk.action_cursor_alert,
+    )
+    yield SystemCommand(
         "Credentials", "Enter, test or delete the client id and secret", app.action_credentials
     )
     yield SystemCommand("Help", "Keys and what they do", app.action_help)

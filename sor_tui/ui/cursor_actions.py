@@ -26,7 +26,12 @@ CURSOR_BINDINGS: list[BindingType] = [
     Binding("down", "cursor(-1)", "Cursor down", id="desk.cursor_down", show=False),
     Binding("escape", "cursor_clear", "No cursor", id="desk.cursor_clear", show=False),
     Binding(
-        "a", "cursor_alert", "Alert here", id="desk.cursor_alert", tooltip="Alert at the cursor"
+        "a",
+        "cursor_alert",
+        "Alert here",
+        id="desk.cursor_alert",
+        show=False,
+        tooltip="Alert when the mid crosses the cursor's level",
     ),
 ]
 CURSOR_ACTIONS = ("cursor", "cursor_clear", "cursor_alert")
