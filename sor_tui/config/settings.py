@@ -310,7 +310,8 @@ def _describe(error: Any, toml_path: Path) -> str:
     if error.get("type") == "extra_forbidden":
         if key.lower().startswith(ENV_PREFIX.lower()):
             return f"unknown setting {key.upper()} (in .env); see .env.example for valid names"
-        return f"unknown setting {key!r} (in {toml_path} or arguments); check its spelling"
+        dotted = ".".join(str(part) for part in loc)  # a nested table's key in full
+        return f"unknown setting {dotted!r} (in {toml_path} or arguments); check its spelling"
     # Never echo the offending input: it may be a secret.
     message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
     if not key:
