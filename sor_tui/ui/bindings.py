@@ -20,7 +20,12 @@ APP_BINDINGS: list[BindingType] = [
     ),
     Binding("e", "show_tab('errors')", "Errors", id="app.errors", tooltip="The error log"),
     Binding(
-        "l", "show_tab('alerts')", "Alerts", id="app.alerts", show=False, tooltip="Alerts, rules"
+        "exclamation_mark",
+        "show_tab('alerts')",
+        "Alerts",
+        id="app.alerts",
+        show=False,
+        tooltip="Alerts, rules",
     ),
     Binding("k", "credentials", "Keys", id="app.credentials", tooltip="Client id and secret"),
     Binding("ctrl+t", "next_theme", "Theme", id="app.theme", show=False, tooltip="Next theme"),

@@ -26,7 +26,7 @@ def desk_commands(app: SorApp) -> Iterator[SystemCommand]:
     )
     yield SystemCommand("Errors", "Show the error log", lambda: tab("errors"))
     yield SystemCommand(
-        "Alerts", "Alerts: acknowledge, snooze, add rules (l)", lambda: tab("alerts")
+        "Alerts", "Alerts: acknowledge, snooze, add rules (!)", lambda: tab("alerts")
     )
     yield SystemCommand(
         "New alert rule", "Add a market alert", on_alerts(app, desk.alerts_panel.action_new_rule)

@@ -43,7 +43,7 @@ async def show_alerts(pilot: Pilot[Any], *keys: str) -> None:
         app.clock.advance(0.5)
         app.render_frame()
         await pilot.pause()
-    await pilot.press("l", *keys)
+    await pilot.press("exclamation_mark", *keys)
     for widget in app.screen.query(Input):
         widget.cursor_blink = False
     app.clear_notifications()
@@ -55,7 +55,7 @@ class TestAlertsTab:
 
     @pytest.mark.parametrize("size", SIZES)
     def test_alerts(self, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
-        # l: the Alerts tab, firing first, then pending, then the armed market rule
+        # !: the Alerts tab, firing first, then pending, then the armed market rule
         assert snap_compare(alerts_scene(), terminal_size=size, run_before=show_alerts)
 
     @pytest.mark.parametrize("size", SIZES)

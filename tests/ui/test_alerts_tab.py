@@ -49,7 +49,7 @@ async def test_acknowledge_snooze_view_and_filter_by_keyboard() -> None:
     app = alert_app(WIDE)
     async with app.run_test(size=(120, 36)) as pilot:
         await frame(pilot, app)
-        await pilot.press("l")
+        await pilot.press("exclamation_mark")
         panel = app.desk.alerts_panel
         assert {a.key for a in panel.alerts} == {
             ("wide", "BTCUSD"),
@@ -151,7 +151,7 @@ async def test_the_rule_form_adds_a_rule_saved_to_the_config_file() -> None:
     app = alert_app()
     async with app.run_test(size=(100, 40)) as pilot:
         await frame(pilot, app)
-        await pilot.press("l", "n")
+        await pilot.press("exclamation_mark", "n")
         await pilot.pause()
         await pilot.press(*"ethusd", "tab", *"3000.5")
         await pilot.press("enter")

@@ -26,6 +26,7 @@ _INTRO = (
 
 _KEY_NAMES = {
     "question_mark": "?",
+    "exclamation_mark": "!",
     "right_square_bracket": "]",
     "left_square_bracket": "[",
     "plus": "+",

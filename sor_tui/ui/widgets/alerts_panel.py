@@ -160,7 +160,12 @@ class AlertsPanel(Vertical):
     def _show_detail(self) -> None:
         alert = self.selected()
         if alert is not None:
-            text = f"{alert.title}: {alert.detail or alert.phase.value}"
+            waiting = "armed: waiting for the condition"
+            if alert.disarmed:
+                waiting = "one-shot: fired once, will not fire again (x removes it)"
+            text = f"{alert.title}: {alert.detail or waiting}"
+            if alert.phase is AlertPhase.INACTIVE or alert.disarmed:
+                text = f"{alert.title}: {waiting}"
             text += f"  (fired {alert.fired_count}x)"
         elif self.mode == "history" and self.table.row_count:
             text = "History of fired and resolved alerts, newest first."
