@@ -8,6 +8,7 @@ lands in the error pane; saving rules runs in a thread worker: the desk never wa
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -79,8 +80,7 @@ class DeskAlerts:
         now = clock.monotonic()
         if not self.monitor.due(now):
             return []
-        subscribed = getattr(state, "markets", ()) if state is not None else ()
-        names = [*subscribed, *markets]
+        names = [*subscribed_markets(state), *markets]
         events = self.monitor.evaluate(state, names, now, clock.wall_ns())
         self.deliver(events)
         self.refresh()
@@ -191,3 +191,11 @@ class DeskAlerts:
         """Let queued webhook posts go out (briefly) when the app ends."""
         if self.webhook is not None:
             self.webhook.close(wait=1.0)
+
+
+def subscribed_markets(state: Any) -> tuple[str, ...]:
+    """The markets the state has books for, read under its lock (the feed thread adds them)."""
+    if state is None:
+        return ()
+    with getattr(state, "lock", None) or contextlib.nullcontext():
+        return tuple(getattr(state, "markets", ()))
