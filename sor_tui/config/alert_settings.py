@@ -40,7 +40,7 @@ class MarketRuleSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
-    id: str = Field(default="", max_length=40)
+    id: str = Field(default="", max_length=40, pattern=r"^[A-Za-z0-9._-]*$")
     """A name for the rule; empty gets one made from its kind and market."""
     kind: MarketRuleKind
     """price_cross, spread_wide, large_print or thin_depth."""
@@ -103,7 +103,7 @@ class AlertSettings(BaseModel):
     """Ring the terminal bell for each fired alert."""
     desktop: bool = True
     """Desktop notification by OSC 9 and OSC 777 (through tmux when inside it)."""
-    webhook_url: str = ""
+    webhook_url: str = Field(default="", repr=False)
     """POST each fired and resolved alert as JSON here (https://, http:// only loopback)."""
     webhook_timeout: float = Field(default=5.0, gt=0, le=60)
     """Seconds per webhook attempt."""

@@ -17,7 +17,7 @@ from textual.notifications import SeverityLevel
 
 from sor_tui.config.alert_rules import rule_settings, save_rules
 from sor_tui.core.alerts.engine import AlertEvent, AlertKey
-from sor_tui.core.alerts.machine import Transition
+from sor_tui.core.alerts.machine import AlertPhase, Transition
 from sor_tui.core.alerts.monitor import AlertMonitor
 from sor_tui.core.alerts.rules import MARKET_KINDS, AlertRule
 from sor_tui.core.events import Execution
@@ -92,7 +92,9 @@ class DeskAlerts:
         if desk.ready:
             engine = self.monitor.engine
             now = self.app.clock.monotonic()
-            desk.alerts_panel.show(engine.views(now), tuple(engine.history))
+            views = engine.views(now)
+            desk.alerts_panel.show(views, tuple(engine.history))
+            desk.show_firing_count(sum(1 for view in views if view.phase is AlertPhase.FIRING))
 
     # ---- delivery ------------------------------------------------------------------------
 

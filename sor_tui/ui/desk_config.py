@@ -33,7 +33,7 @@ class AlertDelivery:
     toast: bool = True
     bell: bool = True
     desktop: bool = True
-    webhook_url: str = ""
+    webhook_url: str = field(default="", repr=False)  # a hook URL can be a credential
     webhook_timeout: float = 5.0
     webhook_retries: int = 2
     config_path: Path | None = None

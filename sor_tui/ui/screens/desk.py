@@ -196,6 +196,13 @@ class DeskScreen(Screen[None]):
             self.badges[view.market] = badge
             self._show_market_bar()
 
+    def show_firing_count(self, firing: int) -> None:
+        """Name the firing alerts on the Alerts tab's label, so every tab shows them."""
+        label = f"Alerts {firing}" if firing else "Alerts"
+        tab = self.query_one(TabbedContent).get_tab("alerts")
+        if tab.label_text != label:
+            tab.label = label
+
     def tick_frame(self) -> None:
         """Per-frame cheap refresh of fading marks and ages."""
         for ladder in self.ladders():
