@@ -94,7 +94,8 @@ class DeskAlerts:
             now = self.app.clock.monotonic()
             views = engine.views(now)
             desk.alerts_panel.show(views, tuple(engine.history))
-            desk.show_firing_count(sum(1 for view in views if view.phase is AlertPhase.FIRING))
+            unseen = [v for v in views if v.phase is AlertPhase.FIRING and not v.acknowledged]
+            desk.show_firing_count(len(unseen))
 
     # ---- delivery ------------------------------------------------------------------------
 

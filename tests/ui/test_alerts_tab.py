@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, TabbedContent
 
 from sor_tui.config import paths
 from sor_tui.core.alerts.machine import AlertPhase
@@ -58,11 +58,13 @@ async def test_acknowledge_snooze_view_and_filter_by_keyboard() -> None:
         assert app.focused is panel.table
         first = panel.selected()
         assert first is not None and first.phase is AlertPhase.FIRING
+        tab = app.desk.query_one(TabbedContent).get_tab("alerts")
+        assert tab.label_text == "Alerts 2"  # firing, not yet acknowledged
         await pilot.press("a")
         await pilot.pause()
-        assert app.alerts.monitor.engine.views(0)[0].acknowledged or any(
-            a.acknowledged for a in app.alerts.monitor.engine.views(0)
-        )
+        acknowledged = [a.key for a in app.alerts.monitor.engine.views(0) if a.acknowledged]
+        assert acknowledged == [first.key]
+        assert tab.label_text == "Alerts 1"
         await pilot.press("z")
         await pilot.pause()
         snoozed = [a for a in panel.alerts if a.snoozed]

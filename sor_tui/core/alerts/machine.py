@@ -114,7 +114,7 @@ class AlertMachine:
         return Transition.RESOLVED
 
     def acknowledge(self) -> None:
-        """The user has seen it: no further reminders for this firing."""
+        """The user has seen this firing (a new firing needs a new acknowledgement)."""
         if self.phase is AlertPhase.FIRING:
             self.acknowledged = True
 

@@ -53,9 +53,6 @@ PER_MARKET = frozenset(
 MARKET_KINDS = frozenset(
     {RuleKind.PRICE_CROSS, RuleKind.SPREAD_WIDE, RuleKind.LARGE_PRINT, RuleKind.THIN_DEPTH}
 )
-DIRECTIONS = ("up", "down", "either")
-FIELDS = ("last", "mid")
-SIDES = ("bid", "ask", "both")
 
 
 @dataclass(frozen=True, slots=True)

@@ -197,7 +197,7 @@ class DeskScreen(Screen[None]):
             self._show_market_bar()
 
     def show_firing_count(self, firing: int) -> None:
-        """Name the firing alerts on the Alerts tab's label, so every tab shows them."""
+        """Count unacknowledged firing alerts on the Alerts tab's label (seen from every tab)."""
         label = f"Alerts {firing}" if firing else "Alerts"
         tab = self.query_one(TabbedContent).get_tab("alerts")
         if tab.label_text != label:
