@@ -1,7 +1,9 @@
 """Market rules: a price crossing, a wide spread, a large print, thin depth near the mid.
 
 Each returns (holds, detail) for one market; ``None`` when the market gives no data for
-the rule (no book, no trade yet, levels that do not reach far enough to judge).
+the rule (no trusted book, no trade yet, levels that do not reach far enough to judge).
+A book that is not live (syncing, stale, resyncing) is no data: its figures are not the
+market's now.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 from sor_tui.core.alerts.rules import BPS, HYSTERESIS, PRINT_HOLD, AlertRule, RuleKind
 from sor_tui.core.alerts.signals import MarketSignals
-from sor_tui.core.views import LevelView
+from sor_tui.core.views import BookStatus, BookView, LevelView
 
 Result = tuple[bool | None, str]
 
@@ -59,7 +61,7 @@ def price_cross(rule: AlertRule, market: MarketSignals, memory: dict[str, Any]) 
 
 def spread_wide(rule: AlertRule, market: MarketSignals, active: bool) -> Result:
     """Holds while the spread in basis points is wider than the rule's."""
-    view = market.view
+    view = _live(market)
     limit = rule.bps
     if view is None or view.spread_bps is None or limit is None:
         return None, ""
@@ -87,7 +89,7 @@ def large_print(
 
 def thin_depth(rule: AlertRule, market: MarketSignals, active: bool) -> Result:
     """Holds while the size within the rule's bps of the mid is below its amount."""
-    view = market.view
+    view = _live(market)
     if view is None or view.mid is None or rule.bps is None or rule.amount is None:
         return None, ""
     mid = view.mid
@@ -119,5 +121,11 @@ def depth_within(
     return size, len(levels) >= total_levels
 
 
+def _live(market: MarketSignals) -> BookView | None:
+    view = market.view
+    return view if view is not None and view.status is BookStatus.LIVE else None
+
+
 def _mid(market: MarketSignals) -> Decimal | None:
-    return None if market.view is None else market.view.mid
+    view = _live(market)
+    return None if view is None else view.mid

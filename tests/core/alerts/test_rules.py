@@ -175,3 +175,16 @@ def test_untrusted_book_while_connected() -> None:
     signals = desk(BTCUSD=MarketSignals("BTCUSD", view=stale, untrusted_for=0.0))
     assert events(engine, signals, 0.0) == []
     assert events(engine, signals, 2.0) == [("fired", "BTCUSD")]
+
+
+def test_a_book_that_is_not_live_is_no_data_for_market_rules() -> None:
+    rule = AlertRule("s", RuleKind.SPREAD_WIDE, "BTCUSD", bps=D(10))
+    engine = AlertEngine([rule])
+    wide = quote("990", "1010")
+    assert events(engine, desk(BTCUSD=MarketSignals("BTCUSD", view=wide)), 0.0) == [
+        ("fired", "BTCUSD")
+    ]
+    stale = quote("999.9", "1000.1", status=BookStatus.STALE)  # narrow, but not current
+    assert events(engine, desk(BTCUSD=MarketSignals("BTCUSD", view=stale)), 5.0) == []
+    (view,) = engine.views(5.0)
+    assert view.phase is AlertPhase.FIRING  # neither resolved nor fired again
