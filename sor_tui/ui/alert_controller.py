@@ -24,6 +24,12 @@ from sor_tui.core.events import Execution
 from sor_tui.core.subscriptions import SubscriptionEntry
 from sor_tui.transport.status import FeedStatus, Problem
 from sor_tui.transport.webhook import WebhookSender
+from sor_tui.ui.alert_messages import (
+    AlertAcknowledgeRequested,
+    AlertRequest,
+    AlertRuleAddRequested,
+    AlertSnoozeRequested,
+)
 from sor_tui.ui.desk_config import AlertDelivery
 from sor_tui.ui.desktop_notify import inside_tmux, notification_bytes, terminal_writer
 from sor_tui.ui.messages import LoggedProblem
@@ -136,6 +142,17 @@ class DeskAlerts:
         self.app.inbox.add_problem(Problem("alerts", "webhook_failed", text))
 
     # ---- requests --------------------------------------------------------------------------
+
+    def act_on(self, request: AlertRequest) -> None:
+        """Carry out a request of the Alerts tab or the book cursor."""
+        if isinstance(request, AlertAcknowledgeRequested):
+            self.acknowledge(request.key)
+        elif isinstance(request, AlertSnoozeRequested):
+            self.snooze(request.key, request.seconds)
+        elif isinstance(request, AlertRuleAddRequested):
+            self.add_rule(request.rule)
+        else:
+            self.remove_rule(request.rule_id)
 
     def acknowledge(self, key: AlertKey) -> None:
         """Acknowledge one alert."""

@@ -37,3 +37,12 @@ class AlertRuleRemoveRequested(Message):
     """The user removed a market rule."""
 
     rule_id: str
+
+
+AlertRequest = (
+    AlertAcknowledgeRequested
+    | AlertSnoozeRequested
+    | AlertRuleAddRequested
+    | AlertRuleRemoveRequested
+)
+"""Every request the Alerts tab and the book cursor make."""

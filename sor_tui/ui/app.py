@@ -23,14 +23,9 @@ from textual.worker import Worker, WorkerState
 
 from sor_tui.core.sanitize import sanitize
 from sor_tui.transport.status import FeedStatus, Problem
+from sor_tui.ui import alert_messages as alert_msg
 from sor_tui.ui import messages as msg
 from sor_tui.ui.alert_controller import DeskAlerts
-from sor_tui.ui.alert_messages import (
-    AlertAcknowledgeRequested,
-    AlertRuleAddRequested,
-    AlertRuleRemoveRequested,
-    AlertSnoozeRequested,
-)
 from sor_tui.ui.bindings import APP_BINDINGS
 from sor_tui.ui.clock import Clock
 from sor_tui.ui.commands import desk_commands
@@ -266,25 +261,13 @@ class SorApp(App[str | None]):
 
     # ---- requests -> feed and alerts -----------------------------------------------------
 
-    @on(AlertAcknowledgeRequested)
-    def acknowledge_alert(self, event: AlertAcknowledgeRequested) -> None:
-        """Acknowledge an alert."""
-        self.alerts.acknowledge(event.key)
-
-    @on(AlertSnoozeRequested)
-    def snooze_alert(self, event: AlertSnoozeRequested) -> None:
-        """Snooze an alert's deliveries."""
-        self.alerts.snooze(event.key, event.seconds)
-
-    @on(AlertRuleAddRequested)
-    def add_alert_rule(self, event: AlertRuleAddRequested) -> None:
-        """Add a market alert rule (saved to the config file)."""
-        self.alerts.add_rule(event.rule)
-
-    @on(AlertRuleRemoveRequested)
-    def remove_alert_rule(self, event: AlertRuleRemoveRequested) -> None:
-        """Remove a market alert rule (saved to the config file)."""
-        self.alerts.remove_rule(event.rule_id)
+    @on(alert_msg.AlertAcknowledgeRequested)
+    @on(alert_msg.AlertSnoozeRequested)
+    @on(alert_msg.AlertRuleAddRequested)
+    @on(alert_msg.AlertRuleRemoveRequested)
+    def act_on_alert(self, event: alert_msg.AlertRequest) -> None:
+        """Acknowledge, snooze, add or remove: the alert controller carries it out."""
+        self.alerts.act_on(event)
 
     @on(msg.SubscribeRequested)
     def subscribe(self, event: msg.SubscribeRequested) -> None:
