@@ -121,10 +121,12 @@ class AlertEngine:
                 holds, detail = condition(rule, signals, subject, active, alert.memory, now)
                 if holds:
                     alert.detail = sanitize(detail, 200)
+                before = alert.machine.phase
                 transition = alert.machine.update(holds, now)
+                if alert.machine.phase is not before:
+                    alert.changed_wall_ns = wall_ns  # when it went pending, firing, resolved
                 if transition is None:
                     continue
-                alert.changed_wall_ns = wall_ns
                 event = AlertEvent(
                     transition,
                     rule.id,
