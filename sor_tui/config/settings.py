@@ -27,6 +27,7 @@ from pydantic_settings import (
 )
 
 from sor_tui.config import paths
+from sor_tui.config.alert_settings import AlertSettings
 from sor_tui.core.events import ChannelType
 
 ENV_PREFIX = "SOR_"
@@ -170,6 +171,8 @@ class Settings(BaseSettings):
     """Log file path; empty means no log file."""
     log_level: LogLevel = "WARNING"
     """Log level: DEBUG, INFO, WARNING, ERROR or CRITICAL."""
+    alerts: AlertSettings = AlertSettings()
+    """Alert thresholds, delivery and market rules (the ``[alerts]`` table; JSON in env)."""
 
     @classmethod
     def settings_customise_sources(
@@ -307,7 +310,8 @@ def _describe(error: Any, toml_path: Path) -> str:
     if error.get("type") == "extra_forbidden":
         if key.lower().startswith(ENV_PREFIX.lower()):
             return f"unknown setting {key.upper()} (in .env); see .env.example for valid names"
-        return f"unknown setting {key!r} (in {toml_path} or arguments); check its spelling"
+        dotted = ".".join(str(part) for part in loc)  # a nested table's key in full
+        return f"unknown setting {dotted!r} (in {toml_path} or arguments); check its spelling"
     # Never echo the offending input: it may be a secret.
     message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
     if not key:

@@ -45,6 +45,7 @@ from sor_tui.transport.status import (
     StatusChanged,
     SubscriptionAnswered,
 )
+from sor_tui.transport.stream_alerts import StreamAlerts, stream_alerts
 
 log = logging.getLogger(__name__)
 
@@ -177,8 +178,13 @@ async def _stream(args: argparse.Namespace, overrides: dict[str, Any], plan: Hea
         )
         markets = list(settings.markets) if "market_data" in settings.channels else []
         out = sys.stdout if plan.json_lines else None
-        writer = JsonLinesWriter(out, state, markets, settings.book_depth)
-        failed = await _run_feed(feed, writer, settings.render_rate, args.duration, companion)
+        alerts = stream_alerts(settings.alerts)
+        writer = JsonLinesWriter(out, state, markets, settings.book_depth, alerts)
+        try:
+            failed = await _run_feed(feed, writer, settings.render_rate, args.duration, companion)
+        finally:
+            if alerts.webhook is not None:
+                alerts.webhook.close(wait=2.0)
     status = feed.status
     if failed is not None:
         return _fail(failed, EXIT_WRITE, command)
@@ -258,10 +264,16 @@ class JsonLinesWriter:
     """Turns feed events into JSON Lines; books are coalesced and flushed on a timer."""
 
     def __init__(
-        self, out: IO[str] | None, state: DeskState, markets: list[str], depth: int
+        self,
+        out: IO[str] | None,
+        state: DeskState,
+        markets: list[str],
+        depth: int,
+        alerts: StreamAlerts | None = None,
     ) -> None:
         """``out`` None writes nothing (``sor-tui record``); executions are still drained."""
         self._out = out
+        self.alerts = alerts
         self._state = state
         self._markets = markets
         self._depth = depth
@@ -293,6 +305,8 @@ class JsonLinesWriter:
 
     def on_event(self, event: FeedEvent) -> None:
         """Feed callback: cheap; books are only marked dirty here."""
+        if self.alerts is not None and type(event) is not BookUpdate:
+            self.alerts.on_event(event)
         if type(event) is BookUpdate or isinstance(event, (BookSnapshot, BookUpdate)):
             # The exact-type test first: one per message at full rate, cheaper than isinstance.
             self._dirty.add(event.market)
@@ -327,7 +341,8 @@ class JsonLinesWriter:
 
     def flush(self, *, final: bool = False) -> None:
         """Write new executions, then every changed book (every book when ``final``)."""
-        for execution in self._state.drain_new_executions():
+        executions = self._state.drain_new_executions()
+        for execution in executions:
             self.write(
                 {
                     "event": "execution",
@@ -337,6 +352,9 @@ class JsonLinesWriter:
                     "executed_at": execution.executed_at,
                 }
             )
+        if self.alerts is not None:
+            for line in self.alerts.flush(self._state, self._markets, executions):
+                self.write(line)
         markets = set(self._markets) if final else self._dirty
         for market in sorted(markets):
             view = self._state.book_view(market, self._depth)

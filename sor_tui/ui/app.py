@@ -23,10 +23,13 @@ from textual.worker import Worker, WorkerState
 
 from sor_tui.core.sanitize import sanitize
 from sor_tui.transport.status import FeedStatus, Problem
+from sor_tui.ui import alert_messages as alert_msg
 from sor_tui.ui import messages as msg
+from sor_tui.ui.alert_controller import DeskAlerts
 from sor_tui.ui.bindings import APP_BINDINGS
 from sor_tui.ui.clock import Clock
 from sor_tui.ui.commands import desk_commands
+from sor_tui.ui.cursor_actions import cursor_text
 from sor_tui.ui.desk_config import CredentialsContext, DeskConfig
 from sor_tui.ui.feed_thread import FeedThread
 from sor_tui.ui.frame import FrameComposer
@@ -67,6 +70,7 @@ class SorApp(App[str | None]):
         self.desk = DeskScreen(
             config.markets, clock=self.clock, depth=config.depth, large_trade=config.large_trade
         )
+        self.alerts = DeskAlerts(self, config.alert_rules, config.alert_delivery)
 
     # ---- start-up ----------------------------------------------------------------------
 
@@ -101,6 +105,7 @@ class SorApp(App[str | None]):
         """Give the process its garbage-collector defaults back."""
         if self.config.tune_gc:
             self.gc_policy.stop()
+        self.alerts.close()
 
     def offer_start(self) -> None:
         """No credentials: offer to enter them or to start the demo."""
@@ -177,10 +182,11 @@ class SorApp(App[str | None]):
         for message in self.composer.compose(state, desk.visible_markets()):
             self.post_message(message)
         desk.tick_frame()
+        self.alerts.tick(state, desk.markets)
         line = status_line(
             self.feed, self.source, self.clock, desk.focused_market, self.feed_failure
         )
-        desk.status_bar.show(line)
+        desk.status_bar.show(replace(line, cursor=cursor_text(desk)))
         problem = recording_problem(line, self.recording_failure)
         self.recording_failure = line.recording_error
         if problem is not None:
@@ -198,6 +204,7 @@ class SorApp(App[str | None]):
     @on(msg.TapeChanged)
     def show_tape(self, event: msg.TapeChanged) -> None:
         """Route the tape view to the tape and the last prices to the ladders."""
+        self.alerts.on_prints(event.new_executions)
         if not self.desk.ready:
             return
         self.desk.tape.show(event.tape)
@@ -207,6 +214,7 @@ class SorApp(App[str | None]):
     @on(msg.ProblemsLogged)
     def log_problems(self, event: msg.ProblemsLogged) -> None:
         """Add problems to the error pane; toast the important ones (a few per frame)."""
+        self.alerts.on_problems(event.problems)
         if not self.desk.ready:
             return
         self.desk.error_log.add_problems(event.problems)
@@ -223,6 +231,7 @@ class SorApp(App[str | None]):
     @on(msg.SubscriptionsUpdated)
     def show_subscriptions(self, event: msg.SubscriptionsUpdated) -> None:
         """Route registry entries to the subscription panel."""
+        self.alerts.on_subscriptions(event.entries)
         if not self.desk.ready:
             return
         self.desk.subscription_panel.show(event.entries)
@@ -239,6 +248,7 @@ class SorApp(App[str | None]):
         status = event.status
         if not isinstance(status, FeedStatus):
             return
+        self.alerts.on_status(status)
         closed = self.gaps.on_status(status)
         if closed is not None:
             self.inbox.add_problem(closed.problem())
@@ -254,7 +264,15 @@ class SorApp(App[str | None]):
             detail = sanitize(str(getattr(event.status, "detail", "")), 200)
             self.notify(detail or state, title=state, severity="error", timeout=10, markup=False)
 
-    # ---- requests -> feed --------------------------------------------------------------
+    # ---- requests -> feed and alerts -----------------------------------------------------
+
+    @on(alert_msg.AlertAcknowledgeRequested)
+    @on(alert_msg.AlertSnoozeRequested)
+    @on(alert_msg.AlertRuleAddRequested)
+    @on(alert_msg.AlertRuleRemoveRequested)
+    def act_on_alert(self, event: alert_msg.AlertRequest) -> None:
+        """Acknowledge, snooze, add or remove: the alert controller carries it out."""
+        self.alerts.act_on(event)
 
     @on(msg.SubscribeRequested)
     def subscribe(self, event: msg.SubscribeRequested) -> None:

@@ -19,6 +19,14 @@ APP_BINDINGS: list[BindingType] = [
         tooltip="Subscriptions: add, remove, resync",
     ),
     Binding("e", "show_tab('errors')", "Errors", id="app.errors", tooltip="The error log"),
+    Binding(
+        "exclamation_mark",
+        "show_tab('alerts')",
+        "Alerts",
+        id="app.alerts",
+        show=False,
+        tooltip="Alerts, rules",
+    ),
     Binding("k", "credentials", "Keys", id="app.credentials", tooltip="Client id and secret"),
     Binding("ctrl+t", "next_theme", "Theme", id="app.theme", show=False, tooltip="Next theme"),
 ]

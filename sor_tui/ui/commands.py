@@ -26,6 +26,17 @@ def desk_commands(app: SorApp) -> Iterator[SystemCommand]:
     )
     yield SystemCommand("Errors", "Show the error log", lambda: tab("errors"))
     yield SystemCommand(
+        "Alerts", "Alerts: acknowledge, snooze, add rules (!)", lambda: tab("alerts")
+    )
+    yield SystemCommand(
+        "New alert rule", "Add a market alert", on_alerts(app, desk.alerts_panel.action_new_rule)
+    )
+    yield SystemCommand(
+        "Alert at book cursor",
+        "One-shot alert when the mid crosses the cursor's level (up/down move it)",
+        desk.action_cursor_alert,
+    )
+    yield SystemCommand(
         "Credentials", "Enter, test or delete the client id and secret", app.action_credentials
     )
     yield SystemCommand("Help", "Keys and what they do", app.action_help)
@@ -100,3 +111,13 @@ def _panel_commands(app: SorApp) -> Iterator[SystemCommand]:
     yield SystemCommand(
         "Clear errors", "Forget every error in the log", on_tab("errors", log.action_clear)
     )
+
+
+def on_alerts(app: SorApp, action: Callable[[], None]) -> Callable[[], None]:
+    """Show the Alerts tab, then run one of its actions."""
+
+    def run() -> None:
+        app.action_show_tab("alerts")
+        action()
+
+    return run

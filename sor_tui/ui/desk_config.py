@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from sor_tui.config.credentials import CredentialStore
 from sor_tui.config.settings import SOR_SCOPE
+from sor_tui.core.alerts.rules import AlertRule
 from sor_tui.transport.status import Problem
 from sor_tui.ui.ports import FeedSource
 from sor_tui.ui.themes import DEFAULT_THEME
@@ -22,6 +24,20 @@ class CredentialsContext:
     scope: str = SOR_SCOPE
     client_id: str | None = None
     token_deadline: float = 15.0
+
+
+@dataclass(frozen=True)
+class AlertDelivery:
+    """Where alerts go (from the ``[alerts]`` settings)."""
+
+    toast: bool = True
+    bell: bool = True
+    desktop: bool = True
+    webhook_url: str = field(default="", repr=False)  # a hook URL can be a credential
+    webhook_timeout: float = 5.0
+    webhook_retries: int = 2
+    config_path: Path | None = None
+    """Where rules made in the app are saved; None: they last for this run only."""
 
 
 @dataclass(frozen=True)
@@ -48,3 +64,7 @@ class DeskConfig:
     """Problems found before the app ran (e.g. no usable keyring), shown in the error pane."""
     tune_gc: bool = False
     """Run with ``GcPolicy`` (the launchers do; tests that build many apps do not)."""
+    alert_rules: tuple[AlertRule, ...] = ()
+    """Health and market alert rules (``make_app`` builds them from the settings)."""
+    alert_delivery: AlertDelivery = field(default_factory=AlertDelivery)
+    """Where alerts go."""

@@ -8,12 +8,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from sor_tui.config import paths
+from sor_tui.config.alert_rules import alert_rules
+from sor_tui.config.alert_settings import AlertSettings
 from sor_tui.config.credentials import CredentialStore, CredentialStoreError, resolve_credentials
 from sor_tui.config.settings import Settings
 from sor_tui.transport.status import Problem
 from sor_tui.ui.app import SorApp
 from sor_tui.ui.clock import Clock
-from sor_tui.ui.desk_config import CredentialsContext, DeskConfig
+from sor_tui.ui.desk_config import AlertDelivery, CredentialsContext, DeskConfig
 from sor_tui.ui.ports import FeedSource
 from sor_tui.ui.sources import DemoSource, LiveSource
 from sor_tui.ui.themes import DEFAULT_THEME
@@ -65,5 +68,24 @@ def make_app(
             token_deadline=min(settings.token_deadline, 15.0),
         ),
     )
-    config = replace(config, startup_problems=startup_problems, tune_gc=tune_gc)
+    config = replace(
+        config,
+        startup_problems=startup_problems,
+        tune_gc=tune_gc,
+        alert_rules=alert_rules(settings.alerts),
+        alert_delivery=alert_delivery(settings.alerts),
+    )
     return SorApp(config, clock=clock)
+
+
+def alert_delivery(settings: AlertSettings) -> AlertDelivery:
+    """Where alerts go; rules made in the app are saved to the user's config file."""
+    return AlertDelivery(
+        toast=settings.toast,
+        bell=settings.bell,
+        desktop=settings.desktop,
+        webhook_url=settings.webhook_url,
+        webhook_timeout=settings.webhook_timeout,
+        webhook_retries=settings.webhook_retries,
+        config_path=paths.config_file(),
+    )

@@ -22,8 +22,10 @@ from sor_tui.core.markets import market as market_info
 from sor_tui.core.views import BookView
 from sor_tui.ui.bindings import DESK_BINDINGS, GROUP_MULTIPLES, MARKET_DIGIT_BINDINGS
 from sor_tui.ui.clock import Clock
+from sor_tui.ui.cursor_actions import CURSOR_ACTIONS, CURSOR_BINDINGS, cursor_alert, step_cursor
 from sor_tui.ui.messages import MarketFocused, ResyncRequested
 from sor_tui.ui.replay_actions import COPY_BINDINGS, copy_book, copy_tape
+from sor_tui.ui.widgets.alerts_panel import AlertsPanel
 from sor_tui.ui.widgets.book_ladder import BookLadder, badge_of
 from sor_tui.ui.widgets.error_log import ErrorLog
 from sor_tui.ui.widgets.market_bar import MarketBar
@@ -48,7 +50,7 @@ class DeskScreen(Screen[None]):
     """The main screen of the desk."""
 
     # Copy keys stay out of the footer: at 80 columns "Copy book" pushed Help off it.
-    BINDINGS = DESK_BINDINGS + QUIET_COPY_BINDINGS + MARKET_DIGIT_BINDINGS
+    BINDINGS = DESK_BINDINGS + QUIET_COPY_BINDINGS + MARKET_DIGIT_BINDINGS + CURSOR_BINDINGS
 
     def __init__(
         self,
@@ -92,6 +94,8 @@ class DeskScreen(Screen[None]):
                 yield SubscriptionPanel(self.markets, id="subscription-panel")
             with TabPane("Errors", id="errors"):
                 yield ErrorLog(id="error-log")
+            with TabPane("Alerts", id="alerts"):
+                yield AlertsPanel(id="alerts-panel")
         yield StatusBar(id="status-bar")
         yield Footer()
 
@@ -101,6 +105,7 @@ class DeskScreen(Screen[None]):
         self.status_bar = self.query_one(StatusBar)
         self.error_log = self.query_one(ErrorLog)
         self.subscription_panel = self.query_one(SubscriptionPanel)
+        self.alerts_panel = self.query_one(AlertsPanel)
         self.tape = tape = self.query_one(TradeTape)
         tape.large_notional = self.large_trade
         for name in self.markets:
@@ -124,6 +129,8 @@ class DeskScreen(Screen[None]):
             self.subscription_panel.table.focus()
         elif pane == "errors":
             self.error_log.table.focus()
+        elif pane == "alerts":
+            self.alerts_panel.table.focus()
         else:
             self.set_focus(None)
 
@@ -166,6 +173,7 @@ class DeskScreen(Screen[None]):
                 ladder.tick = info.tick if info else None
                 ladder.group = self.groups.get(visible[index])
                 ladder.view = None
+                ladder.cursor = None
                 ladder.invalidate()
         tape = self.query_one(TradeTape)
         tape.set_filter(self.focused_market if self.tape_filtered else None, self.focused_market)
@@ -188,6 +196,13 @@ class DeskScreen(Screen[None]):
             self.badges[view.market] = badge
             self._show_market_bar()
 
+    def show_firing_count(self, firing: int) -> None:
+        """Count unacknowledged firing alerts on the Alerts tab's label (seen from every tab)."""
+        label = f"Alerts {firing}" if firing else "Alerts"
+        tab = self.query_one(TabbedContent).get_tab("alerts")
+        if tab.label_text != label:
+            tab.label = label
+
     def tick_frame(self) -> None:
         """Per-frame cheap refresh of fading marks and ages."""
         for ladder in self.ladders():
@@ -198,9 +213,21 @@ class DeskScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Desk keys work only while the books tab is shown."""
-        if action in ("market", "jump", "group", "filter_tape", "resync", "depth"):
+        if action in ("market", "jump", "group", "filter_tape", "resync", "depth", *CURSOR_ACTIONS):
             return self.query_one(TabbedContent).active == "desk"
         return True
+
+    def action_cursor(self, step: int) -> None:
+        """Move the book cursor along the first ladder's levels."""
+        step_cursor(self, step)
+
+    def action_cursor_clear(self) -> None:
+        """Hide the book cursor."""
+        self.ladders()[0].set_cursor(None)
+
+    def action_cursor_alert(self) -> None:
+        """A one-shot alert when the mid crosses the cursor's price."""
+        cursor_alert(self)
 
     def action_copy_book(self) -> None:
         """Copy the focused market's book to the clipboard (OSC 52)."""

@@ -11,8 +11,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from sor_tui.ui.bindings import APP_BINDINGS, DESK_BINDINGS
+from sor_tui.ui.cursor_actions import CURSOR_BINDINGS
 from sor_tui.ui.replay_actions import COPY_BINDINGS, RECORD_BINDINGS
 from sor_tui.ui.screens.credentials import CredentialsScreen
+from sor_tui.ui.widgets.alerts_panel import AlertsPanel
 from sor_tui.ui.widgets.error_log import ErrorLog
 from sor_tui.ui.widgets.subscription_panel import SubscriptionPanel
 
@@ -24,6 +26,7 @@ _INTRO = (
 
 _KEY_NAMES = {
     "question_mark": "?",
+    "exclamation_mark": "!",
     "right_square_bracket": "]",
     "left_square_bracket": "[",
     "plus": "+",
@@ -71,9 +74,10 @@ class HelpScreen(ModalScreen[None]):
                     "Everywhere",
                     [*APP_BINDINGS, *RECORD_BINDINGS, Binding("ctrl+p", "", "Command palette")],
                 ),
-                ("Books", [*DESK_BINDINGS, *COPY_BINDINGS, digits]),
+                ("Books", [*DESK_BINDINGS, *COPY_BINDINGS, digits, *CURSOR_BINDINGS]),
                 ("Subscriptions", list(SubscriptionPanel.BINDINGS)),
                 ("Errors", list(ErrorLog.BINDINGS)),
+                ("Alerts", list(AlertsPanel.BINDINGS)),
                 ("Credentials dialog", list(CredentialsScreen.BINDINGS)),
             ]
             for title, bindings in sections:

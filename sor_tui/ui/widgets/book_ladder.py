@@ -19,6 +19,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
+from sor_tui.core.book_cursor import BookCursor
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.views import BookStatus, BookView, LevelChange, LevelView
 from sor_tui.ui.clock import Clock
@@ -31,8 +32,8 @@ _CACHE_MAX = 4096
 """Formatted prices and amounts remembered per ladder (cleared when full or re-scaled)."""
 
 # What styles one cell run of a level line: (side, in price column, in depth bar,
-# change mark (None or (class, faded)), last-trade marker).
-_RunKey = tuple[str, bool, bool, tuple[str, bool] | None, bool]
+# change mark (None or (class, faded)), last-trade marker, book cursor).
+_RunKey = tuple[str, bool, bool, tuple[str, bool] | None, bool, bool]
 
 
 def badge_of(view: BookView | None) -> str:
@@ -48,6 +49,7 @@ class BookLadder(TextLines):
     """Price, size and cumulative size per level, with depth bars, spread, mid and a badge."""
 
     RULE = "\u2595"  # a thin rule on the right edge, between ladders
+    DEFAULT_CSS = "BookLadder > .book-ladder--cursor { text-style: reverse; }"
 
     COMPONENT_CLASSES = {
         "book-ladder--title",
@@ -66,6 +68,7 @@ class BookLadder(TextLines):
         "book-ladder--badge-stale",
         "book-ladder--badge-crossed",
         "book-ladder--badge-idle",
+        "book-ladder--cursor",
     }
 
     def __init__(
@@ -84,6 +87,8 @@ class BookLadder(TextLines):
         self.clock = clock or Clock()
         self.view: BookView | None = None
         self.last_trade: Decimal | None = None
+        self.cursor: BookCursor | None = None
+        self.rows = 0  # levels shown per side at the last build (the cursor's range)
         self._marks: dict[tuple[str, Decimal], tuple[LevelChange, float]] = {}
         self._tick_key: object = None
         self._places: int | None = None
@@ -115,6 +120,12 @@ class BookLadder(TextLines):
         """Mark the level of the market's last print."""
         if price != self.last_trade:
             self.last_trade = price
+            self.invalidate()
+
+    def set_cursor(self, cursor: BookCursor | None) -> None:
+        """Highlight the level under the book cursor (None: no cursor)."""
+        if cursor != self.cursor:
+            self.cursor = cursor
             self.invalidate()
 
     def tick_frame(self) -> None:
@@ -166,7 +177,7 @@ class BookLadder(TextLines):
     ) -> list[Text | Strip]:
         view = self.view
         lines: list[Text | Strip] = [self._title_line(width)]
-        rows = max(1, (height - 3) // 2)
+        rows = self.rows = max(1, (height - 3) // 2)
         col = max(6, (width - 2) // 3)
         header = Text(
             f"{'Price':>{col}}{'Size':>{col}}{'Total':>{width - 2 * col - 1}}",
@@ -183,11 +194,14 @@ class BookLadder(TextLines):
         scale = max([level.cumulative for level in asks + bids] or [Decimal(0)], default=Decimal(0))
         for _ in range(rows - len(asks)):
             lines.append(Text(""))
-        for level in reversed(asks):
-            lines.append(self._level_line(level, "ask", width, col, scale, fade))
+        cursor = self.cursor
+        for index in range(len(asks) - 1, -1, -1):
+            here = cursor == BookCursor("ask", index)
+            lines.append(self._level_line(asks[index], "ask", width, col, scale, fade, here))
         lines.append(self._spread_line(view, width))
-        for level in bids:
-            lines.append(self._level_line(level, "bid", width, col, scale, fade))
+        for index, level in enumerate(bids):
+            here = cursor == BookCursor("bid", index)
+            lines.append(self._level_line(level, "bid", width, col, scale, fade, here))
         return lines
 
     def _title_line(self, width: int) -> Text:
@@ -225,6 +239,7 @@ class BookLadder(TextLines):
         col: int,
         scale: Decimal,
         fade: dict[tuple[str, Decimal], int],
+        cursor: bool = False,
     ) -> Strip:
         price = level.price
         last = self._is_last_trade(price, side)
@@ -233,8 +248,8 @@ class BookLadder(TextLines):
         entry = self._marks.get((side, price))
         if entry is not None and (side, price) in fade:
             mark = (_MARK_CLASS[entry[0]], bool(fade[(side, price)]))
-        key = (side, price, level.amount, level.cumulative, bar, mark, last, self._places)
-        draw = partial(self._draw_level, level, side, width, col, bar, mark, last)
+        key = (side, price, level.amount, level.cumulative, bar, mark, last, self._places, cursor)
+        draw = partial(self._draw_level, level, side, width, col, bar, mark, last, cursor)
         return self.kept_line(key, draw)
 
     def _draw_level(
@@ -246,6 +261,7 @@ class BookLadder(TextLines):
         bar: int,
         mark: tuple[str, bool] | None,
         last: bool,
+        cursor: bool = False,
     ) -> Strip:
         """One level line as segments: price, size, total, marker; bar, mark and last styled.
 
@@ -262,15 +278,23 @@ class BookLadder(TextLines):
         marker = "◀" if last else " "
         body = f"{price:>{col}}{size:>{col}}{total:>{width - 2 * col - 1}}{marker}"
         body = body[:width].ljust(width)
-        layout_key = (side, width, col, bar, mark, last)
+        layout_key = (side, width, col, bar, mark, last, cursor)
         layout = self._layouts.get(layout_key)
         if layout is None:
-            layout = self._layouts[layout_key] = self._layout(side, width, col, bar, mark, last)
+            layout = self._layout(side, width, col, bar, mark, last, cursor)
+            self._layouts[layout_key] = layout
         segments = [Segment(body[start:end], style) for start, end, style in layout]
         return self.finish_line(segments, width)
 
     def _layout(
-        self, side: str, width: int, col: int, bar: int, mark: tuple[str, bool] | None, last: bool
+        self,
+        side: str,
+        width: int,
+        col: int,
+        bar: int,
+        mark: tuple[str, bool] | None,
+        last: bool,
+        cursor: bool = False,
     ) -> list[tuple[int, int, Style]]:
         """The styled cell runs of a level line (the same for every line alike in these)."""
         bar_start = max(0, width - bar) if bar > 0 else width
@@ -286,6 +310,7 @@ class BookLadder(TextLines):
                 start >= bar_start,
                 mark if col <= start < 2 * col else None,
                 last and (in_price or start >= width - 1),
+                cursor,
             )
             if runs and runs[-1][0] == run:
                 runs[-1] = (run, runs[-1][1], end)  # same style: one segment
@@ -312,7 +337,7 @@ class BookLadder(TextLines):
 
     def _run_style(self, run: _RunKey) -> Style:
         """The widget style plus the component styles of one run, in span order."""
-        side, in_price, in_bar, mark, last = run
+        side, in_price, in_bar, mark, last, cursor = run
         style = self.base_style()
         if in_price:
             style += self._style(side)
@@ -324,6 +349,8 @@ class BookLadder(TextLines):
             style += Style(color=mark_style.color, dim=True) if faded else mark_style
         if last:
             style += self._style("last")
+        if cursor:
+            style += self._style("cursor")
         return self.painted_style(style)
 
     def _is_last_trade(self, price: Decimal, side: str) -> bool:

@@ -26,6 +26,8 @@ class StatusLine:
     reconnects: int = 0
     recording: bool = False
     recording_error: str = ""  # recording was asked for but fails (disk full, no folder)
+    cursor: str = ""
+    """The book cursor's level (side, price, cumulative size, notional, bps from mid)."""
 
 
 NUMBERS_PERIOD = 0.25
@@ -89,6 +91,8 @@ class StatusBar(Widget):
             parts.insert(1, (" REC FAILED ", style("rec")))
         elif line.recording:
             parts.insert(1, (" REC ", style("rec")))
+        if line.cursor:
+            parts.append((f" │ {sanitize(line.cursor, 80)}", style("env")))
         if line.retry_in is not None and line.state in ("RECONNECTING", "CONNECTING"):
             parts.append((f" retry {format_age(line.retry_in)}", style("warn")))
         if line.detail and line.state != "CONNECTED":
