@@ -18,6 +18,7 @@ from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
 from pydantic import SecretStr
 
+from sor_tui.config.secret_binding import StoredSecret, decode, encode
 from sor_tui.config.settings import Settings
 
 SERVICE = "sor-tui"
@@ -39,6 +40,10 @@ class CredentialStoreError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class UnboundEndpointError(CredentialStoreError):
+    """The stored secret was verified with other endpoints than the configured ones."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,15 +154,46 @@ class CredentialStore:
             detail = str(exc) or type(exc).__name__
             raise CredentialStoreError(f"Cannot {action}: keyring error: {detail}") from None
 
-    def get_secret(self, client_id: str) -> SecretStr | None:
-        """The stored secret for ``client_id``, or None if there is none."""
+    def get_stored(self, client_id: str) -> StoredSecret | None:
+        """The stored entry for ``client_id`` with the endpoints it is bound to, or None."""
         value = self._call("read the keyring", "get_password", self.service, client_id)
-        return SecretStr(value) if value else None
+        if not value:
+            return None
+        stored = decode(value)
+        if stored is None:
+            raise CredentialStoreError(
+                f"The keyring entry of {client_id} is damaged; run 'sor-tui login' again."
+            )
+        return stored
+
+    def get_secret(
+        self, client_id: str, token_url: str, ws_url: str, *, trust_endpoint: bool = False
+    ) -> SecretStr | None:
+        """The stored secret for ``client_id`` if it may go to these URLs; None if none.
+
+        Raises ``UnboundEndpointError`` when the secret was verified with other endpoints,
+        unless ``trust_endpoint`` (an explicit command-line choice) says to send it anyway.
+        """
+        stored = self.get_stored(client_id)
+        if stored is None:
+            return None
+        if not trust_endpoint and not stored.allows(token_url, ws_url):
+            raise UnboundEndpointError(stored.refusal(client_id, token_url, ws_url))
+        return stored.secret
 
     def set_secret(
-        self, client_id: str, secret: SecretStr, *, allow_insecure: bool = False
+        self,
+        client_id: str,
+        secret: SecretStr,
+        token_url: str,
+        ws_url: str,
+        *,
+        allow_insecure: bool = False,
     ) -> None:
-        """Store the secret for ``client_id``; refuses a plaintext backend unless allowed."""
+        """Store the secret for ``client_id``, bound to these URLs' origins.
+
+        Refuses a plaintext backend unless allowed.
+        """
         if not client_id or client_id == DEFAULT_ID_USER:
             raise CredentialStoreError("Cannot store a secret without a valid client id.")
         status = self.backend_status()
@@ -168,7 +204,7 @@ class CredentialStore:
             "set_password",
             self.service,
             client_id,
-            secret.get_secret_value(),
+            encode(secret, token_url, ws_url),
         )
 
     def delete(self, client_id: str) -> bool:
@@ -200,15 +236,23 @@ class CredentialStore:
         """``backend_status`` in a thread."""
         return await asyncio.to_thread(self.backend_status)
 
-    async def aget_secret(self, client_id: str) -> SecretStr | None:
+    async def aget_secret(self, client_id: str, token_url: str, ws_url: str) -> SecretStr | None:
         """``get_secret`` in a thread."""
-        return await asyncio.to_thread(self.get_secret, client_id)
+        return await asyncio.to_thread(self.get_secret, client_id, token_url, ws_url)
 
     async def aset_secret(
-        self, client_id: str, secret: SecretStr, *, allow_insecure: bool = False
+        self,
+        client_id: str,
+        secret: SecretStr,
+        token_url: str,
+        ws_url: str,
+        *,
+        allow_insecure: bool = False,
     ) -> None:
         """``set_secret`` in a thread."""
-        await asyncio.to_thread(self.set_secret, client_id, secret, allow_insecure=allow_insecure)
+        await asyncio.to_thread(
+            self.set_secret, client_id, secret, token_url, ws_url, allow_insecure=allow_insecure
+        )
 
     async def adelete(self, client_id: str) -> bool:
         """``delete`` in a thread."""
@@ -227,10 +271,14 @@ class CredentialStore:
         return await asyncio.to_thread(self.clear_default_client_id)
 
 
-def resolve_credentials(settings: Settings, store: CredentialStore) -> Credentials | None:
+def resolve_credentials(
+    settings: Settings, store: CredentialStore, *, trust_endpoint: bool = False
+) -> Credentials | None:
     """The credentials to use: the environment's first, then the keyring's; None if incomplete.
 
-    Raises ``CredentialStoreError`` only when the keyring is needed and cannot be used.
+    A keyring secret is only returned for the endpoints it was verified with (see
+    ``secret_binding``) unless ``trust_endpoint``. Raises ``CredentialStoreError`` when
+    the keyring is needed and cannot be used, or refuses these endpoints.
     """
     client_id = settings.client_id
     if settings.client_secret is not None:
@@ -246,12 +294,18 @@ def resolve_credentials(settings: Settings, store: CredentialStore) -> Credentia
         client_id = store.default_client_id()
         if client_id is None:
             return None
-    secret = store.get_secret(client_id)
+    secret = store.get_secret(
+        client_id, settings.oauth_url, settings.ws_url, trust_endpoint=trust_endpoint
+    )
     if secret is None:
         return None
     return Credentials(client_id, secret, "keyring")
 
 
-async def aresolve_credentials(settings: Settings, store: CredentialStore) -> Credentials | None:
+async def aresolve_credentials(
+    settings: Settings, store: CredentialStore, *, trust_endpoint: bool = False
+) -> Credentials | None:
     """``resolve_credentials`` in a thread, for callers on the event loop."""
-    return await asyncio.to_thread(resolve_credentials, settings, store)
+    return await asyncio.to_thread(
+        resolve_credentials, settings, store, trust_endpoint=trust_endpoint
+    )

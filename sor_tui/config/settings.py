@@ -98,11 +98,51 @@ class _SorKeysOnly(PydanticBaseSettingsSource):
     def __call__(self) -> dict[str, Any]:
         prefix = ENV_PREFIX.lower()
         fields = self.settings_cls.model_fields
-        return {
+        values = {
             key: value
             for key, value in self._inner().items()
             if key in fields or key.lower().startswith(prefix)
         }
+        _refuse_untrusted_destinations(Path(".env"), values)
+        return values
+
+
+DESTINATION_FIELDS = ("ws_url", "oauth_url", "log_file", "record_dir")
+"""Settings that say where data (the secret, the token, logs, recordings) goes."""
+
+
+class UntrustedEnvFileError(Exception):
+    """A ``.env`` that someone else controls tried to choose where data goes."""
+
+
+def env_file_distrust(path: Path) -> str | None:
+    """Why ``path`` cannot be trusted to choose destinations, or None if it can."""
+    if os.name == "nt":  # POSIX ownership and modes say nothing useful there
+        return None
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    if info.st_uid != os.getuid():
+        return f"it belongs to user id {info.st_uid}, not to you"
+    if info.st_mode & 0o022:
+        return "other users can write to it"
+    return None
+
+
+def _refuse_untrusted_destinations(path: Path, values: dict[str, Any]) -> None:
+    chosen = [name for name in DESTINATION_FIELDS if values.get(name)]
+    if not chosen:
+        return
+    reason = env_file_distrust(path)
+    if reason is None:
+        return
+    names = ", ".join(env_name(name) for name in chosen)
+    raise UntrustedEnvFileError(
+        f"{path.absolute()} sets {names}, but {reason}: a file someone else controls may not "
+        "choose where the secret, the token, logs or recordings go. Set these in your own "
+        "environment or command line, or fix the file (chown it to yourself, chmod go-w)."
+    )
 
 
 class Settings(BaseSettings):
@@ -339,6 +379,8 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(f"invalid configuration:\n{problems}") from None
     except SettingsError as exc:
         raise ConfigError(_describe_source_error(str(exc))) from None
+    except UntrustedEnvFileError as exc:
+        raise ConfigError(str(exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{toml_path} is not valid TOML: {exc}") from None
     except OSError as exc:

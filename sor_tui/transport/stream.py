@@ -57,6 +57,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sim", action="store_true", help="start the local simulator in-process and stream it"
     )
     parser.add_argument("--log-level", help="stderr log level (default: setting, WARNING)")
+    parser.add_argument(
+        "--trust-endpoint",
+        action="store_true",
+        help="send the stored secret to the configured token URL even though it was "
+        "verified with another host (prefer 'sor-tui login --oauth-url ...')",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -113,7 +119,7 @@ async def _stream(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         CredentialStoreError,
         aresolve_credentials,
     )
-    from sor_tui.config.settings import ConfigError, load_settings
+    from sor_tui.config.settings import ConfigError, load_settings, secret_file_warnings
     from sor_tui.transport.oauth import TokenProvider
     from sor_tui.transport.redact import credential_secrets, install_redaction
 
@@ -122,8 +128,12 @@ async def _stream(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     except ConfigError as exc:
         return _fail(" ".join(exc.message.split()), EXIT_CONFIG)
     _configure_logging(settings.log_level)
+    for warning in secret_file_warnings():
+        print(f"sor-tui stream: warning: {warning}", file=sys.stderr)
     try:
-        credentials = await aresolve_credentials(settings, CredentialStore())
+        credentials = await aresolve_credentials(
+            settings, CredentialStore(), trust_endpoint=getattr(args, "trust_endpoint", False)
+        )
     except CredentialStoreError as exc:
         return _fail(" ".join(exc.message.split()), EXIT_CONFIG)
     if credentials is None:

@@ -35,6 +35,9 @@ IMPORTANT_CODES = frozenset(
         "missing_scope",
         "feed_failed",
         "keyring_unavailable",
+        "unbound_endpoint",
+        "secret_file",
+        "untrusted_env_file",
     }
 )
 
@@ -58,6 +61,16 @@ UI_EXPLANATIONS = {
         "The connection worker stopped on an unexpected error, so nothing new will arrive; "
         "the screen shows the last known state. Restart sor-tui; if it repeats, copy this "
         "error (c) into a bug report."
+    ),
+    "unbound_endpoint": (
+        "The stored secret is bound to the token host it was verified with, and the "
+        "configured URLs (from the environment, a .env or the command line) point elsewhere, "
+        "so it was not sent. If you chose these URLs, run 'sor-tui login --oauth-url URL "
+        "--ws-url URL'; if you did not, find out what set them."
+    ),
+    "secret_file": (
+        "A settings file holds the client secret and other users can read it. Restrict it "
+        "(chmod 600) or move the secret to the keyring with 'sor-tui login'."
     ),
     "keyring_unavailable": (
         "No usable system keyring, so stored credentials cannot be read or saved. Set "

@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from sor_tui.config.credentials import CredentialStore
+from sor_tui.config.secret_binding import decode
 from sor_tui.config.settings import Settings
 from sor_tui.sim.config import SimConfig
 from sor_tui.sim.server import Simulator
@@ -69,7 +70,9 @@ async def test_credentials_save_test_delete() -> None:
             await wait_until(pilot, lambda: result_text(screen).startswith("OK"))
             await pilot.press("ctrl+s")  # save into the keyring
             await wait_until(pilot, lambda: result_text(screen).startswith("Saved"))
-            assert keyring.get_password("sor-tui", "demo-client") == SECRET
+            stored = decode(keyring.get_password("sor-tui", "demo-client") or "")
+            assert stored is not None and stored.secret.get_secret_value() == SECRET
+            assert stored.allows(sim.oauth_url, sim.ws_url)  # bound to where it was saved
             assert secret_input.value == ""
             assert any(isinstance(m, msg.CredentialsChanged) for m in seen)
             assert [type(m).__name__ for m in seen if SECRET in repr(m)] == []

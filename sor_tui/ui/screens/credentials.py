@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from sor_tui.config.credentials import CredentialStoreError
+from sor_tui.config.secret_binding import origin
 from sor_tui.core.explain import explain
 from sor_tui.core.sanitize import sanitize
 from sor_tui.transport.oauth import TokenError, TokenProvider
@@ -70,7 +71,9 @@ class CredentialsScreen(ModalScreen[None]):
             return
         status = await store.abackend_status()
         advice = "" if status.usable and status.secure else f" {status.advice}"
-        self._backend(f"Keyring: {sanitize(status.name, 60)}.{sanitize(advice, 500)}")
+        bound = f" Saved secrets go only to {origin(self.context.oauth_url)}."
+        text = f"Keyring: {sanitize(status.name, 60)}.{bound}{advice}"
+        self._backend(sanitize(text, 600))
         client_input = self.query_one("#client-id", Input)
         if status.usable and not client_input.value:
             try:
@@ -129,13 +132,16 @@ class CredentialsScreen(ModalScreen[None]):
             self._result("Enter a client id and a secret to save.", ok=False)
             return
         try:
-            await store.aset_secret(client_id, secret)
+            await store.aset_secret(client_id, secret, self.context.oauth_url, self.context.ws_url)
             await store.aset_default_client_id(client_id)
         except CredentialStoreError as error:
             self._result(error.message, ok=False)
             return
         self.query_one("#client-secret", SecretInput).value = ""
-        self._result(f"Saved the secret for {client_id} in the keyring.", ok=True)
+        self._result(
+            f"Saved the secret for {client_id}, bound to {origin(self.context.oauth_url)}.",
+            ok=True,
+        )
         self.app.post_message(CredentialsChanged(client_id))
 
     @work(exclusive=True, group="credentials")
@@ -147,7 +153,9 @@ class CredentialsScreen(ModalScreen[None]):
             return
         if secret is None and context.store is not None:
             try:
-                secret = await context.store.aget_secret(client_id)
+                secret = await context.store.aget_secret(
+                    client_id, context.oauth_url, context.ws_url
+                )
             except CredentialStoreError as error:
                 self._result(error.message, ok=False)
                 return
