@@ -17,9 +17,8 @@ from sor_tui.config.credentials import (
     describe_backend,
     resolve_credentials,
 )
-from sor_tui.config.settings import load_settings
 from sor_tui.config.secret_binding import decode
-from sor_tui.config.settings import ENVIRONMENT_URLS
+from sor_tui.config.settings import ENVIRONMENT_URLS, load_settings
 from tests.memory_keyring import MemoryKeyring
 
 SANDBOX_WS, SANDBOX_OAUTH = ENVIRONMENT_URLS["sandbox"]
