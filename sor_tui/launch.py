@@ -12,10 +12,13 @@ import sys
 from sor_tui.config.credentials import (
     CredentialStore,
     CredentialStoreError,
+    StoreLockedError,
     UnboundEndpointError,
+    open_store,
     resolve_credentials,
 )
-from sor_tui.config.settings import ConfigError, Settings, load_settings, secret_file_warnings
+from sor_tui.config.file_trust import secret_file_warnings
+from sor_tui.config.settings import ConfigError, Settings, load_settings
 from sor_tui.transport.status import Problem
 from sor_tui.ui.factory import make_app
 from sor_tui.ui.logfile import setup_logging
@@ -67,6 +70,10 @@ def run_app_with(
     except UnboundEndpointError as error:
         problems.append(Problem("keyring", "unbound_endpoint", error.message))
         credentials = None
+    except StoreLockedError as error:
+        # Asked in the app's own masked input (credentials screen), never on stdin here.
+        problems.append(Problem("keyring", "credentials_locked", error.message))
+        credentials = None
     except CredentialStoreError as error:
         # Shown in the error pane (and a toast) instead of scrolling past before the TUI.
         problems.append(Problem("keyring", "keyring_unavailable", error.message))
@@ -95,4 +102,4 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"sor-tui: {error}", file=sys.stderr)
         return 2
-    return run_app_with(settings, CredentialStore(), trust_endpoint=args.trust_endpoint)
+    return run_app_with(settings, open_store(settings), trust_endpoint=args.trust_endpoint)

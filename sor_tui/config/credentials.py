@@ -18,6 +18,12 @@ from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
 from pydantic import SecretStr
 
+from sor_tui.config import paths
+from sor_tui.config.encrypted_store import (
+    EncryptedFileKeyring,
+    PassphraseNeededError,
+    WrongPassphraseError,
+)
 from sor_tui.config.secret_binding import StoredSecret, decode, encode
 from sor_tui.config.settings import Settings
 
@@ -44,6 +50,10 @@ class CredentialStoreError(Exception):
 
 class UnboundEndpointError(CredentialStoreError):
     """The stored secret was verified with other endpoints than the configured ones."""
+
+
+class StoreLockedError(CredentialStoreError):
+    """The encrypted credentials file needs its passphrase first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +87,12 @@ def _is_plaintext(backend: object) -> bool:
     return any(marker in name for marker in _PLAINTEXT_MARKERS)
 
 
+def _prompts_on_the_terminal(backend: object) -> bool:
+    # keyrings.alt's and keyrings.cryptfile's encrypted files call getpass when locked.
+    module = type(backend).__module__
+    return module.startswith(("keyrings.alt", "keyrings.cryptfile")) and not _is_plaintext(backend)
+
+
 def describe_backend(backend: KeyringBackend) -> BackendStatus:
     """Classify a keyring backend: unusable (fail), insecure (plaintext) or fine."""
     name = _backend_name(backend)
@@ -94,6 +110,17 @@ def describe_backend(backend: KeyringBackend) -> BackendStatus:
             secure=False,
             advice="The keyring is disabled (null backend): nothing can be stored. "
             + INSECURE_ADVICE,
+        )
+    if isinstance(backend, EncryptedFileKeyring):
+        return BackendStatus(f"encrypted file {backend.path}", usable=True, secure=True, advice="")
+    if _prompts_on_the_terminal(backend):
+        return BackendStatus(
+            name,
+            usable=False,
+            secure=False,
+            advice=f"The keyring backend {name} asks for its passphrase on the terminal, "
+            "behind the app. sor-tui keeps its own encrypted credentials file instead "
+            "(SOR_CREDENTIAL_STORE=encrypted-file).",
         )
     if isinstance(backend, keyring.backends.chainer.ChainerBackend):
         # A chainer writes to its highest-priority member: judge that one.
@@ -147,12 +174,44 @@ class CredentialStore:
             return getattr(backend, method)(*args)
         except PasswordDeleteError:
             raise
+        except PassphraseNeededError as exc:
+            raise StoreLockedError(str(exc)) from None
+        except WrongPassphraseError as exc:
+            raise CredentialStoreError(str(exc)) from None
         except NoKeyringError:
             raise CredentialStoreError(f"Cannot {action}: {status.advice}") from None
         except KeyringError as exc:
             # keyring's messages name the backend and the problem, never the password.
             detail = str(exc) or type(exc).__name__
             raise CredentialStoreError(f"Cannot {action}: keyring error: {detail}") from None
+
+    @property
+    def encrypted_file(self) -> EncryptedFileKeyring | None:
+        """The encrypted credentials file, when that is the store in use."""
+        backend = self._backend
+        return backend if isinstance(backend, EncryptedFileKeyring) else None
+
+    def needs_passphrase(self) -> bool:
+        """Whether the encrypted file must be unlocked (or created) before use."""
+        file = self.encrypted_file
+        return file is not None and file.locked
+
+    def unlock(self, passphrase: SecretStr) -> None:
+        """Open (or create) the encrypted credentials file with ``passphrase``."""
+        file = self.encrypted_file
+        if file is None:
+            return
+        try:
+            file.unlock(passphrase.get_secret_value())
+        except (WrongPassphraseError, PassphraseNeededError) as exc:
+            raise CredentialStoreError(str(exc)) from None
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise CredentialStoreError(f"Cannot open {file.path}: {reason}") from None
+
+    async def aunlock(self, passphrase: SecretStr) -> None:
+        """``unlock`` in a thread (the key derivation takes a moment on purpose)."""
+        await asyncio.to_thread(self.unlock, passphrase)
 
     def get_stored(self, client_id: str) -> StoredSecret | None:
         """The stored entry for ``client_id`` with the endpoints it is bound to, or None."""
@@ -309,3 +368,19 @@ async def aresolve_credentials(
     return await asyncio.to_thread(
         resolve_credentials, settings, store, trust_endpoint=trust_endpoint
     )
+
+
+def open_store(settings: Settings) -> CredentialStore:
+    """The store the settings ask for: the system keyring, or the encrypted file.
+
+    ``auto`` takes the system keyring when it is usable and encrypted, and the encrypted
+    file otherwise (no desktop keyring, as on a server reached over SSH).
+    """
+    choice = settings.credential_store
+    if choice == "auto":
+        system = CredentialStore().backend_status()
+        choice = "keyring" if system.usable and system.secure else "encrypted-file"
+    if choice == "keyring":
+        return CredentialStore()
+    path = settings.credential_file or paths.data_dir() / "credentials.cfg"
+    return CredentialStore(backend=EncryptedFileKeyring(path))

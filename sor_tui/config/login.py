@@ -14,9 +14,11 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from sor_tui.config.credentials import CredentialStore, CredentialStoreError
+from sor_tui.config.credentials import CredentialStore, CredentialStoreError, open_store
+from sor_tui.config.file_trust import secret_file_warnings
+from sor_tui.config.passphrase_prompt import unlock_with_prompt
 from sor_tui.config.secret_binding import origin
-from sor_tui.config.settings import ConfigError, Settings, load_settings, secret_file_warnings
+from sor_tui.config.settings import ConfigError, Settings, load_settings
 
 # Verification needs the transport's token provider; this command module is a small
 # composition root, so pyproject allows this one upward import explicitly.
@@ -103,12 +105,18 @@ def run(args: argparse.Namespace) -> int:
         return _error(exc.message)
     for warning in secret_file_warnings():
         print(f"sor-tui login: warning: {warning}", file=sys.stderr)
-    store = CredentialStore()
+    store = open_store(settings)
     status = store.backend_status()
     if not status.usable:
         return _error(f"no usable keyring to store the secret in.\n{status.advice}")
     if not status.secure and not args.allow_insecure_keyring:
         return _error(f"{status.advice}\nTo store it there anyway, pass --allow-insecure-keyring.")
+    try:
+        unlock_with_prompt(store)
+    except CredentialStoreError as exc:
+        return _error(exc.message)
+    except (EOFError, KeyboardInterrupt):
+        return _error("cancelled")
     try:
         client_id = args.client_id or ""
         if not client_id and args.secret_stdin:

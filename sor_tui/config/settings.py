@@ -7,7 +7,6 @@ current directory, ``config.toml`` in the user config dir, then the defaults bel
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 import tomllib
 from decimal import Decimal
@@ -27,6 +26,7 @@ from pydantic_settings import (
 )
 
 from sor_tui.config import paths
+from sor_tui.config.file_trust import UntrustedEnvFileError, refuse_untrusted_destinations
 from sor_tui.core.events import ChannelType
 
 ENV_PREFIX = "SOR_"
@@ -103,46 +103,8 @@ class _SorKeysOnly(PydanticBaseSettingsSource):
             for key, value in self._inner().items()
             if key in fields or key.lower().startswith(prefix)
         }
-        _refuse_untrusted_destinations(Path(".env"), values)
+        refuse_untrusted_destinations(Path(".env"), values)
         return values
-
-
-DESTINATION_FIELDS = ("ws_url", "oauth_url", "log_file", "record_dir")
-"""Settings that say where data (the secret, the token, logs, recordings) goes."""
-
-
-class UntrustedEnvFileError(Exception):
-    """A ``.env`` that someone else controls tried to choose where data goes."""
-
-
-def env_file_distrust(path: Path) -> str | None:
-    """Why ``path`` cannot be trusted to choose destinations, or None if it can."""
-    if os.name == "nt":  # POSIX ownership and modes say nothing useful there
-        return None
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    if info.st_uid != os.getuid():
-        return f"it belongs to user id {info.st_uid}, not to you"
-    if info.st_mode & 0o022:
-        return "other users can write to it"
-    return None
-
-
-def _refuse_untrusted_destinations(path: Path, values: dict[str, Any]) -> None:
-    chosen = [name for name in DESTINATION_FIELDS if values.get(name)]
-    if not chosen:
-        return
-    reason = env_file_distrust(path)
-    if reason is None:
-        return
-    names = ", ".join(env_name(name) for name in chosen)
-    raise UntrustedEnvFileError(
-        f"{path.absolute()} sets {names}, but {reason}: a file someone else controls may not "
-        "choose where the secret, the token, logs or recordings go. Set these in your own "
-        "environment or command line, or fix the file (chown it to yourself, chmod go-w)."
-    )
 
 
 class Settings(BaseSettings):
@@ -210,6 +172,11 @@ class Settings(BaseSettings):
     """Log file path; empty means no log file."""
     log_level: LogLevel = "WARNING"
     """Log level: DEBUG, INFO, WARNING, ERROR or CRITICAL."""
+    credential_store: Literal["auto", "keyring", "encrypted-file"] = "auto"
+    """Where the client secret is kept: the system keyring, sor-tui's encrypted file, or
+    auto (the keyring when it is usable and encrypted, else the file)."""
+    credential_file: Path | None = None
+    """The encrypted credentials file; empty means <user data dir>/credentials.cfg."""
 
     @classmethod
     def settings_customise_sources(
@@ -312,7 +279,7 @@ class Settings(BaseSettings):
     def _upper_log_level(cls, value: Any) -> Any:
         return value.strip().upper() if isinstance(value, str) else value
 
-    @field_validator("record_dir", "log_file", mode="before")
+    @field_validator("record_dir", "log_file", "credential_file", mode="before")
     @classmethod
     def _blank_path_is_none(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
@@ -385,24 +352,3 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(f"{toml_path} is not valid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"cannot read configuration: {exc.strerror or exc}") from None
-
-
-_SECRET_LINE = re.compile(r"""(?im)^\s*(?:export\s+)?(?:sor_)?client_secret\s*=\s*["']?[^\s"']""")
-
-
-def secret_file_warnings() -> list[str]:
-    """Warnings for settings files that hold a client secret other users can read."""
-    if os.name == "nt":  # POSIX modes say nothing useful there
-        return []
-    warnings = []
-    for path in (Path(".env"), paths.config_file()):
-        try:
-            mode = path.stat().st_mode
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        if mode & 0o077 and _SECRET_LINE.search(text):
-            warnings.append(
-                f"{path} holds a client secret and other users can read it: chmod 600 {path}"
-            )
-    return warnings

@@ -115,11 +115,14 @@ async def _simulator() -> AsyncIterator[dict[str, Any]]:
 
 async def _stream(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     from sor_tui.config.credentials import (
-        CredentialStore,
         CredentialStoreError,
+        StoreLockedError,
         aresolve_credentials,
+        open_store,
     )
-    from sor_tui.config.settings import ConfigError, load_settings, secret_file_warnings
+    from sor_tui.config.file_trust import secret_file_warnings
+    from sor_tui.config.passphrase_prompt import unlock_with_prompt
+    from sor_tui.config.settings import ConfigError, load_settings
     from sor_tui.transport.oauth import TokenProvider
     from sor_tui.transport.redact import credential_secrets, install_redaction
 
@@ -131,8 +134,18 @@ async def _stream(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     for warning in secret_file_warnings():
         print(f"sor-tui stream: warning: {warning}", file=sys.stderr)
     try:
+        store = open_store(settings)
+        if settings.client_secret is None and sys.stdin.isatty():
+            # A person at a terminal: ask (masked, on the terminal) rather than fail.
+            await asyncio.to_thread(unlock_with_prompt, store)
         credentials = await aresolve_credentials(
-            settings, CredentialStore(), trust_endpoint=getattr(args, "trust_endpoint", False)
+            settings, store, trust_endpoint=getattr(args, "trust_endpoint", False)
+        )
+    except StoreLockedError as exc:
+        return _fail(
+            f"{exc.message} Without a terminal to ask on, set SOR_CLIENT_ID and "
+            "SOR_CLIENT_SECRET instead.",
+            EXIT_CONFIG,
         )
     except CredentialStoreError as exc:
         return _fail(" ".join(exc.message.split()), EXIT_CONFIG)

@@ -36,6 +36,7 @@ IMPORTANT_CODES = frozenset(
         "feed_failed",
         "keyring_unavailable",
         "unbound_endpoint",
+        "credentials_locked",
         "secret_file",
         "untrusted_env_file",
     }
@@ -67,6 +68,10 @@ UI_EXPLANATIONS = {
         "configured URLs (from the environment, a .env or the command line) point elsewhere, "
         "so it was not sent. If you chose these URLs, run 'sor-tui login --oauth-url URL "
         "--ws-url URL'; if you did not, find out what set them."
+    ),
+    "credentials_locked": (
+        "The client secret is in sor-tui's encrypted credentials file (there is no desktop "
+        "keyring here). Press k, type the file's passphrase and press ctrl+o to open it."
     ),
     "secret_file": (
         "A settings file holds the client secret and other users can read it. Restrict it "

@@ -133,6 +133,7 @@ def test_no_keyring_is_a_clear_error(
     endpoint: OAuthServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())
+    monkeypatch.setenv("SOR_CREDENTIAL_STORE", "keyring")  # explicitly no encrypted file
     code = login(monkeypatch, endpoint.url, "--client-id", "ci", "--secret-stdin", stdin=SECRET)
     err = capsys.readouterr().err
     assert code == 1
@@ -148,6 +149,7 @@ def test_plaintext_keyring_needs_explicit_consent(
 ) -> None:
     backend = PlaintextKeyring()
     keyring.set_keyring(backend)
+    monkeypatch.setenv("SOR_CREDENTIAL_STORE", "keyring")  # explicitly no encrypted file
     assert (
         login(monkeypatch, endpoint.url, "--client-id", "ci", "--secret-stdin", stdin=SECRET) == 1
     )
