@@ -85,6 +85,7 @@ class Feed:
         self._options = options
         self._state = state if state is not None else DeskState()
         self._registry = SubscriptionRegistry(list(desired))
+        self._tell_desired_markets()
         self._clock = clock
         backoff = Backoff(options.backoff_floor, options.backoff_cap, rng=rng)
         self._policy = ReconnectPolicy(backoff, clock=clock)
@@ -130,6 +131,7 @@ class Feed:
     def subscribe(self, channels: Iterable[Channel]) -> tuple[Channel, ...]:
         """Add channels to the desired set and subscribe them now if connected."""
         added = self._registry.add(list(channels))
+        self._tell_desired_markets()
         if added and self._session is not None:
             self._session.enqueue(SUBSCRIBE, added)
         self._publish_registry()
@@ -138,6 +140,7 @@ class Feed:
     def unsubscribe(self, channels: Iterable[Channel]) -> tuple[Channel, ...]:
         """Remove channels from the desired set and unsubscribe them now if connected."""
         removed = self._registry.remove(list(channels))
+        self._tell_desired_markets()
         for channel in removed:
             if channel.type == ChannelType.MARKET_DATA and channel.market:
                 self._state.end_sync(channel.market)
@@ -146,6 +149,12 @@ class Feed:
             self._session.enqueue(UNSUBSCRIBE, on_server)
         self._publish_registry()
         return removed
+
+    def _tell_desired_markets(self) -> None:
+        # Prints and top of book of markets not subscribed to are dropped (and counted).
+        self._state.set_desired_markets(
+            {channel.market for channel in self._registry.desired() if channel.market}
+        )
 
     def resync(self, market: str) -> bool:
         """Fetch a fresh SNAPSHOT for a book (unsubscribe + subscribe); False if not possible."""

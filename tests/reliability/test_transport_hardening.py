@@ -120,3 +120,16 @@ def test_plain_ws_is_for_loopback_hosts_only(url: str) -> None:
 @pytest.mark.parametrize("url", ["ws://localhost:8080/", "ws://127.0.0.2/", "ws://[::1]:1/"])
 def test_plain_ws_to_loopback_is_accepted(url: str) -> None:
     assert load_settings(ws_url=url).ws_url == url
+
+
+def test_the_feed_tells_the_state_which_markets_are_desired() -> None:
+    from sor_tui.core.events import Channel, ChannelType
+    from sor_tui.core.state import DeskState
+
+    state = DeskState()
+    feed = Feed("ws://127.0.0.1:9/", _StaticTokens(), [BTC_BOOK], options=options(), state=state)
+    assert state._desired == {"BTCUSD"}
+    feed.subscribe([Channel(ChannelType.EXECUTION_DATA, "ETHUSD")])
+    assert state._desired == {"BTCUSD", "ETHUSD"}
+    feed.unsubscribe([BTC_BOOK])
+    assert state._desired == {"ETHUSD"}
