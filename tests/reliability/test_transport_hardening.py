@@ -133,3 +133,31 @@ def test_the_feed_tells_the_state_which_markets_are_desired() -> None:
     assert state._desired == {"BTCUSD", "ETHUSD"}
     feed.unsubscribe([BTC_BOOK])
     assert state._desired == {"ETHUSD"}
+
+
+async def test_a_hostile_token_endpoint_is_a_token_error_not_a_traceback() -> None:
+    from tests.transport.oauth_server import OAuthServer, Reply, token_reply
+
+    server = await OAuthServer().start()
+    huge_lifetime = b'{"access_token":"tok","token_type":"bearer","expires_in":1' + b"0" * 400
+    nested = b'{"access_token":' + b"[" * 20_000 + b"]" * 20_000 + b"}"
+    server.script(
+        Reply(body=nested, headers={"Content-Type": "application/json"}),
+        Reply(body=huge_lifetime + b"}", headers={"Content-Type": "application/json"}),
+    )
+    try:
+        tokens = TokenProvider(server.url, "id", SecretStr("s"), deadline=10, backoff_base=0.01)
+        async with tokens:
+            token = await tokens.get_token()  # the nested answer was retried
+        assert token.value.get_secret_value() == "tok"
+        assert 0 < token.lifetime < 10**6  # 10**400 s: unusable, a default assumed
+        assert len(server.requests) == 2
+        server.script(*(Reply(body=nested) for _ in range(3)), token_reply("later"))
+        refused = TokenProvider(server.url, "id", SecretStr("s"), deadline=0.3)
+        async with refused:
+            with pytest.raises(Exception) as caught:
+                await refused.get_token()
+        assert type(caught.value).__name__ == "TokenError"
+        assert not isinstance(caught.value, RecursionError)
+    finally:
+        await server.stop()
