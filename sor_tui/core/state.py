@@ -105,6 +105,7 @@ class DeskState:
         self.dropped_book_data: Counter[str] = Counter()  # per market, book not SYNCING/LIVE
         self.dropped_undesired: Counter[str] = Counter()  # prints, top of book: not desired
         self._desired: frozenset[str] | None = None  # None: any market, up to MAX_MARKETS
+        self._newly_undesired: list[str] = []  # first drops per market, for the error pane
         self._tracked: set[str] = set()
         self.ignored = 0
         self.session_messages = 0
@@ -130,14 +131,14 @@ class DeskState:
                 book.apply_snapshot(event)
         elif isinstance(event, Execution):
             if not self._accepts(event.market):
-                count(self.dropped_undesired, event.market)
+                self._drop_undesired(event.market)
                 return
             self._lag(event.market, received_ns - event.executed_at_ns)
             if self.tape.add(event):
                 self.executions_by_market[event.market] += 1
         elif isinstance(event, TopOfBook):
             if not self._accepts(event.market):
-                count(self.dropped_undesired, event.market)
+                self._drop_undesired(event.market)
                 return
             self._lag(event.market, received_ns - event.time_ns)
             self.top_of_book[event.market] = event
@@ -162,6 +163,16 @@ class DeskState:
             return False
         self._tracked.add(market)
         return True
+
+    def _drop_undesired(self, market: str) -> None:
+        if market not in self.dropped_undesired and len(self._newly_undesired) < MAX_MARKETS:
+            self._newly_undesired.append(market)
+        count(self.dropped_undesired, market)
+
+    def take_undesired_markets(self) -> list[str]:
+        """Markets whose prints or top of book were dropped for the first time since asked."""
+        taken, self._newly_undesired = self._newly_undesired, []
+        return taken
 
     def set_desired_markets(self, markets: Iterable[str] | None) -> None:
         """The markets subscribed to (None: any, up to ``MAX_MARKETS``); others are dropped."""

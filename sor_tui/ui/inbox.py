@@ -69,6 +69,11 @@ UI_EXPLANATIONS = {
         "so it was not sent. If you chose these URLs, run 'sor-tui login --oauth-url URL "
         "--ws-url URL'; if you did not, find out what set them."
     ),
+    "undesired_market": (
+        "The server sent prints or top of book for a market this desk did not subscribe to. "
+        "They are dropped (never shown as if subscribed) and counted; a server doing this "
+        "persistently has a bug worth reporting."
+    ),
     "credentials_locked": (
         "The client secret is in sor-tui's encrypted credentials file (there is no desktop "
         "keyring here). Press k, type the file's passphrase and press ctrl+o to open it."

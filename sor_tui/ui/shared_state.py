@@ -70,6 +70,11 @@ class SharedDeskState(DeskState):
         with self.lock:
             return super().tape_view(limit, market)
 
+    def take_undesired_markets(self) -> list[str]:
+        """Markets newly dropped as not subscribed (UI thread)."""
+        with self.lock:
+            return super().take_undesired_markets()
+
     def drain_new_executions(self) -> list[Execution]:
         """Executions accepted since the last drain (UI thread)."""
         with self.lock:
