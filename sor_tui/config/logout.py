@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         print("No stored credentials.")
         return 0
     try:
-        unlock_with_prompt(store)
+        unlock_with_prompt(store, create=False)
         remembered = store.default_client_id()
         client_id = args.client_id or settings.client_id or remembered
         if not client_id:

@@ -9,10 +9,13 @@ from pydantic import SecretStr
 from sor_tui.config.credentials import CredentialStore, CredentialStoreError
 
 
-def unlock_with_prompt(store: CredentialStore) -> None:
-    """Ask for the encrypted file's passphrase on the terminal (masked), if it needs one."""
+def unlock_with_prompt(store: CredentialStore, *, create: bool = True) -> None:
+    """Ask for the encrypted file's passphrase on the terminal (masked), if it needs one.
+
+    ``create=False`` (reading commands) asks nothing when there is no file yet.
+    """
     file = store.encrypted_file
-    if file is None or not store.needs_passphrase():
+    if file is None or not store.needs_passphrase() or not (create or file.exists):
         return
     if file.exists:
         passphrase = getpass.getpass(f"Passphrase of {file.path} (not shown): ")

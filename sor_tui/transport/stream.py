@@ -137,7 +137,7 @@ async def _stream(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         store = open_store(settings)
         if settings.client_secret is None and sys.stdin.isatty():
             # A person at a terminal: ask (masked, on the terminal) rather than fail.
-            await asyncio.to_thread(unlock_with_prompt, store)
+            await asyncio.to_thread(unlock_with_prompt, store, create=False)
         credentials = await aresolve_credentials(
             settings, store, trust_endpoint=getattr(args, "trust_endpoint", False)
         )

@@ -176,8 +176,16 @@ class CredentialsScreen(ModalScreen[None]):
             return
         if not await self._unlocked():
             return
+        context = self.context
+        try:
+            client_id = self._client_id() or await store.adefault_client_id()
+            if client_id:  # say now if the stored secret is bound to other hosts
+                await store.aget_secret(client_id, context.oauth_url, context.ws_url)
+        except CredentialStoreError as error:
+            self._result(error.message, ok=False)
+            return
         self._result("The encrypted credentials file is open.", ok=True)
-        self.app.post_message(CredentialsChanged(self._client_id() or None))
+        self.app.post_message(CredentialsChanged(client_id or None))
         self.load()  # last: it replaces this worker (same exclusive group)
 
     @work(exclusive=True, group="credentials")
