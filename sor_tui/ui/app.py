@@ -105,7 +105,9 @@ class SorApp(App[str | None]):
         """No credentials: offer to enter them or to start the demo."""
         from sor_tui.ui.screens.welcome import WelcomeScreen
 
-        self.push_screen(WelcomeScreen(self.config.environment), self.start_from_welcome)
+        locked = any(p.code == "credentials_locked" for p in self.config.startup_problems)
+        welcome = WelcomeScreen(self.config.environment, locked=locked)
+        self.push_screen(welcome, self.start_from_welcome)
 
     def start_from_welcome(self, choice: str | None) -> None:
         """Act on the welcome screen's choice."""
