@@ -172,3 +172,19 @@ async def test_the_secret_input_never_reaches_the_clipboard() -> None:
         await pilot.press("ctrl+x")
         assert SECRET not in app.clipboard
         assert secret_input.value == SECRET
+
+
+async def test_welcome_says_when_the_credentials_are_locked() -> None:
+    from sor_tui.transport.status import Problem
+
+    locked = Problem("keyring", "credentials_locked", "The encrypted file is locked.")
+    app = make_app(
+        Settings(markets="BTCUSD"),
+        source=None,
+        store=CredentialStore(),
+        startup_problems=(locked,),
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, WelcomeScreen))
+        body = str(app.screen.query_one(".dialog-body", Static).render())
+        assert "encrypted credentials file" in body and "ctrl+o" in body
