@@ -161,3 +161,14 @@ async def test_a_hostile_token_endpoint_is_a_token_error_not_a_traceback() -> No
         assert not isinstance(caught.value, RecursionError)
     finally:
         await server.stop()
+
+
+def test_per_market_lags_of_the_feed_counters_are_bounded() -> None:
+    from sor_tui.core.state import MAX_MARKETS
+    from sor_tui.transport.metrics import Metrics
+
+    metrics = Metrics(clock=lambda: 0.0)
+    for number in range(MAX_MARKETS * 10):
+        metrics.lag_ns[f"M{number}"] = number  # what the session does per message
+        metrics.frame()
+        assert len(metrics.lag_ns) <= MAX_MARKETS + 1
