@@ -32,8 +32,9 @@ DEFAULT_ID_USER = "__default_client_id__"
 """The keyring user name under which the default client id (not a secret) is kept."""
 
 INSECURE_ADVICE = (
-    "Safer options: install an encrypted keyring backend (GNOME Keyring/KWallet via "
-    "SecretService, macOS Keychain, Windows Credential Locker), or set SOR_CLIENT_ID and "
+    "Safer options: sor-tui's own encrypted credentials file (SOR_CREDENTIAL_STORE="
+    "encrypted-file, or auto), an encrypted keyring backend (GNOME Keyring/KWallet via "
+    "SecretService, macOS Keychain, Windows Credential Locker), or SOR_CLIENT_ID and "
     "SOR_CLIENT_SECRET in the environment or in a .env file readable only by you "
     "(chmod 600 .env)."
 )

@@ -83,8 +83,9 @@ UI_EXPLANATIONS = {
         "(chmod 600) or move the secret to the keyring with 'sor-tui login'."
     ),
     "keyring_unavailable": (
-        "No usable system keyring, so stored credentials cannot be read or saved. Set "
-        "SOR_CLIENT_ID and SOR_CLIENT_SECRET (or a .env file readable only by you), or "
+        "No usable system keyring, so stored credentials cannot be read or saved. Use "
+        "sor-tui's encrypted credentials file (SOR_CREDENTIAL_STORE=auto or encrypted-file), "
+        "set SOR_CLIENT_ID and SOR_CLIENT_SECRET (or a .env file readable only by you), or "
         "install a keyring backend; the demo works without credentials."
     ),
 }
