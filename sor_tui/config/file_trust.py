@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,12 @@ def env_file_distrust(path: Path) -> str | None:
         return f"it belongs to user id {info.st_uid}, not to you"
     if info.st_mode & 0o022:
         return "other users can write to it"
+    try:
+        folder = path.absolute().parent.stat()
+    except OSError:
+        return None
+    if folder.st_mode & 0o002 and not folder.st_mode & stat.S_ISVTX:
+        return "it is in a folder anyone can write to (anyone could replace it)"
     return None
 
 

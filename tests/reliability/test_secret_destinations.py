@@ -142,3 +142,15 @@ def test_the_secret_file_warning_is_shown(capsys: pytest.CaptureFixture[str]) ->
     err = capsys.readouterr().err
     assert "holds a client secret and other users can read it" in err
     assert SECRET not in err
+
+
+def test_a_dotenv_in_a_folder_anyone_can_write_may_not_choose_destinations() -> None:
+    folder = Path("shared")
+    folder.mkdir()
+    folder.chmod(0o777)
+    os.chdir(folder)
+    write_env("SOR_WS_URL=ws://127.0.0.1:9/\n")
+    with pytest.raises(ConfigError, match="folder anyone can write to"):
+        load_settings()
+    Path("..").resolve().joinpath("shared").chmod(0o1777)  # sticky, like /tmp: fine
+    assert load_settings().ws_url == "ws://127.0.0.1:9/"
