@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from sor_tui import __version__
+from sor_tui.config.core_dumps import disable_core_dumps
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "tui": ("sor_tui.launch", "Open the TUI on the configured environment (default)"),
@@ -37,6 +38,7 @@ def _usage() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command named by the first argument (the TUI when there is none)."""
+    disable_core_dumps()  # before any command can hold a secret
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in ("-h", "--help", "help"):
         print(_usage())

@@ -9,7 +9,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sor_tui.config.credentials import CredentialStore, CredentialStoreError, resolve_credentials
+from sor_tui.config.credentials import (
+    CredentialStore,
+    CredentialStoreError,
+    StoreLockedError,
+    UnboundEndpointError,
+    open_store,
+    resolve_credentials,
+)
+from sor_tui.config.file_trust import secret_file_warnings
 from sor_tui.config.settings import ConfigError, Settings, load_settings
 from sor_tui.transport.status import Problem
 from sor_tui.ui.factory import make_app
@@ -24,7 +32,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ws-url", help="override the environment's WebSocket URL")
     parser.add_argument("--oauth-url", help="override the environment's token URL")
     parser.add_argument("--theme", help="sor-dark, sor-light, sor-colourblind or a Textual theme")
+    add_trust_endpoint_argument(parser)
     add_record_arguments(parser)
+
+
+def add_trust_endpoint_argument(parser: argparse.ArgumentParser) -> None:
+    """``--trust-endpoint``: only on the command line, so no settings file can set it."""
+    parser.add_argument(
+        "--trust-endpoint",
+        action="store_true",
+        help="send the stored secret to the configured token URL even though it was "
+        "verified with another host (prefer 'sor-tui login --oauth-url ...')",
+    )
 
 
 def add_record_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,11 +60,20 @@ def overrides(args: argparse.Namespace) -> dict[str, object]:
     return {name: getattr(args, name) for name in names if getattr(args, name, None)}
 
 
-def run_app_with(settings: Settings, store: CredentialStore) -> int:
+def run_app_with(
+    settings: Settings, store: CredentialStore, *, trust_endpoint: bool = False
+) -> int:
     """Resolve credentials, then run the desk until the user quits."""
-    problems: list[Problem] = []
+    problems = [Problem("settings", "secret_file", text) for text in secret_file_warnings()]
     try:
-        credentials = resolve_credentials(settings, store)
+        credentials = resolve_credentials(settings, store, trust_endpoint=trust_endpoint)
+    except UnboundEndpointError as error:
+        problems.append(Problem("keyring", "unbound_endpoint", error.message))
+        credentials = None
+    except StoreLockedError as error:
+        # Asked in the app's own masked input (credentials screen), never on stdin here.
+        problems.append(Problem("keyring", "credentials_locked", error.message))
+        credentials = None
     except CredentialStoreError as error:
         # Shown in the error pane (and a toast) instead of scrolling past before the TUI.
         problems.append(Problem("keyring", "keyring_unavailable", error.message))
@@ -74,4 +102,4 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"sor-tui: {error}", file=sys.stderr)
         return 2
-    return run_app_with(settings, CredentialStore())
+    return run_app_with(settings, open_store(settings), trust_endpoint=args.trust_endpoint)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sor_tui.config.credentials import CredentialStore
+from sor_tui.config.credentials import open_store
 from sor_tui.config.settings import ConfigError, load_settings
 from sor_tui.launch import add_record_arguments, overrides
 from sor_tui.ui.factory import make_app
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         app = make_app(
             settings,
             source=source,
-            store=CredentialStore(),
+            store=open_store(settings),
             demo_seed=args.seed,
             startup_problems=tuple(logs.problems),
             tune_gc=True,

@@ -18,6 +18,13 @@ from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
 from pydantic import SecretStr
 
+from sor_tui.config import paths
+from sor_tui.config.encrypted_store import (
+    EncryptedFileKeyring,
+    PassphraseNeededError,
+    WrongPassphraseError,
+)
+from sor_tui.config.secret_binding import StoredSecret, decode, encode
 from sor_tui.config.settings import Settings
 
 SERVICE = "sor-tui"
@@ -25,8 +32,9 @@ DEFAULT_ID_USER = "__default_client_id__"
 """The keyring user name under which the default client id (not a secret) is kept."""
 
 INSECURE_ADVICE = (
-    "Safer options: install an encrypted keyring backend (GNOME Keyring/KWallet via "
-    "SecretService, macOS Keychain, Windows Credential Locker), or set SOR_CLIENT_ID and "
+    "Safer options: sor-tui's own encrypted credentials file (SOR_CREDENTIAL_STORE="
+    "encrypted-file, or auto), an encrypted keyring backend (GNOME Keyring/KWallet via "
+    "SecretService, macOS Keychain, Windows Credential Locker), or SOR_CLIENT_ID and "
     "SOR_CLIENT_SECRET in the environment or in a .env file readable only by you "
     "(chmod 600 .env)."
 )
@@ -39,6 +47,14 @@ class CredentialStoreError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class UnboundEndpointError(CredentialStoreError):
+    """The stored secret was verified with other endpoints than the configured ones."""
+
+
+class StoreLockedError(CredentialStoreError):
+    """The encrypted credentials file needs its passphrase first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +88,12 @@ def _is_plaintext(backend: object) -> bool:
     return any(marker in name for marker in _PLAINTEXT_MARKERS)
 
 
+def _prompts_on_the_terminal(backend: object) -> bool:
+    # keyrings.alt's and keyrings.cryptfile's encrypted files call getpass when locked.
+    module = type(backend).__module__
+    return module.startswith(("keyrings.alt", "keyrings.cryptfile")) and not _is_plaintext(backend)
+
+
 def describe_backend(backend: KeyringBackend) -> BackendStatus:
     """Classify a keyring backend: unusable (fail), insecure (plaintext) or fine."""
     name = _backend_name(backend)
@@ -89,6 +111,17 @@ def describe_backend(backend: KeyringBackend) -> BackendStatus:
             secure=False,
             advice="The keyring is disabled (null backend): nothing can be stored. "
             + INSECURE_ADVICE,
+        )
+    if isinstance(backend, EncryptedFileKeyring):
+        return BackendStatus(f"encrypted file {backend.path}", usable=True, secure=True, advice="")
+    if _prompts_on_the_terminal(backend):
+        return BackendStatus(
+            name,
+            usable=False,
+            secure=False,
+            advice=f"The keyring backend {name} asks for its passphrase on the terminal, "
+            "behind the app. sor-tui keeps its own encrypted credentials file instead "
+            "(SOR_CREDENTIAL_STORE=encrypted-file).",
         )
     if isinstance(backend, keyring.backends.chainer.ChainerBackend):
         # A chainer writes to its highest-priority member: judge that one.
@@ -142,6 +175,10 @@ class CredentialStore:
             return getattr(backend, method)(*args)
         except PasswordDeleteError:
             raise
+        except PassphraseNeededError as exc:
+            raise StoreLockedError(str(exc)) from None
+        except WrongPassphraseError as exc:
+            raise CredentialStoreError(str(exc)) from None
         except NoKeyringError:
             raise CredentialStoreError(f"Cannot {action}: {status.advice}") from None
         except KeyringError as exc:
@@ -149,15 +186,74 @@ class CredentialStore:
             detail = str(exc) or type(exc).__name__
             raise CredentialStoreError(f"Cannot {action}: keyring error: {detail}") from None
 
-    def get_secret(self, client_id: str) -> SecretStr | None:
-        """The stored secret for ``client_id``, or None if there is none."""
+    @property
+    def encrypted_file(self) -> EncryptedFileKeyring | None:
+        """The encrypted credentials file, when that is the store in use."""
+        backend = self._backend
+        return backend if isinstance(backend, EncryptedFileKeyring) else None
+
+    def needs_passphrase(self) -> bool:
+        """Whether the encrypted file must be unlocked (or created) before use."""
+        file = self.encrypted_file
+        return file is not None and file.locked
+
+    def unlock(self, passphrase: SecretStr) -> None:
+        """Open (or create) the encrypted credentials file with ``passphrase``."""
+        file = self.encrypted_file
+        if file is None:
+            return
+        try:
+            file.unlock(passphrase.get_secret_value())
+        except (WrongPassphraseError, PassphraseNeededError) as exc:
+            raise CredentialStoreError(str(exc)) from None
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise CredentialStoreError(f"Cannot open {file.path}: {reason}") from None
+
+    async def aunlock(self, passphrase: SecretStr) -> None:
+        """``unlock`` in a thread (the key derivation takes a moment on purpose)."""
+        await asyncio.to_thread(self.unlock, passphrase)
+
+    def get_stored(self, client_id: str) -> StoredSecret | None:
+        """The stored entry for ``client_id`` with the endpoints it is bound to, or None."""
         value = self._call("read the keyring", "get_password", self.service, client_id)
-        return SecretStr(value) if value else None
+        if not value:
+            return None
+        stored = decode(value)
+        if stored is None:
+            raise CredentialStoreError(
+                f"The keyring entry of {client_id} is damaged; run 'sor-tui login' again."
+            )
+        return stored
+
+    def get_secret(
+        self, client_id: str, token_url: str, ws_url: str, *, trust_endpoint: bool = False
+    ) -> SecretStr | None:
+        """The stored secret for ``client_id`` if it may go to these URLs; None if none.
+
+        Raises ``UnboundEndpointError`` when the secret was verified with other endpoints,
+        unless ``trust_endpoint`` (an explicit command-line choice) says to send it anyway.
+        """
+        stored = self.get_stored(client_id)
+        if stored is None:
+            return None
+        if not trust_endpoint and not stored.allows(token_url, ws_url):
+            raise UnboundEndpointError(stored.refusal(client_id, token_url, ws_url))
+        return stored.secret
 
     def set_secret(
-        self, client_id: str, secret: SecretStr, *, allow_insecure: bool = False
+        self,
+        client_id: str,
+        secret: SecretStr,
+        token_url: str,
+        ws_url: str,
+        *,
+        allow_insecure: bool = False,
     ) -> None:
-        """Store the secret for ``client_id``; refuses a plaintext backend unless allowed."""
+        """Store the secret for ``client_id``, bound to these URLs' origins.
+
+        Refuses a plaintext backend unless allowed.
+        """
         if not client_id or client_id == DEFAULT_ID_USER:
             raise CredentialStoreError("Cannot store a secret without a valid client id.")
         status = self.backend_status()
@@ -168,7 +264,7 @@ class CredentialStore:
             "set_password",
             self.service,
             client_id,
-            secret.get_secret_value(),
+            encode(secret, token_url, ws_url),
         )
 
     def delete(self, client_id: str) -> bool:
@@ -200,15 +296,23 @@ class CredentialStore:
         """``backend_status`` in a thread."""
         return await asyncio.to_thread(self.backend_status)
 
-    async def aget_secret(self, client_id: str) -> SecretStr | None:
+    async def aget_secret(self, client_id: str, token_url: str, ws_url: str) -> SecretStr | None:
         """``get_secret`` in a thread."""
-        return await asyncio.to_thread(self.get_secret, client_id)
+        return await asyncio.to_thread(self.get_secret, client_id, token_url, ws_url)
 
     async def aset_secret(
-        self, client_id: str, secret: SecretStr, *, allow_insecure: bool = False
+        self,
+        client_id: str,
+        secret: SecretStr,
+        token_url: str,
+        ws_url: str,
+        *,
+        allow_insecure: bool = False,
     ) -> None:
         """``set_secret`` in a thread."""
-        await asyncio.to_thread(self.set_secret, client_id, secret, allow_insecure=allow_insecure)
+        await asyncio.to_thread(
+            self.set_secret, client_id, secret, token_url, ws_url, allow_insecure=allow_insecure
+        )
 
     async def adelete(self, client_id: str) -> bool:
         """``delete`` in a thread."""
@@ -227,10 +331,14 @@ class CredentialStore:
         return await asyncio.to_thread(self.clear_default_client_id)
 
 
-def resolve_credentials(settings: Settings, store: CredentialStore) -> Credentials | None:
+def resolve_credentials(
+    settings: Settings, store: CredentialStore, *, trust_endpoint: bool = False
+) -> Credentials | None:
     """The credentials to use: the environment's first, then the keyring's; None if incomplete.
 
-    Raises ``CredentialStoreError`` only when the keyring is needed and cannot be used.
+    A keyring secret is only returned for the endpoints it was verified with (see
+    ``secret_binding``) unless ``trust_endpoint``. Raises ``CredentialStoreError`` when
+    the keyring is needed and cannot be used, or refuses these endpoints.
     """
     client_id = settings.client_id
     if settings.client_secret is not None:
@@ -246,12 +354,34 @@ def resolve_credentials(settings: Settings, store: CredentialStore) -> Credentia
         client_id = store.default_client_id()
         if client_id is None:
             return None
-    secret = store.get_secret(client_id)
+    secret = store.get_secret(
+        client_id, settings.oauth_url, settings.ws_url, trust_endpoint=trust_endpoint
+    )
     if secret is None:
         return None
     return Credentials(client_id, secret, "keyring")
 
 
-async def aresolve_credentials(settings: Settings, store: CredentialStore) -> Credentials | None:
+async def aresolve_credentials(
+    settings: Settings, store: CredentialStore, *, trust_endpoint: bool = False
+) -> Credentials | None:
     """``resolve_credentials`` in a thread, for callers on the event loop."""
-    return await asyncio.to_thread(resolve_credentials, settings, store)
+    return await asyncio.to_thread(
+        resolve_credentials, settings, store, trust_endpoint=trust_endpoint
+    )
+
+
+def open_store(settings: Settings) -> CredentialStore:
+    """The store the settings ask for: the system keyring, or the encrypted file.
+
+    ``auto`` takes the system keyring when it is usable and encrypted, and the encrypted
+    file otherwise (no desktop keyring, as on a server reached over SSH).
+    """
+    choice = settings.credential_store
+    if choice == "auto":
+        system = CredentialStore().backend_status()
+        choice = "keyring" if system.usable and system.secure else "encrypted-file"
+    if choice == "keyring":
+        return CredentialStore()
+    path = settings.credential_file or paths.data_dir() / "credentials.cfg"
+    return CredentialStore(backend=EncryptedFileKeyring(path))

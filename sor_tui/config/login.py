@@ -14,7 +14,10 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from sor_tui.config.credentials import CredentialStore, CredentialStoreError
+from sor_tui.config.credentials import CredentialStore, CredentialStoreError, open_store
+from sor_tui.config.file_trust import secret_file_warnings
+from sor_tui.config.passphrase_prompt import unlock_with_prompt
+from sor_tui.config.secret_binding import origin
 from sor_tui.config.settings import ConfigError, Settings, load_settings
 
 # Verification needs the transport's token provider; this command module is a small
@@ -35,7 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["sandbox", "production", "demo"],
         help="environment to log in to (default: SOR_ENVIRONMENT or sandbox)",
     )
-    parser.add_argument("--oauth-url", help="token URL override (simulator, tests)")
+    parser.add_argument(
+        "--oauth-url", help="token URL override; the stored secret is bound to its host"
+    )
+    parser.add_argument(
+        "--ws-url", help="WebSocket URL override; the stored secret is bound to its host too"
+    )
     parser.add_argument(
         "--allow-insecure-keyring",
         action="store_true",
@@ -54,6 +62,8 @@ def _load(args: argparse.Namespace) -> Settings:
         overrides["environment"] = args.environment
     if args.oauth_url:
         overrides["oauth_url"] = args.oauth_url
+    if getattr(args, "ws_url", None):
+        overrides["ws_url"] = args.ws_url
     return load_settings(**overrides)
 
 
@@ -93,12 +103,20 @@ def run(args: argparse.Namespace) -> int:
         settings = _load(args)
     except ConfigError as exc:
         return _error(exc.message)
-    store = CredentialStore()
+    for warning in secret_file_warnings():
+        print(f"sor-tui login: warning: {warning}", file=sys.stderr)
+    store = open_store(settings)
     status = store.backend_status()
     if not status.usable:
         return _error(f"no usable keyring to store the secret in.\n{status.advice}")
     if not status.secure and not args.allow_insecure_keyring:
         return _error(f"{status.advice}\nTo store it there anyway, pass --allow-insecure-keyring.")
+    try:
+        unlock_with_prompt(store)
+    except CredentialStoreError as exc:
+        return _error(exc.message)
+    except (EOFError, KeyboardInterrupt):
+        return _error("cancelled")
     try:
         client_id = args.client_id or ""
         if not client_id and args.secret_stdin:
@@ -126,13 +144,20 @@ def run(args: argparse.Namespace) -> int:
         return _error("cancelled")
 
     try:
-        store.set_secret(client_id, secret, allow_insecure=args.allow_insecure_keyring)
+        store.set_secret(
+            client_id,
+            secret,
+            settings.oauth_url,
+            settings.ws_url,
+            allow_insecure=args.allow_insecure_keyring,
+        )
         store.set_default_client_id(client_id)
     except CredentialStoreError as exc:
         return _error(exc.message)
     print(
         f"Logged in as {client_id} ({settings.environment}; token valid {lifetime:.0f} s). "
-        f"Secret stored in the keyring ({status.name})."
+        f"Secret stored in the keyring ({status.name}), bound to {origin(settings.oauth_url)} "
+        f"and {origin(settings.ws_url)}: it is sent nowhere else."
     )
     if settings.client_secret is not None:
         print("Note: SOR_CLIENT_SECRET is set and takes precedence over the keyring.")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sor_tui.config.credentials import CredentialStore, CredentialStoreError
+from sor_tui.config.credentials import CredentialStoreError, open_store
+from sor_tui.config.passphrase_prompt import unlock_with_prompt
 from sor_tui.config.settings import ConfigError, load_settings
 
 
@@ -27,11 +28,16 @@ def run(args: argparse.Namespace) -> int:
         settings = load_settings()
     except ConfigError as exc:
         return _error(exc.message)
-    store = CredentialStore()
+    store = open_store(settings)
     status = store.backend_status()
     if not status.usable:
         return _error(f"no usable keyring, so nothing is stored there.\n{status.advice}")
+    file = store.encrypted_file
+    if file is not None and not file.exists:
+        print("No stored credentials.")
+        return 0
     try:
+        unlock_with_prompt(store, create=False)
         remembered = store.default_client_id()
         client_id = args.client_id or settings.client_id or remembered
         if not client_id:
@@ -42,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
             store.clear_default_client_id()
     except CredentialStoreError as exc:
         return _error(exc.message)
+    except (EOFError, KeyboardInterrupt):
+        return _error("cancelled")
     if deleted:
         print(f"Deleted the stored secret of {client_id}.")
     else:

@@ -7,7 +7,6 @@ current directory, ``config.toml`` in the user config dir, then the defaults bel
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 import tomllib
 from decimal import Decimal
@@ -28,6 +27,7 @@ from pydantic_settings import (
 
 from sor_tui.config import paths
 from sor_tui.config.alert_settings import AlertSettings
+from sor_tui.config.file_trust import UntrustedEnvFileError, refuse_untrusted_destinations
 from sor_tui.core.events import ChannelType
 
 ENV_PREFIX = "SOR_"
@@ -99,11 +99,13 @@ class _SorKeysOnly(PydanticBaseSettingsSource):
     def __call__(self) -> dict[str, Any]:
         prefix = ENV_PREFIX.lower()
         fields = self.settings_cls.model_fields
-        return {
+        values = {
             key: value
             for key, value in self._inner().items()
             if key in fields or key.lower().startswith(prefix)
         }
+        refuse_untrusted_destinations(Path(".env"), values)
+        return values
 
 
 class Settings(BaseSettings):
@@ -173,6 +175,11 @@ class Settings(BaseSettings):
     """Log level: DEBUG, INFO, WARNING, ERROR or CRITICAL."""
     alerts: AlertSettings = AlertSettings()
     """Alert thresholds, delivery and market rules (the ``[alerts]`` table; JSON in env)."""
+    credential_store: Literal["auto", "keyring", "encrypted-file"] = "auto"
+    """Where the client secret is kept: the system keyring, sor-tui's encrypted file, or
+    auto (the keyring when it is usable and encrypted, else the file)."""
+    credential_file: Path | None = None
+    """The encrypted credentials file; empty means <user data dir>/credentials.cfg."""
 
     @classmethod
     def settings_customise_sources(
@@ -275,7 +282,7 @@ class Settings(BaseSettings):
     def _upper_log_level(cls, value: Any) -> Any:
         return value.strip().upper() if isinstance(value, str) else value
 
-    @field_validator("record_dir", "log_file", mode="before")
+    @field_validator("record_dir", "log_file", "credential_file", mode="before")
     @classmethod
     def _blank_path_is_none(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
@@ -343,28 +350,9 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(f"invalid configuration:\n{problems}") from None
     except SettingsError as exc:
         raise ConfigError(_describe_source_error(str(exc))) from None
+    except UntrustedEnvFileError as exc:
+        raise ConfigError(str(exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{toml_path} is not valid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"cannot read configuration: {exc.strerror or exc}") from None
-
-
-_SECRET_LINE = re.compile(r"""(?im)^\s*(?:export\s+)?(?:sor_)?client_secret\s*=\s*["']?[^\s"']""")
-
-
-def secret_file_warnings() -> list[str]:
-    """Warnings for settings files that hold a client secret other users can read."""
-    if os.name == "nt":  # POSIX modes say nothing useful there
-        return []
-    warnings = []
-    for path in (Path(".env"), paths.config_file()):
-        try:
-            mode = path.stat().st_mode
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        if mode & 0o077 and _SECRET_LINE.search(text):
-            warnings.append(
-                f"{path} holds a client secret and other users can read it: chmod 600 {path}"
-            )
-    return warnings

@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from sor_tui.core.book_levels import (
+    MAX_LEVELS_PER_FRAME,
     ScaleTooSmall,
     Side,
     scale_for,
@@ -96,6 +97,7 @@ class OrderBook:
         self.snapshots_ignored = 0
         self.time_regressions = 0
         self.future_times = 0
+        self.oversized_frames = 0
         self._flag_base = (0, 0)  # counters at begin_sync: flags describe this sync only
 
     # -- state ------------------------------------------------------------------------
@@ -146,6 +148,7 @@ class OrderBook:
             "snapshots_ignored": self.snapshots_ignored,
             "time_regressions": self.time_regressions,
             "future_times": self.future_times,
+            "oversized_frames": self.oversized_frames,
             "buffered": len(self._buffer),
         }
 
@@ -203,6 +206,10 @@ class OrderBook:
         """Replace the book with a SNAPSHOT and replay the buffer; False when ignored."""
         if self._status is IDLE or self._overflowed:
             self.snapshots_ignored += 1
+            return False
+        if len(event.bids) + len(event.asks) > MAX_LEVELS_PER_FRAME:
+            self.oversized_frames += 1
+            self.request_resync(f"a snapshot with more than {MAX_LEVELS_PER_FRAME} levels")
             return False
         buffer = self._buffer
         self._clear()
@@ -276,6 +283,10 @@ class OrderBook:
             else:
                 self._last_ns = time_ns
         bids, asks = event.bids, event.asks
+        if len(bids) + len(asks) > MAX_LEVELS_PER_FRAME:
+            self.oversized_frames += 1
+            self.request_resync(f"an update with more than {MAX_LEVELS_PER_FRAME} levels")
+            return
         try:
             # The common case in one go; a price needing a larger scale takes the slow path.
             factor = self._factor

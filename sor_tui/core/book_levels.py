@@ -9,9 +9,11 @@ text) and hash far faster than ``Decimal``. Amounts stay ``Decimal`` (the server
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Context, Decimal, localcontext
 from typing import Any
+
+from sortedcontainers import SortedList
 
 from sor_tui.core.events import PriceLevel
 
@@ -36,6 +38,25 @@ COMPACT_FACTOR = 10**8
 """A deep snapshot level's amount, when exact in units of 1E-8, is held as an int of them."""
 SNAPSHOT_DECIMAL_LEVELS = 128
 """The best levels of a loaded snapshot keep their Decimal amounts (the views show them)."""
+MAX_LEVELS_PER_SIDE = 100_000
+"""More levels than this on one side is a broken or hostile server: the book resyncs."""
+MAX_LEVELS_PER_FRAME = 2 * MAX_LEVELS_PER_SIDE
+"""A SNAPSHOT or UPDATE with more levels than this is not applied: the book resyncs."""
+LARGE_SIDE = 16_384
+"""From this many levels a side keeps its ranks in a ``SortedList`` (logarithmic inserts);
+below it a plain list's C-level insert is faster and the views read it directly."""
+SMALL_SIDE = LARGE_SIDE // 2
+"""A large side that shrinks below this goes back to a plain list (no flapping)."""
+
+
+class TooManyLevelsError(ValueError):
+    """A side would hold more than ``MAX_LEVELS_PER_SIDE`` levels."""
+
+
+def sorted_ranks(ranks: Iterable[int]) -> Any:
+    """``ranks`` sorted, as a plain list or (when large) a ``SortedList``."""
+    ordered = sorted(ranks)
+    return SortedList(ordered) if len(ordered) >= LARGE_SIDE else ordered
 
 
 def decimal_amount(units: int) -> Decimal:
@@ -83,10 +104,12 @@ class Side:
     """One side of a book: ``rank -> amount`` plus the ranks in a sorted list, best last.
 
     A rank is the price key for bids and its negation for asks, so that on both sides the
-    best price is the last element (and one int object serves the dict and the list). Trading
-    concentrates near the top of the book, so inserts and deletes there (C-level bisect
-    plus a short memmove) are far cheaper than a general balanced structure; overwriting
-    an amount touches only the dict.
+    best price is the last element (and one int object serves the dict and the list). Up to
+    ``LARGE_SIDE`` levels the ranks are a plain list: an insert or delete is a C-level
+    bisect plus a memmove, cheaper than any balanced structure at that size. A larger side
+    holds them in a ``SortedList`` (same reads: indexing, slices, ``reversed``), so inserts
+    stay logarithmic however deep a server makes the book; ``MAX_LEVELS_PER_SIDE`` bounds it.
+    Overwriting an amount touches only the dict.
 
     Memory: a loaded snapshot's deep levels hold their amount as an int of 1E-8 units when
     that is exact (32 B instead of a 104 B Decimal; most of a deep book is never shown).
@@ -115,7 +138,7 @@ class Side:
         self.sign = 1 if descending else -1
         self.levels: dict[int, Decimal] = {}  # rank -> amount (an int of 1E-8 if compact)
         self.compact = False
-        self.ranks: list[int] = []
+        self.ranks: Any = []  # list[int], or a SortedList of them from LARGE_SIDE levels
         self.best: int | None = None
         # Views skip re-reading a side whose shown top did not change: every change at a
         # rank >= watch_floor (a lower bound of every view's lowest shown rank) counts.
@@ -135,7 +158,7 @@ class Side:
     def clear(self) -> None:
         """Remove every level."""
         self.levels.clear()
-        self.ranks.clear()
+        self.ranks = []
         self.compact = False
         self.best = None
         self.top_touches += 1
@@ -148,7 +171,7 @@ class Side:
         """Multiply every key by ``multiplier`` (the book's scale grew)."""
         self.levels = {rank * multiplier: amount for rank, amount in self.levels.items()}
         self.rank_of = {}
-        self.ranks = sorted(self.levels)
+        self.ranks = sorted_ranks(self.levels)
         if self.best is not None:
             self.best *= multiplier
         self.watch_floor = WATCH_ALL
@@ -189,6 +212,7 @@ class Side:
         floor = self.watch_floor
         high = self.high_touch
         touched = False
+        large = type(ranks) is not list
         try:
             for level in levels:
                 price = level.price
@@ -214,15 +238,31 @@ class Side:
                 amount = level.amount
                 if ZERO < amount < MAX_AMOUNT:
                     if rank not in book:
-                        insort(ranks, rank)
+                        if large:
+                            if len(book) >= MAX_LEVELS_PER_SIDE:
+                                raise TooManyLevelsError(
+                                    f"more than {MAX_LEVELS_PER_SIDE} levels on one side"
+                                )
+                            ranks.add(rank)
+                        elif len(book) < LARGE_SIDE:
+                            insort(ranks, rank)
+                        else:
+                            ranks = self.ranks = SortedList(ranks)
+                            large = True
+                            ranks.add(rank)
                     book[rank] = amount
                 elif amount.is_zero():
                     if rank in book:
                         del book[rank]
-                        del ranks[bisect_left(ranks, rank)]
+                        if large:
+                            ranks.remove(rank)
+                        else:
+                            del ranks[bisect_left(ranks, rank)]
                 else:
                     raise InvalidLevelError("amount is negative, not finite or implausibly large")
         finally:
+            if large and len(ranks) < SMALL_SIDE:
+                ranks = self.ranks = list(ranks)
             self.best = ranks[-1] * sign if ranks else None
             if touched:
                 self.top_touches += 1
@@ -259,10 +299,12 @@ class Side:
         finally:
             # Whatever was set before an error stays consistent (the book rescales and
             # applies again, or asks for a resync).
-            ranks = self.ranks = sorted(book)
+            ranks = self.ranks = sorted_ranks(book)
             self.best = ranks[-1] * sign if ranks else None
             self.top_touches += 1
             self.high_touch = SHOWS_NOTHING
+        if len(ranks) > MAX_LEVELS_PER_SIDE:
+            raise TooManyLevelsError(f"more than {MAX_LEVELS_PER_SIDE} levels on one side")
         if len(ranks) > SNAPSHOT_DECIMAL_LEVELS:
             self._compact(ranks[:-SNAPSHOT_DECIMAL_LEVELS])
 

@@ -3,13 +3,18 @@
 Book data is routed only to books that are SYNCING or LIVE; anything else (unsubscribed,
 stale after a disconnect, waiting for a resync) is dropped and counted, so in-flight data
 after an unsubscribe can never touch a book (protocol §8.4).
+
+Every per-market table is bounded, because market names come from the server: once the
+feed says which markets are desired, prints and top of book of any other market are
+dropped and counted; before that (a replay, say) at most ``MAX_MARKETS`` markets are
+tracked. Counters keyed by server strings fold extra keys into ``OTHER``.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -33,6 +38,17 @@ from sor_tui.core.views import BookStatus, BookView, TapeView
 
 _ROUTED = (BookStatus.SYNCING, BookStatus.LIVE)
 LAG_SAMPLES = 256
+MAX_MARKETS = 256
+"""Most markets tracked (books, prints, top of book, lags) and keys per counter."""
+OTHER = "(other)"
+"""The counter key for everything past ``MAX_MARKETS`` keys."""
+
+
+def count(counter: Counter[str], key: str, amount: int = 1) -> None:
+    """Add to ``counter[key]``, or to ``counter[OTHER]`` once it holds ``MAX_MARKETS`` keys."""
+    if key not in counter and len(counter) >= MAX_MARKETS:
+        key = OTHER
+    counter[key] += amount
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +103,10 @@ class DeskState:
         self.rejects_by_reason: Counter[str] = Counter()
         self.executions_by_market: Counter[str] = Counter()
         self.dropped_book_data: Counter[str] = Counter()  # per market, book not SYNCING/LIVE
+        self.dropped_undesired: Counter[str] = Counter()  # prints, top of book: not desired
+        self._desired: frozenset[str] | None = None  # None: any market, up to MAX_MARKETS
+        self._newly_undesired: list[str] = []  # first drops per market, for the error pane
+        self._tracked: set[str] = set()
         self.ignored = 0
         self.session_messages = 0
         self.events = 0
@@ -100,31 +120,64 @@ class DeskState:
         self.events += 1
         self._version += 1
         if isinstance(event, BookUpdate | BookSnapshot):
-            self._lag(event.market, received_ns - event.time_ns)
             book = self._books.get(event.market)
             if book is None or book.status not in _ROUTED:
-                self.dropped_book_data[event.market] += 1
-            elif isinstance(event, BookUpdate):
+                count(self.dropped_book_data, event.market)
+                return
+            self._lag(event.market, received_ns - event.time_ns)
+            if isinstance(event, BookUpdate):
                 book.apply_update(event)
             else:
                 book.apply_snapshot(event)
         elif isinstance(event, Execution):
+            if not self._accepts(event.market):
+                self._drop_undesired(event.market)
+                return
             self._lag(event.market, received_ns - event.executed_at_ns)
             if self.tape.add(event):
                 self.executions_by_market[event.market] += 1
         elif isinstance(event, TopOfBook):
+            if not self._accepts(event.market):
+                self._drop_undesired(event.market)
+                return
             self._lag(event.market, received_ns - event.time_ns)
             self.top_of_book[event.market] = event
         elif isinstance(event, Heartbeat):
             self.last_heartbeat_ns = received_ns
             self.last_heartbeat_server_ns = event.time_ns
         elif isinstance(event, Rejected):
-            self.rejects_by_reason[event.reason] += 1
+            count(self.rejects_by_reason, event.reason)
             self._rejected(event)
         elif isinstance(event, Ignored):
             self.ignored += 1
         elif isinstance(event, OperationResult | SubscriptionList | ServerError):
             self.session_messages += 1
+
+    def _accepts(self, market: str) -> bool:
+        desired = self._desired
+        if desired is not None:
+            return market in desired
+        if market in self._tracked:
+            return True
+        if len(self._tracked) >= MAX_MARKETS:
+            return False
+        self._tracked.add(market)
+        return True
+
+    def _drop_undesired(self, market: str) -> None:
+        if market not in self.dropped_undesired and len(self._newly_undesired) < MAX_MARKETS:
+            self._newly_undesired.append(market)
+        count(self.dropped_undesired, market)
+
+    def take_undesired_markets(self) -> list[str]:
+        """Markets whose prints or top of book were dropped for the first time since asked."""
+        taken, self._newly_undesired = self._newly_undesired, []
+        return taken
+
+    def set_desired_markets(self, markets: Iterable[str] | None) -> None:
+        """The markets subscribed to (None: any, up to ``MAX_MARKETS``); others are dropped."""
+        self._desired = None if markets is None else frozenset(list(markets)[:MAX_MARKETS])
+        self._version += 1
 
     def _rejected(self, event: Rejected) -> None:
         # A rejected book frame is a lost UPDATE: the book is silently wrong unless resynced.
@@ -145,6 +198,13 @@ class DeskState:
     def _book(self, market: str) -> OrderBook:
         book = self._books.get(market)
         if book is None:
+            if len(self._books) >= MAX_MARKETS:
+                # Our own subscriptions create books: past the bound, forget an idle one.
+                idle = next(
+                    (m for m, b in self._books.items() if b.status is BookStatus.IDLE), None
+                )
+                if idle is not None:
+                    del self._books[idle]
             book = self._books[market] = self._book_factory(market)
         return book
 
@@ -236,6 +296,7 @@ class DeskState:
         totals["ignored"] = self.ignored
         totals["session_messages"] = self.session_messages
         totals["dropped_book_data"] = sum(self.dropped_book_data.values())
+        totals["dropped_undesired"] = sum(self.dropped_undesired.values())
         totals["executions"] = self.tape.accepted
         totals["duplicates_suppressed"] = self.tape.duplicates_suppressed
         totals["executions_too_old"] = self.tape.too_old

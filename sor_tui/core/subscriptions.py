@@ -22,6 +22,8 @@ from sor_tui.core.events import (
 NO_EFFECT_ACTION = "NO_EFFECT_ACTION"
 SUBSCRIBE = "subscribe"
 UNSUBSCRIBE = "unsubscribe"
+MAX_UNDESIRED_LISTED = 1024
+"""Most channels kept (and unsubscribed) that the server lists but the client never asked for."""
 
 Key = tuple[str, str]
 
@@ -100,6 +102,7 @@ class SubscriptionRegistry:
         self._entries: dict[Key, SubscriptionEntry] = {}
         self._requests: deque[_Request] = deque()
         self.version = 0
+        self.listed_ignored = 0  # listed channels past MAX_UNDESIRED_LISTED
         self.add(desired)
 
     # -- desired set -----------------------------------------------------------------
@@ -278,8 +281,15 @@ class SubscriptionRegistry:
                 to_subscribe.append(entry.channel)
             elif not entry.desired and present:
                 to_unsubscribe.append(entry.channel)
+        extra = sum(1 for entry in self._entries.values() if not entry.desired)
         for key, channel in listed.items():
             if key not in self._entries:
+                if extra >= MAX_UNDESIRED_LISTED:
+                    # A server listing endless channels must not grow the registry (or the
+                    # requests) without bound: the rest waits for the next listing.
+                    self.listed_ignored += 1
+                    continue
+                extra += 1
                 self._entries[key] = SubscriptionEntry(channel, desired=False, listed=True)
                 to_unsubscribe.append(channel)
         self.version += 1

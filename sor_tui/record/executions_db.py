@@ -8,6 +8,7 @@ text, so ``"50000"`` and ``"50000.00"`` are the same print and a replay of an ex
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from sor_tui.config.paths import ensure_dir
 from sor_tui.core.events import Execution
 from sor_tui.core.numbers import canonical_text
 
@@ -47,7 +49,10 @@ class ExecutionsDB:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_dir(path.parent)
+        # Created readable by the user only; SQLite gives its -wal and -shm files the
+        # database's permissions.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         self._lock = threading.Lock()
         # Shared with the recorder's flush thread; every use holds the lock.
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)

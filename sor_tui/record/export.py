@@ -19,7 +19,7 @@ from sor_tui.core.numbers import canonical_text
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.timestamps import format_rfc3339_ns, parse_rfc3339_ns
 from sor_tui.core.views import BookView, LevelView, TapeView
-from sor_tui.record.executions_db import ExecutionsDB
+from sor_tui.record.executions_file import CheckedExecutions, read_executions_file
 from sor_tui.record.reader import Recording, read_recording
 from sor_tui.record.replay import Replay
 
@@ -31,7 +31,7 @@ _FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
 def cell(text: str) -> str:
-    """Server text made inert for spreadsheets (a leading = + - @ would start a formula)."""
+    """Text made inert for spreadsheets: a leading = + - @ (or tab, CR) starts a formula."""
     return "'" + text if text[:1] in _FORMULA_STARTS else text
 
 
@@ -72,17 +72,18 @@ def is_sqlite(path: Path) -> bool:
 
 def executions_of(path: Path, market: str | None = None) -> list[Execution]:
     """Every distinct print of a recording (as the live tape accepted it) or an SQLite store."""
+    return checked_executions_of(path, market).executions
+
+
+def checked_executions_of(path: Path, market: str | None = None) -> CheckedExecutions:
+    """``executions_of`` with the count of database rows that were not valid prints."""
     if is_sqlite(path):
-        db = ExecutionsDB(path)
-        try:
-            return [stored.execution for stored in db.executions(market)]
-        finally:
-            db.close()
+        return read_executions_file(path, market)  # read-only, row by row checked
     replay = Replay(read_recording(path))
     replay.step(replay.total)
     prints = replay.state.drain_new_executions()
     chosen = [e for e in prints if market is None or e.market == market]
-    return sorted(chosen, key=lambda e: (e.executed_at_ns, e.market))
+    return CheckedExecutions(sorted(chosen, key=lambda e: (e.executed_at_ns, e.market)))
 
 
 def write_executions(executions: Iterable[Execution], fmt: str, out: TextIO) -> int:
@@ -94,7 +95,7 @@ def write_executions(executions: Iterable[Execution], fmt: str, out: TextIO) -> 
     for e in executions:
         row = (e.market, canonical_text(e.price), canonical_text(e.amount), e.executed_at)
         if writer is not None:
-            writer.writerow((cell(e.market), *row[1:], e.executed_at_ns))
+            writer.writerow((cell(e.market), *row[1:3], cell(e.executed_at), e.executed_at_ns))
         else:
             out.write(
                 json.dumps(dict(zip(EXECUTION_FIELDS, (*row, e.executed_at_ns), strict=True)))

@@ -12,7 +12,7 @@ from sor_tui.core.sanitize import sanitize
 from sor_tui.record.export import (
     FORMATS,
     book_views_at,
-    executions_of,
+    checked_executions_of,
     is_sqlite,
     parse_time,
     write_books,
@@ -46,10 +46,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _export(args: argparse.Namespace, out: TextIO) -> int:
     markets = [m.upper() for m in args.market] or None
     if args.what == "executions":
-        if markets is not None and len(markets) > 1:
-            prints = [e for e in executions_of(args.file) if e.market in markets]
-        else:
-            prints = executions_of(args.file, markets[0] if markets else None)
+        checked = checked_executions_of(
+            args.file, markets[0] if markets and len(markets) == 1 else None
+        )
+        if checked.skipped:
+            print(
+                f"sor-tui export: {checked.skipped} rows were not valid executions and were "
+                "left out",
+                file=sys.stderr,
+            )
+        prints = [e for e in checked.executions if markets is None or e.market in markets]
         return write_executions(prints, args.format, out)
     if is_sqlite(args.file):
         raise RecordingError("book views need a recording, not an executions database")

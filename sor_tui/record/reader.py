@@ -3,12 +3,17 @@
 A recording is a series of gzip members (or plain JSON Lines). A process killed while
 recording leaves a truncated last member: everything decodable is returned, an incomplete
 last line is dropped, and ``truncated`` says so; a corrupt member ends the read the same way.
+
+A recording may come from anyone, so reading it is bounded: the decompressed size (a
+multiple of the file's size), the length of a line and the nesting of its JSON. A file
+past a bound is a ``RecordingError`` with a message, never a frozen or exhausted process.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import os
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +26,13 @@ from sor_tui.core.sanitize import sanitize
 from sor_tui.record.recorder import FORMAT_VERSION, MARKS
 
 _CHUNK = 1 << 20
+MIB = 1 << 20
+MAX_LINE_BYTES = 96 * MIB
+"""Longest line kept: a frame at the default largest frame size (64 MiB), base64-encoded."""
+MAX_EXPANSION = 50
+"""Most decompressed bytes per byte of file (recorded JSON compresses about 10 to 1)."""
+MIN_OUTPUT_BUDGET = 64 * MIB
+"""Decompressed bytes always allowed, however small the file."""
 _GZIP_MAGIC = b"\x1f\x8b"
 _decode_line = msgspec.json.Decoder().decode
 
@@ -76,67 +88,98 @@ class _Lines:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.truncated = False
-        self.skipped = 0
+        self.skipped = 0  # also counts lines longer than MAX_LINE_BYTES
 
     def __iter__(self) -> Iterator[bytes]:
-        pending = b""
+        pending = bytearray()
+        overlong = False  # inside a line already past the bound: drop it up to its newline
         for data in self._data():
             pending += data
             if b"\n" not in data:
+                if len(pending) > MAX_LINE_BYTES:
+                    overlong = True
+                    pending.clear()
                 continue
-            *lines, pending = pending.split(b"\n")
-            yield from lines
-        if pending:
+            *lines, rest = bytes(pending).split(b"\n")
+            pending = bytearray(rest)
+            for line in lines:
+                if overlong or len(line) > MAX_LINE_BYTES:
+                    overlong = False
+                    self.skipped += 1
+                    continue
+                yield line
+        if pending or overlong:
             self.truncated = True  # a last line without its newline was cut
 
     def _data(self) -> Iterator[bytes]:
         with open(self.path, "rb") as handle:
-            first = handle.read(_CHUNK)
-            if not first.startswith(_GZIP_MAGIC):
-                chunk = first
-                while chunk:
-                    yield chunk
-                    chunk = handle.read(_CHUNK)
-                return
-            member = zlib.decompressobj(wbits=31)
-            started = False
+            budget = max(MIN_OUTPUT_BUDGET, MAX_EXPANSION * os.fstat(handle.fileno()).st_size)
+            produced = 0
+            for piece in self._decompressed(handle):
+                produced += len(piece)
+                if produced > budget:
+                    raise RecordingError(
+                        f"the file decompresses to more than {budget // MIB} MiB, over "
+                        f"{MAX_EXPANSION} times its size: not a sor-tui recording"
+                    )
+                yield piece
+
+    def _decompressed(self, handle: Any) -> Iterator[bytes]:
+        first = handle.read(_CHUNK)
+        if not first.startswith(_GZIP_MAGIC):
             chunk = first
             while chunk:
-                while chunk:
-                    started = True
-                    try:
-                        yield member.decompress(chunk)
-                    except zlib.error:
-                        self.truncated = True
-                        return
-                    if not member.eof:
-                        break
-                    chunk = member.unused_data
-                    member = zlib.decompressobj(wbits=31)
-                    started = False
+                yield chunk
                 chunk = handle.read(_CHUNK)
-            if started and not member.eof:
-                self.truncated = True
+            return
+        member = zlib.decompressobj(wbits=31)
+        started = False
+        chunk = first
+        while chunk:
+            while chunk:
+                started = True
                 try:
-                    yield member.flush()
+                    # At most a chunk of output per call: a bomb never expands at once.
+                    yield member.decompress(chunk, _CHUNK)
                 except zlib.error:
+                    self.truncated = True
                     return
+                if member.unconsumed_tail:
+                    chunk = member.unconsumed_tail
+                    continue
+                if not member.eof:
+                    break
+                chunk = member.unused_data
+                member = zlib.decompressobj(wbits=31)
+                started = False
+            chunk = handle.read(_CHUNK)
+        if started and not member.eof:
+            self.truncated = True
+            try:
+                yield member.flush(_CHUNK)
+            except zlib.error:
+                return
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _header(line: bytes) -> Header:
     try:
         data = _decode_line(line)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         data = None
     if not isinstance(data, dict) or data.get("sor_tui_recording") is None:
         raise RecordingError("not a sor-tui recording (no header line)")
     version = data.get("sor_tui_recording")
     if version != FORMAT_VERSION:
         raise RecordingError(f"unsupported recording version {sanitize(str(version), 20)}")
-    markets = data.get("markets") or []
+    markets = data.get("markets")
+    markets = markets[:1000] if isinstance(markets, list) else []
     return Header(
         version=FORMAT_VERSION,
-        started_ns=int(data.get("started_ns") or 0),
+        started_ns=_int(data.get("started_ns")),
         ws_url=sanitize(str(data.get("ws_url") or ""), 200),
         markets=tuple(sanitize(str(m), 40) for m in markets if isinstance(m, str)),
     )
@@ -184,7 +227,7 @@ def iter_entries(path: Path) -> tuple[Header, Iterator[Entry], _Lines]:
                 continue
             try:
                 entry = _entry(_decode_line(line))
-            except msgspec.DecodeError:
+            except (msgspec.DecodeError, RecursionError):  # msgspec bounds the nesting
                 entry = None
             if entry is not None:
                 yield entry

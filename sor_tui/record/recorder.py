@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 
+from sor_tui.config.paths import ensure_dir
 from sor_tui.core.events import Execution
 from sor_tui.core.timestamps import format_rfc3339_ns
 from sor_tui.record.executions_db import ExecutionsDB
@@ -93,10 +94,11 @@ class Recorder:
         self.members = 0
         self.bytes_written = 0
         self.started_ns = self._clock()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_dir(path.parent)
         # Unbuffered: each member reaches the OS in one write, so a SIGKILL cannot split it
-        # inside our own buffer.
-        self._file = open(path, "xb", buffering=0)  # noqa: SIM115 - closed in close()
+        # inside our own buffer. Readable by the user only: it holds the whole session.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self._file = os.fdopen(fd, "wb", buffering=0)  # closed in close()
         header = {
             "sor_tui_recording": FORMAT_VERSION,
             "started_ns": self.started_ns,
@@ -119,7 +121,7 @@ class Recorder:
         flush_interval: float = 0.5,
     ) -> Recorder:
         """A recorder on a new uniquely named file in ``directory`` (and its executions DB)."""
-        directory.mkdir(parents=True, exist_ok=True)
+        ensure_dir(directory)
         name = recording_name(time.time_ns())
         db = ExecutionsDB(directory / DB_NAME) if with_db else None
         return cls(

@@ -82,6 +82,32 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
     )
 
 
+_WILDCARDS = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def client_url(url: str, bind_host: str) -> str:
+    """``url`` as a client on this machine can use it (a wildcard bind is not an address)."""
+    local = _WILDCARDS.get(bind_host)
+    if local is None:
+        return url
+    shown = f"[{bind_host}]" if ":" in bind_host else bind_host
+    return url.replace(f"//{shown}:", f"//{local}:", 1)
+
+
+def exposure_warning(bind_host: str, client_id: str) -> str | None:
+    """What binding beyond loopback exposes, or None for a loopback bind."""
+    if bind_host in _LOOPBACK:
+        return None
+    return (
+        f"sor-tui sim: WARNING: listening on {bind_host}, so other machines can connect. "
+        f"The credentials ({client_id} and its secret) are demo credentials anyone can "
+        "know, and everything, the secret and tokens included, travels in clear text "
+        "(http://, ws://). sor-tui connects over plain ws:// to loopback only: use the URLs "
+        "below on this machine, or reach them from elsewhere through an SSH tunnel."
+    )
+
+
 async def serve_forever(config: SimConfig) -> None:
     """Run the simulator until SIGINT or SIGTERM."""
     stop = asyncio.Event()
@@ -90,8 +116,8 @@ async def serve_forever(config: SimConfig) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
     async with Simulator(config) as sim:
-        print(f"SOR_WS_URL={sim.ws_url}", flush=True)
-        print(f"SOR_OAUTH_URL={sim.oauth_url}", flush=True)
+        print(f"SOR_WS_URL={client_url(sim.ws_url, config.host)}", flush=True)
+        print(f"SOR_OAUTH_URL={client_url(sim.oauth_url, config.host)}", flush=True)
         log = logging.getLogger("sor_tui.sim")
         log.info("client id %s; markets %s", config.client_id, " ".join(config.markets))
         if config.scenarios:
@@ -107,8 +133,9 @@ def run(args: argparse.Namespace) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        logging.getLogger("sor_tui.sim").warning("binding to non-loopback address %s", args.host)
+    warning = exposure_warning(args.host, args.client_id)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     try:
         config = config_from_args(args)
     except ValueError as exc:

@@ -47,33 +47,59 @@ class RecordedFrame:
     data: str | bytes
 
 
+_MIB = 1 << 20
+MAX_LINE_BYTES = 96 * _MIB
+"""Longest recorded line served; longer ones are skipped."""
+MAX_EXPANSION = 50
+"""Most decompressed bytes per byte of file; past it the file is refused (a gzip bomb)."""
+
+
+def _inflate(raw: bytes, budget: int) -> bytes:
+    """The members of a gzip file, at most ``budget`` bytes (ValueError past it)."""
+    parts: list[bytes] = []
+    produced = 0
+    while raw:
+        member = zlib.decompressobj(wbits=31)
+        data = raw
+        try:
+            while data:
+                part = member.decompress(data, _MIB)
+                produced += len(part)
+                if produced > budget:
+                    raise ValueError(
+                        f"the file decompresses to more than {budget // _MIB} MiB: "
+                        "not a sor-tui recording"
+                    )
+                parts.append(part)
+                data = member.unconsumed_tail
+        except zlib.error:
+            break
+        if not member.eof:
+            with contextlib.suppress(zlib.error):
+                parts.append(member.flush(_MIB))
+            break
+        raw = member.unused_data
+    return b"".join(parts)
+
+
 def _lines(path: Path) -> Iterator[bytes]:
     """Complete lines of a (possibly truncated) multi-member gzip or plain file."""
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
-        parts: list[bytes] = []
-        while raw:
-            member = zlib.decompressobj(wbits=31)
-            try:
-                parts.append(member.decompress(raw))
-            except zlib.error:
-                break
-            if not member.eof:
-                with contextlib.suppress(zlib.error):
-                    parts.append(member.flush())
-                break
-            raw = member.unused_data
-        raw = b"".join(parts)
+        raw = _inflate(raw, max(64 * _MIB, MAX_EXPANSION * len(raw)))
     *complete, _tail = raw.split(b"\n")  # an unterminated last line was cut: drop it
-    yield from complete
+    yield from (line for line in complete if len(line) <= MAX_LINE_BYTES)
 
 
 def read_frames(path: Path) -> list[RecordedFrame]:
     """The recorded frames in order (marks and bad lines skipped); ValueError if no recording."""
     lines = _lines(path)
+    first = next(lines, None)  # a gzip bomb raises its own ValueError here
+    if first is None:
+        raise ValueError("not a sor-tui recording (empty)")
     try:
-        header = json.loads(next(lines))
-    except (StopIteration, ValueError):
+        header = json.loads(first)
+    except (ValueError, RecursionError):
         raise ValueError("not a sor-tui recording") from None
     if not isinstance(header, dict) or header.get("sor_tui_recording") != 1:
         raise ValueError("not a sor-tui recording (version 1)")
@@ -81,7 +107,7 @@ def read_frames(path: Path) -> list[RecordedFrame]:
     for line in lines:
         try:
             entry = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if not isinstance(entry, dict) or not isinstance(entry.get("t"), int):
             continue
@@ -241,8 +267,12 @@ def run_replay(args: argparse.Namespace, config: SimConfig) -> int:
         return 2
     try:
         read_frames(path)  # fail fast, before printing any URL
-    except (OSError, ValueError) as exc:
-        print(f"sor-tui sim: cannot replay {path.name!r}: {type(exc).__name__}", file=sys.stderr)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        print(f"sor-tui sim: cannot replay {path.name!r}: {reason}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # the messages above: no file content in them
+        print(f"sor-tui sim: cannot replay {path.name!r}: {exc}", file=sys.stderr)
         return 2
     asyncio.run(serve_recording_forever(path, config, speed))
     return 0

@@ -17,13 +17,15 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 from websockets.protocol import State
 
 from sor_tui import __version__
+from sor_tui.config.settings import is_loopback_host
 from sor_tui.core.events import Channel, ChannelType
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.state import DeskState
@@ -83,6 +85,7 @@ class Feed:
         self._options = options
         self._state = state if state is not None else DeskState()
         self._registry = SubscriptionRegistry(list(desired))
+        self._tell_desired_markets()
         self._clock = clock
         backoff = Backoff(options.backoff_floor, options.backoff_cap, rng=rng)
         self._policy = ReconnectPolicy(backoff, clock=clock)
@@ -128,6 +131,7 @@ class Feed:
     def subscribe(self, channels: Iterable[Channel]) -> tuple[Channel, ...]:
         """Add channels to the desired set and subscribe them now if connected."""
         added = self._registry.add(list(channels))
+        self._tell_desired_markets()
         if added and self._session is not None:
             self._session.enqueue(SUBSCRIBE, added)
         self._publish_registry()
@@ -136,6 +140,7 @@ class Feed:
     def unsubscribe(self, channels: Iterable[Channel]) -> tuple[Channel, ...]:
         """Remove channels from the desired set and unsubscribe them now if connected."""
         removed = self._registry.remove(list(channels))
+        self._tell_desired_markets()
         for channel in removed:
             if channel.type == ChannelType.MARKET_DATA and channel.market:
                 self._state.end_sync(channel.market)
@@ -144,6 +149,12 @@ class Feed:
             self._session.enqueue(UNSUBSCRIBE, on_server)
         self._publish_registry()
         return removed
+
+    def _tell_desired_markets(self) -> None:
+        # Prints and top of book of markets not subscribed to are dropped (and counted).
+        self._state.set_desired_markets(
+            {channel.market for channel in self._registry.desired() if channel.market}
+        )
 
     def resync(self, market: str) -> bool:
         """Fetch a fresh SNAPSHOT for a book (unsubscribe + subscribe); False if not possible."""
@@ -240,7 +251,7 @@ class Feed:
         options = self._options
         # Fresh header per attempt from the current token (never extra_headers, §13.14).
         headers = {"Authorization": f"Bearer {token.value.get_secret_value()}"}
-        return await connect(
+        return await ConnectWithoutRedirects(
             self._url,
             additional_headers=headers,
             user_agent_header=f"sor-tui/{__version__}",
@@ -250,10 +261,19 @@ class Feed:
             close_timeout=options.close_timeout,
             max_size=options.max_frame_bytes,
             create_connection=FastConnection,
+            proxy=websocket_proxy(self._url),
         )
 
     def _rejected_handshake(self, exc: InvalidStatus, token: Any) -> _Outcome:
         status = exc.response.status_code
+        if 300 <= status < 400:
+            where = sanitize(exc.response.headers.get("Location", "nowhere"), 120)
+            text = (
+                f"HTTP {status}: the server redirected the connection to {where}; redirects "
+                "are refused (the bearer token goes only to the configured URL)"
+            )
+            self._problem("handshake", "redirect", text)
+            return _Outcome(f"handshake HTTP {status} (redirect refused)")
         if status == 401:
             self._tokens.invalidate(token)
             if not self._retried_401:
@@ -337,6 +357,20 @@ class Feed:
         self._status = FeedStatus(state, sanitize(detail), retry_at, attempt, self._clock())
         log.info("feed %s: %s", state, self._status.detail)
         self._emit(StatusChanged(self._status))
+
+
+class ConnectWithoutRedirects(connect):
+    """websockets' ``connect`` that never follows a redirect: a 3xx is a refused handshake."""
+
+    def process_redirect(self, exc: Exception) -> Exception | str:
+        """Never follow: the bearer token must not go anywhere but the configured URL."""
+        return exc
+
+
+def websocket_proxy(url: str) -> str | Literal[True] | None:
+    """``connect``'s ``proxy``: none for a loopback server, else the environment's."""
+    host = urlsplit(url).hostname
+    return None if is_loopback_host(host) else True
 
 
 def _describe_error(exc: BaseException) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from sor_tui.core.state import MAX_MARKETS
 from sor_tui.transport.status import FeedCounters
 
 
@@ -36,6 +37,10 @@ class Metrics:
         """Count received frames (the reader counts a whole batch at once)."""
         self.messages += count
         self._buckets[self._advance(self._clock())] += count
+        # Keyed by market names a server chooses: never let them pile up. Cleared rather
+        # than trimmed (cheap, and the markets in use fill it again within a message).
+        if len(self.lag_ns) > MAX_MARKETS:
+            self.lag_ns.clear()
 
     def per_second(self) -> int:
         """Frames received over the last rolling second."""

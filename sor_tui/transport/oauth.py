@@ -11,11 +11,12 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import SecretStr
 
-from sor_tui.config.settings import SOR_SCOPE
+from sor_tui.config.settings import SOR_SCOPE, is_loopback_host
 from sor_tui.core.sanitize import sanitize
 from sor_tui.transport.oauth_wire import (
     ASSUMED_LIFETIME,
@@ -82,7 +83,11 @@ class TokenProvider:
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         self._owns_http = http is None
-        self._http = http or httpx.AsyncClient(follow_redirects=False, verify=True)
+        # A proxy (HTTP_PROXY and friends) would see a loopback endpoint's clear text.
+        trust_env = not is_loopback_host(urlsplit(token_url).hostname)
+        self._http = http or httpx.AsyncClient(
+            follow_redirects=False, verify=True, trust_env=trust_env
+        )
         self._token: AccessToken | None = None
         self._inflight: asyncio.Task[AccessToken] | None = None
         self._retry_at: float | None = None

@@ -117,7 +117,7 @@ def clamp_lifetime(raw: Any) -> float:
         return ASSUMED_LIFETIME
     try:
         seconds = float(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # 10**400 is an int no float can hold
         return ASSUMED_LIFETIME
     if not math.isfinite(seconds):
         return ASSUMED_LIFETIME
@@ -182,7 +182,10 @@ def interpret_response(
 
 
 def _client_error(status: int, body: bytes | None, rules: ResponseRules) -> TokenError:
-    payload = json_object(body)
+    try:
+        payload = json_object(body)
+    except RecursionError:
+        payload = None
     code = payload.get("error") if payload else None
     code = code if isinstance(code, str) else ""
     # error_description is free text from the server and could echo the secret we sent
@@ -214,7 +217,11 @@ def _client_error(status: int, body: bytes | None, rules: ResponseRules) -> Toke
 
 
 def _parse_success(status: int, body: bytes | None, rules: ResponseRules) -> AccessToken:
-    payload = json_object(body)
+    try:
+        payload = json_object(body)
+    except RecursionError:
+        # Not worth a traceback, nor giving up for good: a broken answer, asked again.
+        raise RetryableFailure("token response nested too deeply", status=status) from None
     if payload is None:
         raise TokenError(
             "protocol",

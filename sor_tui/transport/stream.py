@@ -70,6 +70,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sim", action="store_true", help="start the local simulator in-process and stream it"
     )
     parser.add_argument("--log-level", help="stderr log level (default: setting, WARNING)")
+    parser.add_argument(
+        "--trust-endpoint",
+        action="store_true",
+        help="send the stored secret to the configured token URL even though it was "
+        "verified with another host (prefer 'sor-tui login --oauth-url ...')",
+    )
 
 
 def run(args: argparse.Namespace, plan: HeadlessPlan | None = None) -> int:
@@ -122,10 +128,13 @@ async def _simulator(command: str) -> AsyncIterator[dict[str, Any]]:
 
 async def _stream(args: argparse.Namespace, overrides: dict[str, Any], plan: HeadlessPlan) -> int:
     from sor_tui.config.credentials import (
-        CredentialStore,
         CredentialStoreError,
+        StoreLockedError,
         aresolve_credentials,
+        open_store,
     )
+    from sor_tui.config.file_trust import secret_file_warnings
+    from sor_tui.config.passphrase_prompt import unlock_with_prompt
     from sor_tui.config.settings import ConfigError, load_settings
     from sor_tui.transport.oauth import TokenProvider
     from sor_tui.transport.redact import credential_secrets, install_redaction
@@ -136,8 +145,22 @@ async def _stream(args: argparse.Namespace, overrides: dict[str, Any], plan: Hea
     except ConfigError as exc:
         return _fail(" ".join(exc.message.split()), EXIT_CONFIG, command)
     _configure_logging(settings.log_level)
+    for warning in secret_file_warnings():
+        print(f"sor-tui stream: warning: {warning}", file=sys.stderr)
     try:
-        credentials = await aresolve_credentials(settings, CredentialStore())
+        store = open_store(settings)
+        if settings.client_secret is None and sys.stdin.isatty():
+            # A person at a terminal: ask (masked, on the terminal) rather than fail.
+            await asyncio.to_thread(unlock_with_prompt, store, create=False)
+        credentials = await aresolve_credentials(
+            settings, store, trust_endpoint=getattr(args, "trust_endpoint", False)
+        )
+    except StoreLockedError as exc:
+        return _fail(
+            f"{exc.message} Without a terminal to ask on, set SOR_CLIENT_ID and "
+            "SOR_CLIENT_SECRET instead.",
+            EXIT_CONFIG,
+        )
     except CredentialStoreError as exc:
         return _fail(" ".join(exc.message.split()), EXIT_CONFIG, command)
     if credentials is None:

@@ -111,7 +111,9 @@ class SorApp(App[str | None]):
         """No credentials: offer to enter them or to start the demo."""
         from sor_tui.ui.screens.welcome import WelcomeScreen
 
-        self.push_screen(WelcomeScreen(self.config.environment), self.start_from_welcome)
+        locked = any(p.code == "credentials_locked" for p in self.config.startup_problems)
+        welcome = WelcomeScreen(self.config.environment, locked=locked)
+        self.push_screen(welcome, self.start_from_welcome)
 
     def start_from_welcome(self, choice: str | None) -> None:
         """Act on the welcome screen's choice."""
@@ -366,12 +368,14 @@ class SorApp(App[str | None]):
         yield from desk_commands(self)
 
     async def action_quit(self) -> None:
-        """Stop the feed cleanly, then exit."""
+        """Stop the feed cleanly, wait (bounded) for its source to close, then exit."""
         runner = self.runner
         stopping = runner.request_stop() if runner is not None else None
-        if stopping is not None:
+        if runner is not None and stopping is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.wrap_future(stopping), STOP_TIMEOUT)
+                # The source's close writes a recording's last frames: never cut it off.
+                await asyncio.wait_for(asyncio.wrap_future(runner.finished), STOP_TIMEOUT)
         self.exit()
 
     def _fatal_error(self) -> None:

@@ -21,6 +21,7 @@ class CredentialsContext:
 
     store: CredentialStore | None
     oauth_url: str
+    ws_url: str = ""
     scope: str = SOR_SCOPE
     client_id: str | None = None
     token_deadline: float = 15.0

@@ -63,6 +63,7 @@ def make_app(
         credentials=CredentialsContext(
             store=store,
             oauth_url=settings.oauth_url,
+            ws_url=settings.ws_url,
             scope=settings.scope,
             client_id=settings.client_id,
             token_deadline=min(settings.token_deadline, 15.0),

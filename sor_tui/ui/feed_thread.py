@@ -49,6 +49,9 @@ class FeedThread:
         self.loop_factory = loop_factory or default_loop_factory()
         self.feed: FeedLike | None = None
         self.done: concurrent.futures.Future[None] = concurrent.futures.Future()
+        # Settled once the thread is over, the source closed (a recording's last flush
+        # written): what quit waits for. Separate from ``done``, which a waiter may cancel.
+        self.finished: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_requested = False
         self._stops: list[concurrent.futures.Future[None]] = []
@@ -79,6 +82,7 @@ class FeedThread:
             self._finished = True
             for stopped in self._stops:  # the feed has ended: every stop request is done
                 _settle(stopped)
+            _settle(self.finished)
 
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()

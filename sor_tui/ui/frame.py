@@ -11,6 +11,7 @@ from decimal import Decimal
 from textual.message import Message
 
 from sor_tui.core.views import BookView
+from sor_tui.transport.status import Problem
 from sor_tui.ui.inbox import FeedInbox
 from sor_tui.ui.messages import (
     BookChanged,
@@ -58,6 +59,9 @@ class FrameComposer:
             messages.append(ProblemsLogged(problems))
         if state is None:
             return messages
+        for market in state.take_undesired_markets():
+            text = f"data for {market}, which is not subscribed, is dropped (and counted)"
+            self.inbox.add_problem(Problem("feed", "undesired_market", text, market))
         for market in visible:
             view = state.book_view(market, self.depth, self.groups.get(market))
             if view is not None and self._changed(view):

@@ -36,6 +36,10 @@ IMPORTANT_CODES = frozenset(
         "feed_failed",
         "keyring_unavailable",
         "recording_failed",
+        "unbound_endpoint",
+        "credentials_locked",
+        "secret_file",
+        "untrusted_env_file",
     }
 )
 
@@ -66,9 +70,29 @@ UI_EXPLANATIONS = {
         "another SOR_RECORD_DIR, then start a new file with ctrl+r (a failed recording "
         "is stopped by the first press)."
     ),
+    "unbound_endpoint": (
+        "The stored secret is bound to the token host it was verified with, and the "
+        "configured URLs (from the environment, a .env or the command line) point elsewhere, "
+        "so it was not sent. If you chose these URLs, run 'sor-tui login --oauth-url URL "
+        "--ws-url URL'; if you did not, find out what set them."
+    ),
+    "undesired_market": (
+        "The server sent prints or top of book for a market this desk did not subscribe to. "
+        "They are dropped (never shown as if subscribed) and counted; a server doing this "
+        "persistently has a bug worth reporting."
+    ),
+    "credentials_locked": (
+        "The client secret is in sor-tui's encrypted credentials file (there is no desktop "
+        "keyring here). Press k, type the file's passphrase and press ctrl+o to open it."
+    ),
+    "secret_file": (
+        "A settings file holds the client secret and other users can read it. Restrict it "
+        "(chmod 600) or move the secret to the keyring with 'sor-tui login'."
+    ),
     "keyring_unavailable": (
-        "No usable system keyring, so stored credentials cannot be read or saved. Set "
-        "SOR_CLIENT_ID and SOR_CLIENT_SECRET (or a .env file readable only by you), or "
+        "No usable system keyring, so stored credentials cannot be read or saved. Use "
+        "sor-tui's encrypted credentials file (SOR_CREDENTIAL_STORE=auto or encrypted-file), "
+        "set SOR_CLIENT_ID and SOR_CLIENT_SECRET (or a .env file readable only by you), or "
         "install a keyring backend; the demo works without credentials."
     ),
 }

@@ -28,6 +28,10 @@ class DeskStateLike(Protocol):
         """Every accepted execution exactly once."""
         ...
 
+    def take_undesired_markets(self) -> list[str]:
+        """Markets whose data was first dropped as not subscribed since the last call."""
+        ...
+
     @property
     def version(self) -> int:
         """Changes whenever anything in the state changes."""

@@ -7,6 +7,7 @@ The lock is held only for one event or one view, so neither side waits long.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +34,11 @@ class SharedDeskState(DeskState):
         """A subscribe was sent for the market's book (feed thread)."""
         with self.lock:
             super().begin_sync(market)
+
+    def set_desired_markets(self, markets: Iterable[str] | None) -> None:
+        """The markets subscribed to changed (feed thread)."""
+        with self.lock:
+            super().set_desired_markets(markets)
 
     def end_sync(self, market: str) -> None:
         """The market's book was unsubscribed."""
@@ -63,6 +69,11 @@ class SharedDeskState(DeskState):
         """The tape view (UI thread)."""
         with self.lock:
             return super().tape_view(limit, market)
+
+    def take_undesired_markets(self) -> list[str]:
+        """Markets newly dropped as not subscribed (UI thread)."""
+        with self.lock:
+            return super().take_undesired_markets()
 
     def drain_new_executions(self) -> list[Execution]:
         """Executions accepted since the last drain (UI thread)."""

@@ -17,8 +17,20 @@ from sor_tui.config.credentials import (
     describe_backend,
     resolve_credentials,
 )
-from sor_tui.config.settings import load_settings
+from sor_tui.config.secret_binding import decode
+from sor_tui.config.settings import ENVIRONMENT_URLS, load_settings
 from tests.memory_keyring import MemoryKeyring
+
+SANDBOX_WS, SANDBOX_OAUTH = ENVIRONMENT_URLS["sandbox"]
+SANDBOX = (SANDBOX_OAUTH, SANDBOX_WS)
+"""(token URL, WebSocket URL) of the default environment."""
+
+
+def stored_secret(value: str) -> str:
+    """The secret inside a keyring value (bound entries carry their endpoints too)."""
+    entry = decode(value)
+    assert entry is not None
+    return entry.secret.get_secret_value()
 
 
 class PlaintextKeyring(MemoryKeyring):
@@ -40,14 +52,14 @@ def memory() -> MemoryKeyring:
 
 def test_set_get_delete_round_trip() -> None:
     store = CredentialStore()
-    assert store.get_secret("abc") is None
-    store.set_secret("abc", SecretStr("s3cret"))
-    secret = store.get_secret("abc")
+    assert store.get_secret("abc", *SANDBOX) is None
+    store.set_secret("abc", SecretStr("s3cret"), *SANDBOX)
+    secret = store.get_secret("abc", *SANDBOX)
     assert secret is not None and secret.get_secret_value() == "s3cret"
-    assert memory().store[(SERVICE, "abc")] == "s3cret"
+    assert stored_secret(memory().store[(SERVICE, "abc")]) == "s3cret"
     assert store.delete("abc") is True
     assert store.delete("abc") is False
-    assert store.get_secret("abc") is None
+    assert store.get_secret("abc", *SANDBOX) is None
 
 
 def test_default_client_id_is_remembered_without_a_secret() -> None:
@@ -63,7 +75,7 @@ def test_default_client_id_is_remembered_without_a_secret() -> None:
 
 def test_secret_cannot_be_stored_under_the_default_id_user() -> None:
     with pytest.raises(CredentialStoreError):
-        CredentialStore().set_secret(DEFAULT_ID_USER, SecretStr("x"))
+        CredentialStore().set_secret(DEFAULT_ID_USER, SecretStr("x"), *SANDBOX)
 
 
 def test_memory_backend_is_usable_and_secure() -> None:
@@ -80,8 +92,8 @@ def test_fail_backend_gives_advice_not_a_traceback() -> None:
     assert "SOR_CLIENT_SECRET" in status.advice
     assert "chmod 600" in status.advice
     for call in (
-        lambda: store.get_secret("abc"),
-        lambda: store.set_secret("abc", SecretStr("s3cret")),
+        lambda: store.get_secret("abc", *SANDBOX),
+        lambda: store.set_secret("abc", SecretStr("s3cret"), *SANDBOX),
         lambda: store.delete("abc"),
         store.default_client_id,
     ):
@@ -104,33 +116,33 @@ def test_plaintext_backend_is_flagged_and_refused() -> None:
     assert status.usable and not status.secure
     assert "unencrypted" in status.advice
     with pytest.raises(CredentialStoreError, match="Refusing"):
-        store.set_secret("abc", SecretStr("s3cret"))
+        store.set_secret("abc", SecretStr("s3cret"), *SANDBOX)
     assert backend.store == {}
-    store.set_secret("abc", SecretStr("s3cret"), allow_insecure=True)
-    assert backend.store == {(SERVICE, "abc"): "s3cret"}
+    store.set_secret("abc", SecretStr("s3cret"), *SANDBOX, allow_insecure=True)
+    assert stored_secret(backend.store[(SERVICE, "abc")]) == "s3cret"
 
 
 def test_keyring_errors_become_store_errors() -> None:
     keyring.set_keyring(LockedKeyring())
     with pytest.raises(CredentialStoreError, match="locked"):
-        CredentialStore().get_secret("abc")
+        CredentialStore().get_secret("abc", *SANDBOX)
 
 
 def test_explicit_backend_wins_over_the_global_one() -> None:
     mine = MemoryKeyring()
     store = CredentialStore(backend=mine)
-    store.set_secret("abc", SecretStr("x"))
-    assert mine.store == {(SERVICE, "abc"): "x"}
+    store.set_secret("abc", SecretStr("x"), *SANDBOX)
+    assert stored_secret(mine.store[(SERVICE, "abc")]) == "x"
     assert memory().store == {}
     assert "x" not in repr(store)
 
 
 async def test_async_variants_run_the_same_calls() -> None:
     store = CredentialStore()
-    await store.aset_secret("abc", SecretStr("s3cret"))
+    await store.aset_secret("abc", SecretStr("s3cret"), *SANDBOX)
     await store.aset_default_client_id("abc")
     assert await store.adefault_client_id() == "abc"
-    secret = await store.aget_secret("abc")
+    secret = await store.aget_secret("abc", *SANDBOX)
     assert secret is not None and secret.get_secret_value() == "s3cret"
     assert (await store.abackend_status()).usable
     assert await store.adelete("abc") is True
@@ -140,7 +152,7 @@ async def test_async_variants_run_the_same_calls() -> None:
 
 def test_env_overrides_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
     store = CredentialStore()
-    store.set_secret("abc", SecretStr("from-keyring"))
+    store.set_secret("abc", SecretStr("from-keyring"), *SANDBOX)
     store.set_default_client_id("abc")
     monkeypatch.setenv("SOR_CLIENT_ID", "abc")
     monkeypatch.setenv("SOR_CLIENT_SECRET", "from-env")
@@ -153,7 +165,7 @@ def test_env_overrides_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_keyring_used_for_the_configured_id(monkeypatch: pytest.MonkeyPatch) -> None:
     store = CredentialStore()
-    store.set_secret("abc", SecretStr("kr"))
+    store.set_secret("abc", SecretStr("kr"), *SANDBOX)
     store.set_default_client_id("other")
     monkeypatch.setenv("SOR_CLIENT_ID", "abc")
     creds = resolve_credentials(load_settings(), store)
@@ -163,7 +175,7 @@ def test_keyring_used_for_the_configured_id(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_default_id_used_when_none_is_configured() -> None:
     store = CredentialStore()
-    store.set_secret("abc", SecretStr("kr"))
+    store.set_secret("abc", SecretStr("kr"), *SANDBOX)
     store.set_default_client_id("abc")
     creds = resolve_credentials(load_settings(), store)
     assert creds is not None

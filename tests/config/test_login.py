@@ -16,7 +16,7 @@ from sor_tui.cli import main
 from sor_tui.config.credentials import DEFAULT_ID_USER, SERVICE, CredentialStore
 from sor_tui.sim.config import SimConfig
 from sor_tui.sim.server import Simulator
-from tests.config.test_credentials import PlaintextKeyring
+from tests.config.test_credentials import SANDBOX, PlaintextKeyring, stored_secret
 from tests.memory_keyring import MemoryKeyring
 from tests.transport.oauth_server import OAuthServer, Reply
 
@@ -74,7 +74,7 @@ def test_interactive_login_verifies_then_stores(
     assert prompts == ["Client secret (not shown): "]
     assert endpoint.requests[0].form["client_id"] == "my-client"
     assert endpoint.requests[0].form["client_secret"] == SECRET
-    assert memory().store[(SERVICE, "my-client")] == SECRET
+    assert stored_secret(memory().store[(SERVICE, "my-client")]) == SECRET
     assert memory().store[(SERVICE, DEFAULT_ID_USER)] == "my-client"
     assert "Logged in as my-client" in out
     assert SECRET not in out + err
@@ -100,7 +100,7 @@ def test_non_interactive_login_reads_the_secret_from_stdin(
         monkeypatch, endpoint.url, "--client-id", "ci", "--secret-stdin", stdin=SECRET + "\n"
     )
     assert code == 0
-    assert memory().store[(SERVICE, "ci")] == SECRET
+    assert stored_secret(memory().store[(SERVICE, "ci")]) == SECRET
 
 
 def test_rejected_credentials_are_explained_and_not_stored(
@@ -133,6 +133,7 @@ def test_no_keyring_is_a_clear_error(
     endpoint: OAuthServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())
+    monkeypatch.setenv("SOR_CREDENTIAL_STORE", "keyring")  # explicitly no encrypted file
     code = login(monkeypatch, endpoint.url, "--client-id", "ci", "--secret-stdin", stdin=SECRET)
     err = capsys.readouterr().err
     assert code == 1
@@ -148,6 +149,7 @@ def test_plaintext_keyring_needs_explicit_consent(
 ) -> None:
     backend = PlaintextKeyring()
     keyring.set_keyring(backend)
+    monkeypatch.setenv("SOR_CREDENTIAL_STORE", "keyring")  # explicitly no encrypted file
     assert (
         login(monkeypatch, endpoint.url, "--client-id", "ci", "--secret-stdin", stdin=SECRET) == 1
     )
@@ -162,7 +164,7 @@ def test_plaintext_keyring_needs_explicit_consent(
         stdin=SECRET,
     )
     assert code == 0
-    assert backend.store[(SERVICE, "ci")] == SECRET
+    assert stored_secret(backend.store[(SERVICE, "ci")]) == SECRET
 
 
 def test_clear_text_url_to_a_remote_host_is_refused(
@@ -175,7 +177,7 @@ def test_clear_text_url_to_a_remote_host_is_refused(
 
 def test_logout_deletes_secret_and_default(capsys: pytest.CaptureFixture[str]) -> None:
     store = CredentialStore()
-    store.set_secret("ci", SecretStr(SECRET))
+    store.set_secret("ci", SecretStr(SECRET), *SANDBOX)
     store.set_default_client_id("ci")
     assert main(["logout"]) == 0
     assert memory().store == {}
@@ -190,4 +192,4 @@ async def test_login_against_the_simulator(monkeypatch: pytest.MonkeyPatch) -> N
         args = ["login", "--oauth-url", sim.oauth_url, "--client-id", sim.client_id]
         # login runs its own event loop (asyncio.run), so it gets a thread of its own.
         assert await asyncio.to_thread(main, [*args, "--secret-stdin"]) == 0
-    assert memory().store[(SERVICE, sim.client_id)] == sim.client_secret
+    assert stored_secret(memory().store[(SERVICE, sim.client_id)]) == sim.client_secret

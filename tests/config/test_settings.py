@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sor_tui.config import paths
+from sor_tui.config.file_trust import secret_file_warnings
 from sor_tui.config.settings import (
     ENVIRONMENT_URLS,
     SOR_SCOPE,
@@ -17,7 +18,6 @@ from sor_tui.config.settings import (
     env_name,
     is_loopback_host,
     load_settings,
-    secret_file_warnings,
 )
 
 REPO = Path(__file__).resolve().parents[2]

@@ -228,3 +228,30 @@ async def test_a_crash_report_never_shows_locals(
     printed = capfd.readouterr()
     assert "boom 12" in printed.err  # the crash is reported...
     assert "s3cret-value" not in printed.err + printed.out  # ...without its locals
+
+
+async def test_data_of_a_market_not_subscribed_is_reported_in_the_error_pane(
+    desk_app: AppBuilder,
+) -> None:
+    from decimal import Decimal
+
+    from sor_tui.core.events import Execution
+    from sor_tui.core.timestamps import format_rfc3339_ns
+
+    feed = FakeFeed()
+    feed.state.set_desired_markets({"BTCUSD"})
+    at = 1_700_000_000 * 10**9
+    for _ in range(3):
+        stray = Execution("XRPUSD", Decimal(1), Decimal(1), at, format_rfc3339_ns(at))
+        feed.state.apply(stray, at)
+    app = desk_app(feed)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.render_frame()
+        await pilot.pause()
+        app.render_frame()
+        await pilot.pause()
+        log = app.desk.query_one(ErrorLog)
+        found = [p for _, p in log.problems if p.code == "undesired_market"]
+        assert len(found) == 1 and found[0].market == "XRPUSD"  # once, though three came
+        assert feed.state.dropped_undesired["XRPUSD"] == 3

@@ -1,4 +1,5 @@
-"""Enter, replace, test or delete the client id and secret kept in the system keyring.
+"""Enter, replace, test or delete the client id and secret kept in the system keyring
+(or in sor-tui's encrypted credentials file, opened with a passphrase typed here).
 
 The secret input is masked; the secret is wrapped in ``SecretStr`` as soon as it leaves
 the input and is never rendered, logged or put in a message. Keyring calls run in
@@ -19,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from sor_tui.config.credentials import CredentialStoreError
+from sor_tui.config.secret_binding import origin
 from sor_tui.core.explain import explain
 from sor_tui.core.sanitize import sanitize
 from sor_tui.transport.oauth import TokenError, TokenProvider
@@ -34,6 +36,13 @@ class CredentialsScreen(ModalScreen[None]):
         Binding("ctrl+s", "save", "Save", id="credentials.save", tooltip="Store in the keyring"),
         Binding("ctrl+t", "test", "Test", id="credentials.test", tooltip="Fetch a token"),
         Binding("ctrl+r", "delete", "Delete", id="credentials.delete", tooltip="Forget them"),
+        Binding(
+            "ctrl+o",
+            "unlock",
+            "Unlock",
+            id="credentials.unlock",
+            tooltip="Open the encrypted credentials file with the passphrase",
+        ),
         Binding("escape", "close", "Close", id="credentials.close", priority=True),
     ]
 
@@ -49,6 +58,11 @@ class CredentialsScreen(ModalScreen[None]):
             yield Input(self.context.client_id or "", placeholder="client id", id="client-id")
             yield Label("Client secret (hidden; leave empty to keep the stored one)")
             yield SecretInput(placeholder="secret", id="client-secret")
+            file = self.context.store.encrypted_file if self.context.store else None
+            if file is not None:
+                what = "Passphrase of" if file.exists else "Choose a passphrase for"
+                yield Label(f"{what} the encrypted credentials file (hidden; ^o opens it)")
+                yield SecretInput(placeholder="passphrase", id="passphrase")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save ^s", id="credentials-save", variant="primary")
                 yield Button("Test ^t", id="credentials-test")
@@ -68,9 +82,18 @@ class CredentialsScreen(ModalScreen[None]):
         if store is None:
             self._backend("No keyring configured for this session.")
             return
+        if store.needs_passphrase():
+            file = store.encrypted_file
+            if file is not None and file.exists:
+                self._result("Enter the passphrase and press ^o to read the stored id.", ok=True)
+                self._backend(f"Credentials: encrypted file {sanitize(str(file.path), 200)}.")
+                return
         status = await store.abackend_status()
         advice = "" if status.usable and status.secure else f" {status.advice}"
-        self._backend(f"Keyring: {sanitize(status.name, 60)}.{sanitize(advice, 500)}")
+        oauth_url = self.context.oauth_url
+        bound = f" Saved secrets go only to {origin(oauth_url)}." if oauth_url else ""
+        text = f"Keyring: {sanitize(status.name, 60)}.{bound}{advice}"
+        self._backend(sanitize(text, 600))
         client_input = self.query_one("#client-id", Input)
         if status.usable and not client_input.value:
             try:
@@ -90,6 +113,24 @@ class CredentialsScreen(ModalScreen[None]):
         result.set_class(not ok, "-bad")
         result.update(Text(sanitize(text, 400)))
 
+    async def _unlocked(self) -> bool:
+        """Open the encrypted file with the typed passphrase if it needs one; False if not."""
+        store = self.context.store
+        if store is None or not store.needs_passphrase():
+            return True
+        typed = self.query_one("#passphrase", SecretInput).value
+        if not typed:
+            self._result("Enter the passphrase of the encrypted credentials file.", ok=False)
+            return False
+        self._result("Opening the encrypted credentials file…", ok=True)
+        try:
+            await store.aunlock(SecretStr(typed))
+        except CredentialStoreError as error:
+            self._result(error.message, ok=False)
+            return False
+        self.query_one("#passphrase", SecretInput).value = ""
+        return True
+
     def _client_id(self) -> str:
         return self.query_one("#client-id", Input).value.strip()
 
@@ -101,9 +142,11 @@ class CredentialsScreen(ModalScreen[None]):
     def pressed(self, event: Button.Pressed) -> None:
         """Buttons run the same actions as the keys."""
         action = (event.button.id or "").removeprefix("credentials-")
-        {"save": self.action_save, "test": self.action_test, "delete": self.action_delete}.get(
-            action, self.action_close
-        )()
+        {
+            "save": self.action_save,
+            "test": self.action_test,
+            "delete": self.action_delete,
+        }.get(action, self.action_close)()
 
     def action_close(self) -> None:
         """Close the dialog."""
@@ -121,6 +164,31 @@ class CredentialsScreen(ModalScreen[None]):
         """Delete the stored secret of the client id."""
         self.delete(self._client_id())
 
+    def action_unlock(self) -> None:
+        """Open the encrypted credentials file and read the stored client id."""
+        self.unlock()
+
+    @work(exclusive=True, group="credentials")
+    async def unlock(self) -> None:
+        """Unlock in a thread; stored credentials then start the feed."""
+        store = self.context.store
+        if store is None or not store.needs_passphrase():
+            self._result("Nothing to unlock.", ok=True)
+            return
+        if not await self._unlocked():
+            return
+        context = self.context
+        try:
+            client_id = self._client_id() or await store.adefault_client_id()
+            if client_id:  # say now if the stored secret is bound to other hosts
+                await store.aget_secret(client_id, context.oauth_url, context.ws_url)
+        except CredentialStoreError as error:
+            self._result(error.message, ok=False)
+            return
+        self._result("The encrypted credentials file is open.", ok=True)
+        self.app.post_message(CredentialsChanged(client_id or None))
+        self.load()  # last: it replaces this worker (same exclusive group)
+
     @work(exclusive=True, group="credentials")
     async def save(self, client_id: str, secret: SecretStr | None) -> None:
         """Store in a thread; the feed restarts with the new credentials."""
@@ -128,14 +196,19 @@ class CredentialsScreen(ModalScreen[None]):
         if store is None or not client_id or secret is None:
             self._result("Enter a client id and a secret to save.", ok=False)
             return
+        if not await self._unlocked():
+            return
         try:
-            await store.aset_secret(client_id, secret)
+            await store.aset_secret(client_id, secret, self.context.oauth_url, self.context.ws_url)
             await store.aset_default_client_id(client_id)
         except CredentialStoreError as error:
             self._result(error.message, ok=False)
             return
         self.query_one("#client-secret", SecretInput).value = ""
-        self._result(f"Saved the secret for {client_id} in the keyring.", ok=True)
+        self._result(
+            f"Saved the secret for {client_id}, bound to {origin(self.context.oauth_url)}.",
+            ok=True,
+        )
         self.app.post_message(CredentialsChanged(client_id))
 
     @work(exclusive=True, group="credentials")
@@ -146,8 +219,12 @@ class CredentialsScreen(ModalScreen[None]):
             self._result("Enter a client id first.", ok=False)
             return
         if secret is None and context.store is not None:
+            if not await self._unlocked():
+                return
             try:
-                secret = await context.store.aget_secret(client_id)
+                secret = await context.store.aget_secret(
+                    client_id, context.oauth_url, context.ws_url
+                )
             except CredentialStoreError as error:
                 self._result(error.message, ok=False)
                 return
@@ -181,6 +258,8 @@ class CredentialsScreen(ModalScreen[None]):
         store = self.context.store
         if store is None or not client_id:
             self._result("Enter the client id to delete.", ok=False)
+            return
+        if not await self._unlocked():
             return
         try:
             deleted = await store.adelete(client_id)

@@ -1,7 +1,9 @@
-"""A masked input whose value never travels in a message.
+"""A masked input whose value never travels in a message or to the clipboard.
 
 Textual's ``Input`` posts ``Changed`` and ``Submitted`` messages carrying the value; for a
 secret those would put it in message reprs (and in devtools logs), so they are dropped.
+Its copy and cut would put the selection on the system clipboard (OSC 52, readable by
+every program and often synced to other machines), so they do nothing here.
 """
 
 from __future__ import annotations
@@ -21,6 +23,14 @@ class SecretInput(Input):
         if isinstance(message, Input.Changed | Input.Submitted):
             return False
         return super().post_message(message)
+
+    def action_copy(self) -> None:
+        """Never copy a secret to the clipboard."""
+        self.app.bell()
+
+    def action_cut(self) -> None:
+        """Never cut a secret to the clipboard (the text stays where it is)."""
+        self.app.bell()
 
     def __repr__(self) -> str:
         return f"SecretInput(id={self.id!r})"
