@@ -67,6 +67,7 @@ from sor_tui.core.wire import (
     TOP,
     BookPayload,
     Envelope,
+    Level,
     Params,
     Probe,
     WireReject,
@@ -75,6 +76,7 @@ from sor_tui.core.wire import (
     build_snapshot_levels,
     decimal_value,
     market_name,
+    parse_wire,
     price_value,
     time_value,
     validation_reject,
@@ -144,6 +146,20 @@ def _best(levels: tuple[PriceLevel, ...]) -> PriceLevel | None:
     return levels[0]
 
 
+def _top_side(levels: list[Level] | None, side: str) -> PriceLevel | None:
+    """The best level of a top-of-book side; ``{"price":"0","amount":"0"}`` is an empty side."""
+    if levels and len(levels) == 1 and _is_zero(levels[0].price) and _is_zero(levels[0].amount):
+        return None
+    return _best(build_levels(levels, side))
+
+
+def _is_zero(text: str) -> bool:
+    try:
+        return not parse_wire(text)
+    except ValueError:
+        return False
+
+
 def _top(payload: msgspec.Raw, max_levels: int) -> ServerEvent:
     wire = TOP.decode(payload)
     if wire.type is not None and wire.type != "TOP_OF_BOOK":
@@ -154,8 +170,8 @@ def _top(payload: msgspec.Raw, max_levels: int) -> ServerEvent:
     if count > max_levels:
         raise WireReject(TOO_MANY_LEVELS, f"{count} levels, limit {max_levels}")
     time_ns = time_value(wire.timestamp, "timestamp")
-    bid = _best(build_levels(wire.bids, "bids"))
-    ask = _best(build_levels(wire.asks, "asks"))
+    bid = _top_side(wire.bids, "bids")
+    ask = _top_side(wire.asks, "asks")
     return TopOfBook(market_name(wire.market), time_ns, wire.timestamp, bid, ask)
 
 
@@ -218,11 +234,18 @@ def _channel_market(params: Params | None) -> str | None:
     return market_name(params.market)
 
 
+def _error_code(envelope: Envelope) -> str | None:
+    """The request-level error code under ``error`` or ``code``, if the frame has one."""
+    value = envelope.error if envelope.error is not None else envelope.code
+    return None if value is None else _code(value, "error")
+
+
 def _operation(action: str, envelope: Envelope) -> ServerEvent:
-    if not envelope.channels:
+    if not envelope.channels or bytes(envelope.channels) == b"null":
         # A request-level failure may come back under the operation's own type (§14 #7).
-        if envelope.error is not None:
-            return ServerError(_code(envelope.error, "error"))
+        code = _error_code(envelope)
+        if code is not None:
+            return ServerError(code, None if action == "subscription_list" else action)
         raise WireReject(MISSING_FIELD, f"{action}: channels missing")
     try:
         if action == "subscription_list":
@@ -242,7 +265,8 @@ def _operation(action: str, envelope: Envelope) -> ServerEvent:
             ChannelResult(
                 type=escape_identifier(item.type, CODE_MAX),
                 market=_channel_market(item.params),
-                success=item.success,
+                # A result with only ``error`` is a refusal; with neither, an acknowledgement.
+                success=item.error is None if item.success is None else item.success,
                 error=None if item.error is None else escape_identifier(item.error, CODE_MAX),
                 params_echoed=item.params is not None,
             )
@@ -284,15 +308,18 @@ def _decode(frame: str | bytes, max_bytes: int, max_levels: int) -> ServerEvent:
                 raise WireReject(WRONG_TYPE, "channel: expected a string")
             return _stream(channel, envelope.payload, max_levels)
         if kind is None:
-            return Ignored("object", UNCLASSIFIED)
+            # A bare {"error": CODE} is still the server refusing something (§14 #7).
+            code = _error_code(envelope) if envelope.error is not None else None
+            return Ignored("object", UNCLASSIFIED) if code is None else ServerError(code)
         if not isinstance(kind, str):
             raise WireReject(WRONG_TYPE, "type: expected a string")
         if kind in OPERATIONS:
             return _operation(kind, envelope)
         if kind == "error":
-            if envelope.error is None:
+            code = _error_code(envelope)
+            if code is None:
                 raise WireReject(MISSING_FIELD, "error: missing")
-            return ServerError(_code(envelope.error, "error"))
+            return ServerError(code)
         return Ignored(f"type:{escape_identifier(kind, CODE_MAX)}", UNKNOWN_TYPE)
     except WireReject as exc:
         return _rejected(exc.reason, exc.detail, frame, envelope)

@@ -37,6 +37,7 @@ class Envelope(msgspec.Struct, gc=False):
     channel: object = None
     type: object = None
     error: object = None
+    code: object = None  # some servers name the error field ``code`` (§14 #7)
     payload: msgspec.Raw = msgspec.Raw()
     channels: msgspec.Raw = msgspec.Raw()
 
@@ -104,10 +105,14 @@ class Params(msgspec.Struct, gc=False):
 
 
 class ResultWire(msgspec.Struct, gc=False):
-    """One per-channel result of a subscribe or unsubscribe response."""
+    """One per-channel result of a subscribe or unsubscribe response.
+
+    ``success`` may be missing when the server sends only ``error`` (a refusal) or
+    neither (an acknowledgement); protocol decides which.
+    """
 
     type: str
-    success: bool
+    success: bool | None = None
     params: Params | None = None
     error: str | None = None
 
@@ -200,8 +205,29 @@ def parse_wire(text: str) -> Decimal:
         or not (text.isascii() and text.replace(".", "", 1).isdigit())
         or text[0] == "."
     ):
+        if is_signed_zero(text):
+            return ZERO
         raise ValueError("decimal must be digits with an optional fraction")
     return Decimal(text.rstrip("0").rstrip(".") if "." in text else text)
+
+
+ZERO = Decimal(0)
+
+
+def is_signed_zero(text: str) -> bool:
+    """True for a negative zero such as ``"-0"`` or ``"-0.00"``: a removal, not a sign error.
+
+    A server formatting a float can print ``-0``; every other sign stays invalid.
+    """
+    digits = text[1:]
+    return (
+        text[:1] == "-"
+        and 0 < len(digits) <= MAX_DECIMAL_CHARS
+        and digits[0] != "."
+        and digits.isascii()
+        and digits.replace(".", "", 1).isdigit()
+        and not digits.replace(".", "").strip("0")
+    )
 
 
 def parse_cached(

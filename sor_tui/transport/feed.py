@@ -95,6 +95,7 @@ class Feed:
         self._stopping = False
         self._retried_401 = False
         self._last_resync: dict[str, float] = {}
+        self._heartbeat_learned: float | None = None  # the server's interval, kept across
         self._published_version = -1
 
     # -- public state ------------------------------------------------------------------
@@ -280,6 +281,7 @@ class Feed:
             last_resync=self._last_resync,
             clock=self._clock,
             on_frame=self._on_frame,
+            heartbeat_learned=self._heartbeat_learned,
         )
         self._session = session
         self._set_status(FeedState.CONNECTED, "connected")
@@ -288,6 +290,7 @@ class Feed:
             reason = await session.run()
         finally:
             self._session = None
+            self._heartbeat_learned = session.heartbeat.interval
             self._lost()  # books go stale before any wait for the close handshake
             await self._close(ws)
         if self._clock() - session.opened_at >= self._options.healthy_after and session.got_data:

@@ -34,6 +34,7 @@ from sor_tui.core.events import (
     TopOfBook,
 )
 from sor_tui.core.explain import explain
+from sor_tui.core.liveness import HeartbeatWatch
 from sor_tui.core.protocol import (
     encode_subscribe,
     encode_subscription_list,
@@ -59,6 +60,8 @@ log = logging.getLogger(__name__)
 
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 UNKNOWN_CHANNEL = "UNKNOWN_CHANNEL"
+CHANNEL_CODES = frozenset({UNKNOWN_CHANNEL, "UNKNOWN_CHANNEL_PARAMS_CONFIGURATION"})
+"""Error codes about a channel: a request-level one names a refused request."""
 _DATA_CHANNEL = {
     BookSnapshot: ChannelType.MARKET_DATA,
     TopOfBook: ChannelType.TOP_OF_BOOK,
@@ -93,6 +96,7 @@ class Session:
         last_resync: dict[str, float],
         clock: Callable[[], float],
         on_frame: Callable[[str | bytes, int], None] | None = None,
+        heartbeat_learned: float | None = None,
     ) -> None:
         self.ws = ws
         self._on_frame = on_frame
@@ -110,9 +114,10 @@ class Session:
         self._outbox_ready = asyncio.Event()
         self._last_request_at: float | None = None
         self._sync_started: dict[str, float] = {}
-        self._heartbeat_at: float | None = None
-        self._beats_seen = 0
-        self._beat_intervals: deque[float] = deque(maxlen=5)
+        self.heartbeat = HeartbeatWatch(
+            options.heartbeat_timeout, options.heartbeat_first_timeout, heartbeat_learned
+        )
+        self._prints_too_new = state.tape.too_new
         self._deferred_resyncs: dict[str, str] = {}
         self._end_reason: str | None = None
 
@@ -146,9 +151,8 @@ class Session:
         return True
 
     def heartbeat_timeout(self) -> float:
-        """The configured timeout, stretched to 3x the observed heartbeat interval (§10.2)."""
-        observed = max(self._beat_intervals, default=0.0)
-        return max(self._options.heartbeat_timeout, 3.0 * observed)
+        """Seconds of heartbeat silence that end the connection (learnt, §10.2)."""
+        return self.heartbeat.timeout()
 
     # -- the connection ----------------------------------------------------------------
 
@@ -218,10 +222,29 @@ class Session:
                 batch = [op]
                 while self._outbox and self._outbox[0].kind == op.kind:
                     batch.append(self._outbox.popleft())
-                channels = self._still_wanted(op.kind, batch)
+                channels = self._sendable(op.kind, self._still_wanted(op.kind, batch))
                 if channels:
                     await self._pace()
                     await self._send_channels(op.kind, channels)
+
+    def _sendable(self, kind: str, channels: list[Channel]) -> list[Channel]:
+        """Channels that can be encoded; any other is shown and counted, never sent.
+
+        One odd request (say an unsubscribe of a channel a server listed without its
+        market) must not stop the writer and with it the whole feed.
+        """
+        good: list[Channel] = []
+        for channel in channels:
+            try:
+                encode_subscribe([channel])
+            except ValueError as exc:
+                self._metrics.requests_unsent += 1
+                text = sanitize(f"cannot {kind} {channel}: {exc}")
+                log.warning("%s", text)
+                self._emit(Problem("client", "REQUEST_NOT_SENT", text, channel.market))
+            else:
+                good.append(channel)
+        return good
 
     def _still_wanted(self, kind: str, batch: list[_Op]) -> list[Channel]:
         """Drop queued requests that the desired set has overtaken since they were queued."""
@@ -250,10 +273,10 @@ class Session:
             if channel.type != ChannelType.MARKET_DATA or channel.market is None:
                 continue
             if kind == SUBSCRIBE:
+                # The snapshot timer starts at the ack: with paced requests a large
+                # subscribe can wait long before the server even reads it.
                 self._state.begin_sync(channel.market)
-                self._sync_started[channel.market] = now
-            else:
-                self._sync_started.pop(channel.market, None)
+            self._sync_started.pop(channel.market, None)
         self._last_request_at = now
         self._publish_registry()
         await self._send(encoded)
@@ -268,8 +291,7 @@ class Session:
                 # on a dead link; the connection is already useless, so end it now.
                 raise SessionEnded(self._close_reason())
             now = self._clock()
-            beat = self._heartbeat_at
-            if beat is not None and now - beat > self.heartbeat_timeout():
+            if self.heartbeat.expired(now):
                 raise SessionEnded(f"no heartbeat for {self.heartbeat_timeout():.3g} s")
             for market, started in list(self._sync_started.items()):
                 if now - started > options.snapshot_timeout:
@@ -299,13 +321,7 @@ class Session:
             market = str(getattr(event, "market", ""))
             self._data_arrived(Channel(data_channel, market), event, received_ns)
         elif isinstance(event, Heartbeat):
-            now = self._clock()
-            if self._heartbeat_at is not None and self._beats_seen:
-                self._beat_intervals.append(now - self._heartbeat_at)
-            self._beats_seen += 1
-            self._heartbeat_at = now
-            self.got_data = True
-            self._registry.set_data(Channel(ChannelType.HEARTBEAT), DataState.LIVE)
+            self._beat()
         elif isinstance(event, OperationResult):
             for outcome in self._registry.apply_result(event):
                 self._answered(outcome)
@@ -317,15 +333,29 @@ class Session:
             if plan.unsubscribe:
                 self.enqueue(UNSUBSCRIBE, plan.unsubscribe)
         elif isinstance(event, ServerError):
-            self._server_error(event.code)
+            self._server_error(event)
         elif isinstance(event, Rejected):
+            if event.channel == ChannelType.HEARTBEAT:
+                self._beat()  # any frame on the heartbeat channel proves the server is alive
             self._metrics.frames_dropped += 1
             self._metrics.rejects[event.reason] += 1
             text = f"frame rejected: {event.detail or event.reason}"
             self._emit(Problem("frame", event.reason, sanitize(text), event.market))
         self._publish_registry()
 
+    def _beat(self) -> None:
+        self.heartbeat.beat(self._clock())
+        self.got_data = True
+        self._registry.set_data(Channel(ChannelType.HEARTBEAT), DataState.LIVE)
+
     def _data_arrived(self, channel: Channel, event: Any, received_ns: int) -> None:
+        if isinstance(event, Execution) and self._state.tape.too_new != self._prints_too_new:
+            self._prints_too_new = self._state.tape.too_new
+            text = (
+                f"print refused: {channel.market} executed_at {event.executed_at} is far ahead"
+                f" of the server clock ({self._prints_too_new} so far)"
+            )
+            self._emit(Problem("data", "PRINT_TOO_NEW", sanitize(text), channel.market))
         exchange_ns = event.executed_at_ns if isinstance(event, Execution) else event.time_ns
         self._metrics.lag_ns[channel.market or ""] = received_ns - exchange_ns
         if isinstance(event, BookSnapshot):
@@ -344,6 +374,15 @@ class Session:
         self._emit(SubscriptionAnswered(outcome.action, channel, outcome.success, outcome.error))
         if channel.type == ChannelType.HEARTBEAT:
             self._heartbeat_answered(outcome)
+        if (
+            outcome.action == SUBSCRIBE
+            and (outcome.success or outcome.no_effect)
+            and channel.type == ChannelType.MARKET_DATA
+            and channel.market
+        ):
+            book = self._state.book(channel.market)
+            if book is not None and book.status == "SYNCING":
+                self._sync_started[channel.market] = self._clock()
         if outcome.success or outcome.no_effect:
             return
         code = outcome.error or "UNKNOWN"
@@ -363,15 +402,23 @@ class Session:
             self._end_reason = f"server fault subscribing {channel}"
 
     def _heartbeat_answered(self, outcome: ChannelOutcome) -> None:
-        if outcome.action == SUBSCRIBE and (outcome.success or outcome.no_effect):
-            if self._heartbeat_at is None:
-                self._heartbeat_at = self._clock()  # the watchdog starts with the ack
-        else:
-            # Rejected (UNKNOWN_CHANNEL on servers without it) or unsubscribed: degrade to
-            # WebSocket ping/pong liveness only.
-            self._heartbeat_at = None
+        # The watchdog starts at the first beat, not at the ack (a slow first beat is
+        # covered by the WebSocket ping). Refused (UNKNOWN_CHANNEL on servers without
+        # it) or unsubscribed: degrade to ping/pong liveness only.
+        if not (outcome.action == SUBSCRIBE and (outcome.success or outcome.no_effect)):
+            self.heartbeat.stop()
 
-    def _server_error(self, code: str) -> None:
+    def _server_error(self, event: ServerError) -> None:
+        code = event.code
+        action = event.action
+        if action in (SUBSCRIBE, UNSUBSCRIBE) or code in CHANNEL_CODES:
+            # Under the request's type, or a code only a channel can cause: the server
+            # refused our oldest open request whole (§14 #7).
+            outcomes = self._registry.refuse_request(action, code)
+            for outcome in outcomes:
+                self._answered(outcome)
+            if outcomes:
+                return
         message = f"server error {code}: {explain(code)}"
         log.warning("%s", sanitize(message))
         self._emit(Problem("server", code, sanitize(message)))

@@ -149,7 +149,8 @@ async def test_stalled_heartbeat_detected_within_the_timeout() -> None:
         feed_options = options(heartbeat_timeout=timeout, healthy_after=60)
         async with running_feed(sim, feed_options=feed_options) as run:
             await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
-            await wait_until(lambda: run.feed.state.last_heartbeat_ns is not None, what="beat")
+            # Two beats: the interval is known (before it, liveness is the WebSocket ping).
+            await wait_until(lambda: len(run.of(Heartbeat)) >= 2, what="two beats")
             sim.set_scenario("stall_heartbeat")
             stalled_at = time.monotonic()
             await wait_until(
