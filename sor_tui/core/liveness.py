@@ -89,6 +89,9 @@ class ServerClock:
         self._heartbeats: deque[int] = deque(maxlen=CLOCK_SAMPLES)
         self._snapshots: deque[int] = deque(maxlen=CLOCK_SAMPLES)
         self.implausible = 0
+        # Recomputed on each sample, so that another thread reads one plain value.
+        self._offset: int | None = None
+        self._source: str | None = None
 
     def _add(self, samples: deque[int], server_ns: int, local_ns: int) -> None:
         offset = server_ns - local_ns
@@ -96,6 +99,9 @@ class ServerClock:
             self.implausible += 1
             return
         samples.append(offset)
+        chosen = self._heartbeats or self._snapshots
+        self._source = "heartbeat" if self._heartbeats else "snapshot"
+        self._offset = max(chosen)
 
     def heartbeat(self, server_ns: int, local_ns: int) -> None:
         """A heartbeat stamped ``server_ns`` arrived at ``local_ns``."""
@@ -108,15 +114,12 @@ class ServerClock:
     @property
     def offset_ns(self) -> int | None:
         """The estimated offset, or None before any sample."""
-        samples = self._heartbeats or self._snapshots
-        return max(samples) if samples else None
+        return self._offset
 
     @property
     def source(self) -> str | None:
         """Where the estimate comes from: ``heartbeat``, ``snapshot`` or None."""
-        if self._heartbeats:
-            return "heartbeat"
-        return "snapshot" if self._snapshots else None
+        return self._source
 
     def server_now(self, local_ns: int) -> int:
         """The server's time at local time ``local_ns`` (ours while the offset is unknown)."""

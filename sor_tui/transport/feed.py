@@ -16,7 +16,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -118,7 +118,7 @@ class Feed:
     @property
     def counters(self) -> FeedCounters:
         """A frozen snapshot of the feed's counters."""
-        return self._metrics.snapshot()
+        return replace(self._metrics.snapshot(), clock_offset_ns=self._state.server_clock.offset_ns)
 
     def token_expires_in(self) -> float | None:
         """Seconds of lifetime left on the cached token, if any."""

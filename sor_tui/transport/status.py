@@ -96,6 +96,7 @@ class FeedCounters:
     requests_unsent: int = 0  # client requests that could not be encoded
     rejects_by_reason: dict[str, int] = field(default_factory=dict)
     lag_ns: dict[str, int] = field(default_factory=dict)  # arrival minus exchange time, per market
+    clock_offset_ns: int | None = None  # the server's clock minus ours, once estimated
 
 
 TransportEvent = StatusChanged | Problem | SubscriptionsChanged | SubscriptionAnswered

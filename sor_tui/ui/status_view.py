@@ -30,6 +30,9 @@ def status_line(
     lag_ns = counters.lag_ns.get(market) if market else None
     if lag_ns is None and counters.lag_ns:
         lag_ns = max(counters.lag_ns.values())
+    offset_ns = counters.clock_offset_ns
+    if lag_ns is not None and offset_ns is not None:
+        lag_ns += offset_ns  # lag on the server's clock, not skewed by ours
     return StatusLine(
         environment=environment,
         state=status.state.value,
@@ -40,4 +43,5 @@ def status_line(
         lag_ms=None if lag_ns is None else lag_ns / 1e6,
         reconnects=counters.reconnects,
         recording=recording,
+        clock_offset_s=None if offset_ns is None else offset_ns / 1e9,
     )
