@@ -120,6 +120,14 @@ class Feed:
         """A frozen snapshot of the feed's counters."""
         return replace(self._metrics.snapshot(), clock_offset_ns=self._state.server_clock.offset_ns)
 
+    @property
+    def extensions(self) -> tuple[str, ...]:
+        """WebSocket extensions negotiated on the current connection (permessage-deflate)."""
+        session = self._session
+        if session is None:
+            return ()
+        return tuple(str(extension.name) for extension in session.ws.protocol.extensions)
+
     def token_expires_in(self) -> float | None:
         """Seconds of lifetime left on the cached token, if any."""
         return self._tokens.expires_in()

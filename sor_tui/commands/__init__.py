@@ -1,0 +1,1 @@
+"""One module per command: each is the composition root of its command."""
