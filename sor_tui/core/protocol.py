@@ -22,7 +22,6 @@ from sor_tui.core.events import (
     Heartbeat,
     Ignored,
     OperationResult,
-    PriceLevel,
     Rejected,
     ServerError,
     ServerEvent,
@@ -67,7 +66,6 @@ from sor_tui.core.wire import (
     TOP,
     BookPayload,
     Envelope,
-    Level,
     Params,
     Probe,
     WireReject,
@@ -76,9 +74,9 @@ from sor_tui.core.wire import (
     build_snapshot_levels,
     decimal_value,
     market_name,
-    parse_wire,
     price_value,
     time_value,
+    top_side,
     validation_reject,
 )
 
@@ -139,27 +137,6 @@ def _book_event(wire: BookPayload, max_levels: int) -> ServerEvent:
     return BookSnapshot(market, time_ns, wire.time, bid_levels, ask_levels)
 
 
-def _best(levels: tuple[PriceLevel, ...]) -> PriceLevel | None:
-    """The single best level of a top-of-book side; a zero amount means no level."""
-    if not levels or not levels[0].amount:
-        return None
-    return levels[0]
-
-
-def _top_side(levels: list[Level] | None, side: str) -> PriceLevel | None:
-    """The best level of a top-of-book side; ``{"price":"0","amount":"0"}`` is an empty side."""
-    if levels and len(levels) == 1 and _is_zero(levels[0].price) and _is_zero(levels[0].amount):
-        return None
-    return _best(build_levels(levels, side))
-
-
-def _is_zero(text: str) -> bool:
-    try:
-        return not parse_wire(text)
-    except ValueError:
-        return False
-
-
 def _top(payload: msgspec.Raw, max_levels: int) -> ServerEvent:
     wire = TOP.decode(payload)
     if wire.type is not None and wire.type != "TOP_OF_BOOK":
@@ -170,8 +147,8 @@ def _top(payload: msgspec.Raw, max_levels: int) -> ServerEvent:
     if count > max_levels:
         raise WireReject(TOO_MANY_LEVELS, f"{count} levels, limit {max_levels}")
     time_ns = time_value(wire.timestamp, "timestamp")
-    bid = _top_side(wire.bids, "bids")
-    ask = _top_side(wire.asks, "asks")
+    bid = top_side(wire.bids, "bids")
+    ask = top_side(wire.asks, "asks")
     return TopOfBook(market_name(wire.market), time_ns, wire.timestamp, bid, ask)
 
 

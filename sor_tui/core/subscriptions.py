@@ -16,10 +16,13 @@ from sor_tui.core.events import (
     Channel,
     ChannelResult,
     OperationResult,
+    ServerError,
     SubscriptionList,
 )
 
 NO_EFFECT_ACTION = "NO_EFFECT_ACTION"
+CHANNEL_CODES = frozenset({"UNKNOWN_CHANNEL", "UNKNOWN_CHANNEL_PARAMS_CONFIGURATION"})
+"""Error codes about a channel: a request-level one names a refused request."""
 SUBSCRIBE = "subscribe"
 UNSUBSCRIBE = "unsubscribe"
 
@@ -263,6 +266,13 @@ class SubscriptionRegistry:
                 entry, answer=answer, error=error, data=data, pending=pending
             )
         return ChannelOutcome(action, channel, item.success, item.error, no_effect)
+
+    def refused_by(self, error: ServerError) -> tuple[ChannelOutcome, ...]:
+        """The outcomes of a request-level error that refuses one of our requests: one
+        under a request's type, or one whose code only a channel can cause."""
+        if error.action in (SUBSCRIBE, UNSUBSCRIBE) or error.code in CHANNEL_CODES:
+            return self.refuse_request(error.action, error.code)
+        return ()
 
     def refuse_request(self, action: str | None, error: str) -> tuple[ChannelOutcome, ...]:
         """A request-level error answered our oldest open ``action`` request (of any action

@@ -12,7 +12,7 @@ from decimal import Decimal
 import msgspec
 
 from sor_tui.core.events import BookUpdate, PriceLevel
-from sor_tui.core.numbers import MAX_DECIMAL_CHARS, parse_decimal
+from sor_tui.core.numbers import MAX_DECIMAL_CHARS, ZERO, is_signed_zero, parse_decimal
 from sor_tui.core.reasons import BAD_NUMBER, BAD_TIMESTAMP, MISSING_FIELD, WRONG_TYPE
 from sor_tui.core.sanitize import escape_identifier, sanitize
 from sor_tui.core.timestamps import parse_rfc3339_ns
@@ -211,25 +211,6 @@ def parse_wire(text: str) -> Decimal:
     return Decimal(text.rstrip("0").rstrip(".") if "." in text else text)
 
 
-ZERO = Decimal(0)
-
-
-def is_signed_zero(text: str) -> bool:
-    """True for a negative zero such as ``"-0"`` or ``"-0.00"``: a removal, not a sign error.
-
-    A server formatting a float can print ``-0``; every other sign stays invalid.
-    """
-    digits = text[1:]
-    return (
-        text[:1] == "-"
-        and 0 < len(digits) <= MAX_DECIMAL_CHARS
-        and digits[0] != "."
-        and digits.isascii()
-        and digits.replace(".", "", 1).isdigit()
-        and not digits.replace(".", "").strip("0")
-    )
-
-
 def parse_cached(
     text: str, cache: dict[str, Decimal] = DECIMALS, limit: int = CACHE_MAX
 ) -> Decimal:
@@ -376,6 +357,22 @@ def _reject_levels(wire: list[Level], side: str) -> None:
     for index, level in enumerate(wire):
         price_value(level.price, f"{side}[{index}].price")
         decimal_value(level.amount, f"{side}[{index}].amount")
+
+
+def top_side(levels: list[Level] | None, side: str) -> PriceLevel | None:
+    """The best level of a top-of-book side; none for an empty side, whether it is
+    missing, ``[]``, a zero amount or spelt ``[{"price": "0", "amount": "0"}]``."""
+    if levels and len(levels) == 1 and _is_zero(levels[0].price) and _is_zero(levels[0].amount):
+        return None
+    built = build_levels(levels, side)
+    return built[0] if built and built[0].amount else None
+
+
+def _is_zero(text: str) -> bool:
+    try:
+        return not parse_wire(text)
+    except ValueError:
+        return False
 
 
 def validation_reject(exc: msgspec.ValidationError, where: str) -> WireReject:

@@ -62,8 +62,8 @@ class Engine:
         self._resumed = asyncio.Event()
         self._resumed.set()
         self._format_rng = random.Random(config.seed ^ 0x5EED)
-        self._mixed = False
-        self._omit = False
+        self._mixed = self._omit = False
+        self._plain_off = False  # a scenario reshapes frames: no one-level shortcut
         self.variants = FieldVariants(scenarios)
         self._price_text: dict[str, dict[int, str]] = {m: {} for m in config.markets}
         self._amount_text: dict[int, str] = {}
@@ -136,6 +136,7 @@ class Engine:
         self._mixed = self.scenarios.on("mixed_decimals")
         self._omit = self.scenarios.on("omit_empty_arrays")
         self.variants.refresh()
+        self._plain_off = self._mixed or self._omit or self.variants.any_data
         for gen in self.generators.values():
             gen.crossed = self.scenarios.on("crossed_book")
             gen.long_cross = self.scenarios.on("long_cross")
@@ -152,13 +153,7 @@ class Engine:
     def fast_step(self, market: str) -> None:
         """A firehose step: single-level changes go straight from the book to one frame."""
         gen = self.generators[market]
-        if (
-            self._mixed
-            or self._omit
-            or self.variants.any_data
-            or self.pending[market]
-            or self.leaks[market]
-        ):
+        if self._plain_off or self.pending[market] or self.leaks[market]:
             self._fan_out(gen, gen.fast_step())
             return
         change = gen.fast_change()
@@ -286,9 +281,7 @@ class Engine:
                 if delay_ns <= 0:
                     self._capture(gen, state)
         elif channel == TOB:
-            if self.variants.tob_empty_zero:  # before its book is known: both sides "0"
-                empty = wire.top_of_book_frame(market, self.variants.stamp(gen.time_ns), None, None)
-                initial.append((empty.replace("[]", wire.ZERO_LEVEL).encode(), "TOP_OF_BOOK"))
+            initial += self.variants.empty_top(market, gen.time_ns)
             initial.append((self.top_frame(gen), "TOP_OF_BOOK"))
         elif channel == EXE and self.scenarios.on("replay_last_execution"):
             last = gen.last_execution

@@ -73,6 +73,13 @@ class FieldVariants:
             del self._late[market]
         return str(late[1])
 
+    def empty_top(self, market: str, time_ns: int) -> list[tuple[bytes, str]]:
+        """Under ``tob_empty_zero``, the first top of book: both sides spelt as a "0" level."""
+        if not self.tob_empty_zero:
+            return []
+        frame = wire.top_of_book_frame(market, self.stamp(time_ns), None, None)
+        return [(frame.replace("[]", wire.ZERO_LEVEL).encode(), "TOP_OF_BOOK")]
+
     def heartbeat_frame(self, time_ns: int) -> str:
         """A heartbeat, or under ``heartbeat_malformed`` one whose payload fails validation."""
         if self.scenarios.on("heartbeat_malformed"):

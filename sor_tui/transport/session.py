@@ -60,8 +60,6 @@ log = logging.getLogger(__name__)
 
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 UNKNOWN_CHANNEL = "UNKNOWN_CHANNEL"
-CHANNEL_CODES = frozenset({UNKNOWN_CHANNEL, "UNKNOWN_CHANNEL_PARAMS_CONFIGURATION"})
-"""Error codes about a channel: a request-level one names a refused request."""
 _DATA_CHANNEL = {
     BookSnapshot: ChannelType.MARKET_DATA,
     TopOfBook: ChannelType.TOP_OF_BOOK,
@@ -150,10 +148,6 @@ class Session:
         self.enqueue(SUBSCRIBE, (channel,), resync=True)
         return True
 
-    def heartbeat_timeout(self) -> float:
-        """Seconds of heartbeat silence that end the connection (learnt, §10.2)."""
-        return self.heartbeat.timeout()
-
     # -- the connection ----------------------------------------------------------------
 
     async def run(self) -> str:
@@ -228,22 +222,17 @@ class Session:
                     await self._send_channels(op.kind, channels)
 
     def _sendable(self, kind: str, channels: list[Channel]) -> list[Channel]:
-        """Channels that can be encoded; any other is shown and counted, never sent.
-
-        One odd request (say an unsubscribe of a channel a server listed without its
-        market) must not stop the writer and with it the whole feed.
-        """
+        """Channels that can be encoded; any other is shown and counted, never sent."""
         good: list[Channel] = []
         for channel in channels:
             try:
                 encode_subscribe([channel])
-            except ValueError as exc:
+                good.append(channel)
+            except ValueError as exc:  # one odd request must not stop the writer
                 self._metrics.requests_unsent += 1
                 text = sanitize(f"cannot {kind} {channel}: {exc}")
                 log.warning("%s", text)
                 self._emit(Problem("client", "REQUEST_NOT_SENT", text, channel.market))
-            else:
-                good.append(channel)
         return good
 
     def _still_wanted(self, kind: str, batch: list[_Op]) -> list[Channel]:
@@ -270,13 +259,10 @@ class Session:
         self._registry.record_request(kind, channels)
         now = self._clock()
         for channel in channels:
-            if channel.type != ChannelType.MARKET_DATA or channel.market is None:
-                continue
-            if kind == SUBSCRIBE:
-                # The snapshot timer starts at the ack: with paced requests a large
-                # subscribe can wait long before the server even reads it.
-                self._state.begin_sync(channel.market)
-            self._sync_started.pop(channel.market, None)
+            if channel.type == ChannelType.MARKET_DATA and channel.market is not None:
+                self._sync_started.pop(channel.market, None)  # timed from the ack instead
+                if kind == SUBSCRIBE:
+                    self._state.begin_sync(channel.market)
         self._last_request_at = now
         self._publish_registry()
         await self._send(encoded)
@@ -292,7 +278,7 @@ class Session:
                 raise SessionEnded(self._close_reason())
             now = self._clock()
             if self.heartbeat.expired(now):
-                raise SessionEnded(f"no heartbeat for {self.heartbeat_timeout():.3g} s")
+                raise SessionEnded(f"no heartbeat for {self.heartbeat.timeout():.3g} s")
             for market, started in list(self._sync_started.items()):
                 if now - started > options.snapshot_timeout:
                     waited = f"no snapshot within {options.snapshot_timeout:g} s"
@@ -351,10 +337,7 @@ class Session:
     def _data_arrived(self, channel: Channel, event: Any, received_ns: int) -> None:
         if isinstance(event, Execution) and self._state.tape.too_new != self._prints_too_new:
             self._prints_too_new = self._state.tape.too_new
-            text = (
-                f"print refused: {channel.market} executed_at {event.executed_at} is far ahead"
-                f" of the server clock ({self._prints_too_new} so far)"
-            )
+            text = f"print refused: {event.executed_at} is far ahead of the server clock"
             self._emit(Problem("data", "PRINT_TOO_NEW", sanitize(text), channel.market))
         exchange_ns = event.executed_at_ns if isinstance(event, Execution) else event.time_ns
         self._metrics.lag_ns[channel.market or ""] = received_ns - exchange_ns
@@ -372,17 +355,14 @@ class Session:
             self._emit(Problem("server", "UNSOLICITED_RESULT", sanitize(text), channel.market))
             return
         self._emit(SubscriptionAnswered(outcome.action, channel, outcome.success, outcome.error))
-        if channel.type == ChannelType.HEARTBEAT:
-            self._heartbeat_answered(outcome)
-        if (
-            outcome.action == SUBSCRIBE
-            and (outcome.success or outcome.no_effect)
-            and channel.type == ChannelType.MARKET_DATA
-            and channel.market
-        ):
-            book = self._state.book(channel.market)
-            if book is not None and book.status == "SYNCING":
-                self._sync_started[channel.market] = self._clock()
+        answered = outcome.action == SUBSCRIBE and (outcome.success or outcome.no_effect)
+        if channel.type == ChannelType.HEARTBEAT and not answered:
+            self.heartbeat.stop()  # refused or unsubscribed: liveness is the ping alone
+        market = channel.market if channel.type == ChannelType.MARKET_DATA else None
+        if market and answered:
+            book = self._state.book(market)
+            if book is not None and book.status == "SYNCING":  # timed from the ack
+                self._sync_started[market] = self._clock()
         if outcome.success or outcome.no_effect:
             return
         code = outcome.error or "UNKNOWN"
@@ -401,24 +381,12 @@ class Session:
             # the backoff (a per-channel resubscribe loop would have no backoff).
             self._end_reason = f"server fault subscribing {channel}"
 
-    def _heartbeat_answered(self, outcome: ChannelOutcome) -> None:
-        # The watchdog starts at the first beat, not at the ack (a slow first beat is
-        # covered by the WebSocket ping). Refused (UNKNOWN_CHANNEL on servers without
-        # it) or unsubscribed: degrade to ping/pong liveness only.
-        if not (outcome.action == SUBSCRIBE and (outcome.success or outcome.no_effect)):
-            self.heartbeat.stop()
-
     def _server_error(self, event: ServerError) -> None:
-        code = event.code
-        action = event.action
-        if action in (SUBSCRIBE, UNSUBSCRIBE) or code in CHANNEL_CODES:
-            # Under the request's type, or a code only a channel can cause: the server
-            # refused our oldest open request whole (§14 #7).
-            outcomes = self._registry.refuse_request(action, code)
+        if outcomes := self._registry.refused_by(event):  # a request refused whole (§14 #7)
             for outcome in outcomes:
                 self._answered(outcome)
-            if outcomes:
-                return
+            return
+        code = event.code
         message = f"server error {code}: {explain(code)}"
         log.warning("%s", sanitize(message))
         self._emit(Problem("server", code, sanitize(message)))
