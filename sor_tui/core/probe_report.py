@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
+from collections import Counter, deque
+from itertools import pairwise
 from typing import Any
 
 from sor_tui.core.sanitize import escape_identifier
@@ -19,9 +20,19 @@ from sor_tui.core.sanitize import escape_identifier
 MAX_SHAPE_BYTES = 4 * 1024 * 1024
 """Frames larger than this are counted but not taken apart (a huge SNAPSHOT)."""
 EXAMPLES = 4
+DISTINCT_MAX = 64
+"""Distinct names counted per kind (markets, channels, spellings); the rest count as "other"."""
+BEATS_KEPT = 1024
 _TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$")
 _CLOSE = re.compile(r"closed by server \((\d{3,4})")
 _MARKET_CHANNELS = ("market_data", "market_data.top_of_book", "execution_data")
+
+
+def _count(counter: Counter[str], key: str) -> None:
+    """Count ``key``, bounded: a server cannot grow the report with endless new names."""
+    if key not in counter and len(counter) >= DISTINCT_MAX:
+        key = "other"
+    counter[key] += 1
 
 
 def decimal_form(text: str) -> str:
@@ -71,7 +82,8 @@ class ProbeObserver:
         self.decimal_examples: dict[str, list[str]] = {}
         self.zero_spellings: Counter[str] = Counter()
         self.heartbeat_keys: Counter[str] = Counter()
-        self._beats: list[int] = []
+        self._beats: deque[int] = deque(maxlen=BEATS_KEPT)
+        self.beats = 0
         self.result_params: Counter[str] = Counter()  # echoed / missing
         self.list_params: Counter[str] = Counter()
         self.error_shapes: Counter[str] = Counter()
@@ -112,7 +124,7 @@ class ProbeObserver:
             self._operation(frame, received_ns)
 
     def _stream(self, channel: str, payload: Any, received_ns: int) -> None:
-        self.channels[channel] += 1
+        _count(self.channels, channel)
         if not isinstance(payload, dict):
             return
         market = payload.get("market")
@@ -122,14 +134,15 @@ class ProbeObserver:
                 self._time(payload[key])
         if channel == "heartbeat":
             self._beats.append(received_ns)
-            self.heartbeat_keys[",".join(sorted(map(str, payload)))[:60]] += 1
+            self.beats += 1
+            _count(self.heartbeat_keys, escape_identifier(",".join(sorted(map(str, payload))), 60))
             return
         kind = payload.get("type")
         if channel == "market_data" and kind == "SNAPSHOT" and market in self._acked:
             latency = (received_ns - self._acked.pop(market)) / 1e6
             self.snapshot_latency_ms.setdefault(market, round(latency, 1))
         if channel == "market_data" and kind == "UPDATE":
-            self.updates[market] += 1
+            _count(self.updates, market)
         for side in ("bids", "asks"):
             for level in payload.get(side) or ():
                 if isinstance(level, dict):
@@ -155,7 +168,7 @@ class ProbeObserver:
         if len(examples) < EXAMPLES and value not in examples:
             examples.append(escape_identifier(value, 40))
         if value.replace("-", "", 1).replace(".", "", 1).strip("0") == "":
-            self.zero_spellings[escape_identifier(value, 20)] += 1
+            _count(self.zero_spellings, escape_identifier(value, 20))
 
     def _operation(self, frame: dict[str, Any], received_ns: int) -> None:
         kind = frame.get("type")
@@ -197,7 +210,7 @@ class ProbeObserver:
 
     def heartbeat_interval_s(self) -> float | None:
         """The median interval between heartbeats, if two arrived."""
-        gaps = sorted(b - a for a, b in zip(self._beats, self._beats[1:], strict=False))
+        gaps = sorted(b - a for a, b in pairwise(self._beats))
         return None if not gaps else round(gaps[len(gaps) // 2] / 1e9, 3)
 
     def report(self) -> dict[str, Any]:
@@ -212,7 +225,7 @@ class ProbeObserver:
             "compression": self.compression,
             "heartbeat": {
                 "interval_s": self.heartbeat_interval_s(),
-                "count": len(self._beats),
+                "count": self.beats,
                 "payload_keys": dict(self.heartbeat_keys),
             },
             "timestamps": {

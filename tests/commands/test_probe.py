@@ -140,3 +140,19 @@ def test_probe_command_refuses_bad_options(capsys: pytest.CaptureFixture[str]) -
     assert main(["probe", "--duration", "0"]) == 2
     assert main(["probe", "--scenario", "compress"]) == 2
     assert "needs --sim" in capsys.readouterr().err
+
+
+def test_a_hostile_server_cannot_grow_the_report() -> None:
+    from sor_tui.core.probe_report import DISTINCT_MAX, ProbeObserver
+
+    observer = ProbeObserver("ZZZPROBEUSD")
+    for index in range(5 * DISTINCT_MAX):
+        frame = {
+            "channel": f"chan{index}",
+            "payload": {"market": f"M{index}", "type": "UPDATE", "time": "2026-01-01T00:00:00Z"},
+        }
+        observer.frame(json.dumps(frame), index)
+        observer.frame(json.dumps({**frame, "channel": "market_data"}), index)
+    report = observer.report()
+    assert len(report["channels"]) <= DISTINCT_MAX + 1
+    assert len(report["updates_per_second"]) <= DISTINCT_MAX + 1
