@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "logout": ("sor_tui.config.logout", "Delete stored credentials from the keyring"),
     "replay": ("sor_tui.launch_replay", "Open the TUI on a recording"),
     "export": ("sor_tui.record.export_cli", "Export executions or book views from a recording"),
+    "probe": ("sor_tui.commands.probe", "Report what a real environment chose (read-only, 60 s)"),
 }
 
 

@@ -142,7 +142,17 @@ class Settings(BaseSettings):
     backoff_cap: float = Field(30.0, gt=0)
     """Reconnect backoff: longest delay in seconds."""
     heartbeat_timeout: float = Field(15.0, gt=0)
-    """Seconds without a heartbeat before the connection is considered dead."""
+    """Seconds without a heartbeat before the connection is considered dead (stretched to
+    three observed heartbeat intervals; the watch starts at the first heartbeat)."""
+    heartbeat_first_timeout: float = Field(60.0, gt=0)
+    """Seconds allowed between the first and second heartbeat, before the server's interval
+    is known."""
+    replay_window: float = Field(5.0, ge=0)
+    """Seconds after (re)subscribing during which an exact repeat of a print is taken for a
+    replay and suppressed; later, identical prints are separate trades."""
+    crossed_book_resync: bool = True
+    """Resync a book once when it stays crossed for long (a consolidated book may stay
+    crossed legitimately: set false to only flag it)."""
     ping_interval: float = Field(20.0, gt=0)
     """Seconds between client WebSocket pings."""
     ping_timeout: float = Field(20.0, gt=0)

@@ -3,7 +3,8 @@
 Synchronization follows protocol §8.1-§8.2: UPDATEs received while SYNCING are buffered
 (bounded; overflow asks for a resync instead of dropping anything), the SNAPSHOT at time T
 replaces the book, buffered UPDATEs with ``time > T`` are applied in arrival order, the rest
-are dropped, and live UPDATEs with ``time <= T`` are dropped too.
+are dropped. Live UPDATEs are applied whatever their time: levels carry absolute amounts,
+so applying one again is harmless, while dropping one would lose a change.
 
 Decisions where the protocol is silent (documented here, tested in tests/core):
 
@@ -12,13 +13,14 @@ Decisions where the protocol is silent (documented here, tested in tests/core):
   to the overflow cannot be recovered: only the requested resync can fix the book.
 - A time going backwards is applied (arrival order is the server's emission order) and
   counted; ``last_update_ns`` keeps the largest trusted time.
-- A far-future time (beyond wall clock + ``future_tolerance_ns``) is counted and flagged but
-  never becomes a threshold: a live UPDATE is applied without advancing ``last_update_ns``;
-  a far-future SNAPSHOT is loaded but its time is not used to drop later UPDATEs, and the
-  book asks for a resync.
+- A far-future time (beyond the clock + ``future_tolerance_ns``; the desk state passes the
+  server's estimated clock) is counted and flagged but never becomes a threshold: a live
+  UPDATE is applied without advancing ``last_update_ns``; a far-future SNAPSHOT is loaded
+  and the book asks for a resync.
 - A persistent cross (best bid > best ask for ``max_crossed_updates`` consecutive messages
-  or ``max_crossed_ns`` of wall time) asks for a resync; a momentary cross or lock is only
-  flagged (a consolidated book may legitimately touch or cross).
+  or ``max_crossed_ns`` of wall time) is flagged and asks for at most one resync per
+  episode (``crossed_resync``; the episode ends when the book uncrosses): a consolidated
+  book may legitimately stay crossed, and a resync loop would never fix that.
 - A level that cannot be valid (non-positive price, negative or NaN amount) asks for a
   resync; the rest of that message is not applied.
 """
@@ -63,6 +65,7 @@ class OrderBook:
         wall_clock_ns: Callable[[], int] = time.time_ns,
         max_crossed_updates: int = 50,
         max_crossed_ns: int = 5 * 10**9,
+        crossed_resync: bool = True,
     ) -> None:
         self.market = market
         self._max_buffer = max_buffer
@@ -88,6 +91,8 @@ class OrderBook:
         self._resync_reason: str | None = None
         self._crossed_count = 0
         self._crossed_since: int | None = None
+        self._crossed_resync = crossed_resync
+        self._crossed_episode = False  # a long cross was flagged; survives resyncs
         self._views = ViewCache()
         self.updates_applied = 0
         self.levels_applied = 0
@@ -98,6 +103,8 @@ class OrderBook:
         self.time_regressions = 0
         self.future_times = 0
         self.oversized_frames = 0
+        self.long_crosses = 0
+        self.late_updates = 0  # live UPDATEs at or before the snapshot time (applied)
         self._flag_base = (0, 0)  # counters at begin_sync: flags describe this sync only
 
     # -- state ------------------------------------------------------------------------
@@ -149,6 +156,8 @@ class OrderBook:
             "time_regressions": self.time_regressions,
             "future_times": self.future_times,
             "oversized_frames": self.oversized_frames,
+            "long_crosses": self.long_crosses,
+            "late_updates": self.late_updates,
             "buffered": len(self._buffer),
         }
 
@@ -242,8 +251,7 @@ class OrderBook:
         if status is LIVE:
             threshold = self._drop_at_or_before
             if threshold is not None and event.time_ns <= threshold:
-                self.dropped_stale_time += 1
-                return False
+                self.late_updates += 1  # counted, applied: amounts are absolute
             self._apply(event)
             best_bid = self._bids.best
             if self._crossed_count or (
@@ -337,14 +345,22 @@ class OrderBook:
             now = self._wall()
             if self._crossed_since is None:
                 self._crossed_since = now
-            if (
+            if not self._crossed_episode and (
                 self._crossed_count >= self._max_crossed_updates
                 or now - self._crossed_since >= self._max_crossed_ns
             ):
-                self.request_resync(f"book crossed for {self._crossed_count} consecutive messages")
+                self._crossed_episode = True
+                self.long_crosses += 1
+                self._version += 1
+                if self._crossed_resync:
+                    reason = f"book crossed for {self._crossed_count} consecutive messages"
+                    self.request_resync(reason)
         else:
             self._crossed_count = 0
             self._crossed_since = None
+            if self._crossed_episode:
+                self._crossed_episode = False
+                self._version += 1
 
     # -- views ------------------------------------------------------------------------
 
@@ -387,6 +403,7 @@ class OrderBook:
             self.time_regressions - self._flag_base[0],
             self.future_times - self._flag_base[1],
             self._overflowed,
+            self._crossed_episode,
         )
 
     def _assemble(
@@ -402,6 +419,7 @@ class OrderBook:
         if (
             self._needs_resync
             or self._overflowed
+            or self._crossed_episode
             or self.time_regressions != base[0]
             or self.future_times != base[1]
         ):

@@ -47,10 +47,16 @@ class ViewState:
 
 
 def integrity_flags(
-    resync_reason: str | None, regressions: int, future: int, overflowed: bool
+    resync_reason: str | None,
+    regressions: int,
+    future: int,
+    overflowed: bool,
+    long_cross: bool = False,
 ) -> tuple[str, ...]:
     """Human-readable integrity warnings of a book (empty in the usual case)."""
     flags: list[str] = []
+    if long_cross:
+        flags.append("crossed for long")
     if resync_reason is not None:
         flags.append(f"resync needed: {resync_reason}")
     if regressions:

@@ -74,9 +74,15 @@ class SubscriptionList:
 
 @dataclass(frozen=True, slots=True)
 class ServerError:
-    """A top-level ``{"type": "error", "error": CODE}`` message."""
+    """A request-level error: ``{"type": "error", "error": CODE}`` or another spelling.
+
+    ``action`` names the operation when the error came back under its type (say
+    ``{"type": "subscribe", "error": CODE}``): the oldest open request of that action
+    was refused as a whole. None when it cannot be attributed.
+    """
 
     code: str
+    action: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,3 +70,23 @@ def parse_amount(text: str) -> Decimal:
 def is_zero(value: Decimal) -> bool:
     """Numeric zero test, true for every spelling ("0", "0.0", "0.00000000")."""
     return value.is_zero()
+
+
+ZERO = Decimal(0)
+"""Zero, as a signed zero such as ``"-0"`` parses."""
+
+
+def is_signed_zero(text: str) -> bool:
+    """True for a negative zero such as ``"-0"`` or ``"-0.00"``: a removal, not a sign error.
+
+    A server formatting a float can print ``-0``; every other sign stays invalid.
+    """
+    digits = text[1:]
+    return (
+        text[:1] == "-"
+        and 0 < len(digits) <= MAX_DECIMAL_CHARS
+        and digits[0] != "."
+        and digits.isascii()
+        and digits.replace(".", "", 1).isdigit()
+        and not digits.replace(".", "").strip("0")
+    )

@@ -22,7 +22,6 @@ from sor_tui.core.events import (
     Heartbeat,
     Ignored,
     OperationResult,
-    PriceLevel,
     Rejected,
     ServerError,
     ServerEvent,
@@ -77,6 +76,7 @@ from sor_tui.core.wire import (
     market_name,
     price_value,
     time_value,
+    top_side,
     validation_reject,
 )
 
@@ -137,13 +137,6 @@ def _book_event(wire: BookPayload, max_levels: int) -> ServerEvent:
     return BookSnapshot(market, time_ns, wire.time, bid_levels, ask_levels)
 
 
-def _best(levels: tuple[PriceLevel, ...]) -> PriceLevel | None:
-    """The single best level of a top-of-book side; a zero amount means no level."""
-    if not levels or not levels[0].amount:
-        return None
-    return levels[0]
-
-
 def _top(payload: msgspec.Raw, max_levels: int) -> ServerEvent:
     wire = TOP.decode(payload)
     if wire.type is not None and wire.type != "TOP_OF_BOOK":
@@ -154,8 +147,8 @@ def _top(payload: msgspec.Raw, max_levels: int) -> ServerEvent:
     if count > max_levels:
         raise WireReject(TOO_MANY_LEVELS, f"{count} levels, limit {max_levels}")
     time_ns = time_value(wire.timestamp, "timestamp")
-    bid = _best(build_levels(wire.bids, "bids"))
-    ask = _best(build_levels(wire.asks, "asks"))
+    bid = top_side(wire.bids, "bids")
+    ask = top_side(wire.asks, "asks")
     return TopOfBook(market_name(wire.market), time_ns, wire.timestamp, bid, ask)
 
 
@@ -218,11 +211,18 @@ def _channel_market(params: Params | None) -> str | None:
     return market_name(params.market)
 
 
+def _error_code(envelope: Envelope) -> str | None:
+    """The request-level error code under ``error`` or ``code``, if the frame has one."""
+    value = envelope.error if envelope.error is not None else envelope.code
+    return None if value is None else _code(value, "error")
+
+
 def _operation(action: str, envelope: Envelope) -> ServerEvent:
-    if not envelope.channels:
+    if not envelope.channels or bytes(envelope.channels) == b"null":
         # A request-level failure may come back under the operation's own type (§14 #7).
-        if envelope.error is not None:
-            return ServerError(_code(envelope.error, "error"))
+        code = _error_code(envelope)
+        if code is not None:
+            return ServerError(code, None if action == "subscription_list" else action)
         raise WireReject(MISSING_FIELD, f"{action}: channels missing")
     try:
         if action == "subscription_list":
@@ -242,7 +242,8 @@ def _operation(action: str, envelope: Envelope) -> ServerEvent:
             ChannelResult(
                 type=escape_identifier(item.type, CODE_MAX),
                 market=_channel_market(item.params),
-                success=item.success,
+                # A result with only ``error`` is a refusal; with neither, an acknowledgement.
+                success=item.error is None if item.success is None else item.success,
                 error=None if item.error is None else escape_identifier(item.error, CODE_MAX),
                 params_echoed=item.params is not None,
             )
@@ -284,15 +285,18 @@ def _decode(frame: str | bytes, max_bytes: int, max_levels: int) -> ServerEvent:
                 raise WireReject(WRONG_TYPE, "channel: expected a string")
             return _stream(channel, envelope.payload, max_levels)
         if kind is None:
-            return Ignored("object", UNCLASSIFIED)
+            # A bare {"error": CODE} is still the server refusing something (§14 #7).
+            code = _error_code(envelope) if envelope.error is not None else None
+            return Ignored("object", UNCLASSIFIED) if code is None else ServerError(code)
         if not isinstance(kind, str):
             raise WireReject(WRONG_TYPE, "type: expected a string")
         if kind in OPERATIONS:
             return _operation(kind, envelope)
         if kind == "error":
-            if envelope.error is None:
+            code = _error_code(envelope)
+            if code is None:
                 raise WireReject(MISSING_FIELD, "error: missing")
-            return ServerError(_code(envelope.error, "error"))
+            return ServerError(code)
         return Ignored(f"type:{escape_identifier(kind, CODE_MAX)}", UNKNOWN_TYPE)
     except WireReject as exc:
         return _rejected(exc.reason, exc.detail, frame, envelope)

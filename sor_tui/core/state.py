@@ -33,6 +33,7 @@ from sor_tui.core.events import (
     SubscriptionList,
     TopOfBook,
 )
+from sor_tui.core.liveness import MAX_CLOCK_OFFSET_NS, ServerClock
 from sor_tui.core.tape import ExecutionTape
 from sor_tui.core.views import BookStatus, BookView, TapeView
 
@@ -49,6 +50,10 @@ def count(counter: Counter[str], key: str, amount: int = 1) -> None:
     if key not in counter and len(counter) >= MAX_MARKETS:
         key = OTHER
     counter[key] += amount
+
+
+REPLAY_WINDOW_NS = 5 * 10**9
+"""How long after (re)subscribing an exact repeat of a print counts as a replay (§10.6)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,12 +94,28 @@ class DeskState:
         book_factory: Callable[[str], OrderBook] | None = None,
         tape: ExecutionTape | None = None,
         wall_clock_ns: Callable[[], int] = time.time_ns,
+        replay_window_ns: int = REPLAY_WINDOW_NS,
+        crossed_resync: bool = True,
     ) -> None:
         self._wall = wall_clock_ns
+        self.server_clock = ServerClock()
+        # "Too new" is judged against the server's clock, not ours (§14: clock skew).
         self._book_factory = book_factory or (
-            lambda market: OrderBook(market, wall_clock_ns=wall_clock_ns)
+            lambda market: OrderBook(
+                market, wall_clock_ns=self.server_now, crossed_resync=crossed_resync
+            )
         )
-        self.tape = tape if tape is not None else ExecutionTape(wall_clock_ns=wall_clock_ns)
+        self.tape = (
+            tape
+            if tape is not None
+            else ExecutionTape(
+                wall_clock_ns=self.server_now, future_clock_ns=self._latest_server_now
+            )
+        )
+        self._replay_window_ns = replay_window_ns
+        # Per market: identical prints received up to this local time are replays; a market
+        # without an entry opens its window at its next print.
+        self._replay_until: dict[str, int] = {}
         self._books: dict[str, OrderBook] = {}
         self._reported: set[str] = set()
         self.top_of_book: dict[str, TopOfBook] = {}
@@ -128,13 +149,14 @@ class DeskState:
             if isinstance(event, BookUpdate):
                 book.apply_update(event)
             else:
+                self._clock_sample(self.server_clock.snapshot, event.time_ns, received_ns)
                 book.apply_snapshot(event)
         elif isinstance(event, Execution):
             if not self._accepts(event.market):
                 self._drop_undesired(event.market)
                 return
             self._lag(event.market, received_ns - event.executed_at_ns)
-            if self.tape.add(event):
+            if self.tape.add(event, dedupe=self._in_replay_window(event.market, received_ns)):
                 self.executions_by_market[event.market] += 1
         elif isinstance(event, TopOfBook):
             if not self._accepts(event.market):
@@ -145,6 +167,7 @@ class DeskState:
         elif isinstance(event, Heartbeat):
             self.last_heartbeat_ns = received_ns
             self.last_heartbeat_server_ns = event.time_ns
+            self._clock_sample(self.server_clock.heartbeat, event.time_ns, received_ns)
         elif isinstance(event, Rejected):
             count(self.rejects_by_reason, event.reason)
             self._rejected(event)
@@ -178,6 +201,42 @@ class DeskState:
         """The markets subscribed to (None: any, up to ``MAX_MARKETS``); others are dropped."""
         self._desired = None if markets is None else frozenset(list(markets)[:MAX_MARKETS])
         self._version += 1
+
+    def server_now(self) -> int:
+        """The server's current time as estimated from its heartbeats and snapshots."""
+        return self.server_clock.server_now(self._wall())
+
+    def _latest_server_now(self) -> int:
+        """``server_now``, or before any estimate the latest the server's clock may
+        plausibly be: a print is never refused only because it came before a heartbeat."""
+        if self.server_clock.offset_ns is None:
+            return self._wall() + MAX_CLOCK_OFFSET_NS
+        return self.server_now()
+
+    def _clock_sample(self, add: Callable[[int, int], None], server_ns: int, local_ns: int) -> None:
+        known = self.server_clock.offset_ns is not None
+        add(server_ns, local_ns)
+        if not known and self.server_clock.offset_ns is not None:
+            self.tape.clock_changed()
+
+    def _in_replay_window(self, market: str, received_ns: int) -> bool:
+        """Whether an exact repeat of a print arriving now is a replay, not a new trade.
+
+        The window opens at a market's first print after (re)connecting: a server that
+        replays its last print does so right after the subscribe (§14 #18).
+        """
+        until = self._replay_until.get(market)
+        if until is None:
+            until = self._replay_until[market] = received_ns + self._replay_window_ns
+        return received_ns <= until
+
+    def open_replay_window(self, market: str | None = None) -> None:
+        """Prints of ``market`` (of every market when None) may be replayed from now on:
+        the replay window opens again at the next print."""
+        if market is None:
+            self._replay_until.clear()
+        else:
+            self._replay_until.pop(market, None)
 
     def _rejected(self, event: Rejected) -> None:
         # A rejected book frame is a lost UPDATE: the book is silently wrong unless resynced.
@@ -223,9 +282,15 @@ class DeskState:
             self._version += 1
 
     def connection_lost(self) -> None:
-        """Every book becomes STALE (levels kept for display, buffers cleared)."""
+        """Every book becomes STALE (levels kept for display, buffers cleared).
+
+        Top of book is forgotten (it is never shown stale) and the next connection may
+        replay prints.
+        """
         for book in self._books.values():
             book.mark_stale()
+        self.top_of_book.clear()
+        self.open_replay_window()
         self._version += 1
 
     def mark_resyncing(self, market: str) -> None:
@@ -302,4 +367,5 @@ class DeskState:
         totals["executions_too_old"] = self.tape.too_old
         totals["executions_invalid"] = self.tape.invalid
         totals["executions_too_new"] = self.tape.too_new
+        totals["clock_samples_implausible"] = self.server_clock.implausible
         return dict(totals)

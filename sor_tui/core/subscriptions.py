@@ -16,10 +16,13 @@ from sor_tui.core.events import (
     Channel,
     ChannelResult,
     OperationResult,
+    ServerError,
     SubscriptionList,
 )
 
 NO_EFFECT_ACTION = "NO_EFFECT_ACTION"
+CHANNEL_CODES = frozenset({"UNKNOWN_CHANNEL", "UNKNOWN_CHANNEL_PARAMS_CONFIGURATION"})
+"""Error codes about a channel: a request-level one names a refused request."""
 SUBSCRIBE = "subscribe"
 UNSUBSCRIBE = "unsubscribe"
 MAX_UNDESIRED_LISTED = 1024
@@ -267,12 +270,45 @@ class SubscriptionRegistry:
             )
         return ChannelOutcome(action, channel, item.success, item.error, no_effect)
 
+    def refused_by(self, error: ServerError) -> tuple[ChannelOutcome, ...]:
+        """The outcomes of a request-level error that refuses one of our requests: one
+        under a request's type, or one whose code only a channel can cause."""
+        if error.action in (SUBSCRIBE, UNSUBSCRIBE) or error.code in CHANNEL_CODES:
+            return self.refuse_request(error.action, error.code)
+        return ()
+
+    def refuse_request(self, action: str | None, error: str) -> tuple[ChannelOutcome, ...]:
+        """A request-level error answered our oldest open ``action`` request (of any action
+        when None) as a whole; returns nothing when no request is open."""
+        for request in self._requests:
+            if (action is not None and request.action != action) or all(request.answered):
+                continue
+            action = request.action
+            outcomes = []
+            for index, channel in enumerate(request.channels):
+                if not request.answered[index]:
+                    request.answered[index] = True
+                    item = ChannelResult(channel.type, channel.market, False, error)
+                    outcomes.append(self._answer(action, channel, item))
+            self._requests.remove(request)
+            self.version += 1
+            return tuple(outcomes)
+        return ()
+
     def apply_list(self, listing: SubscriptionList) -> Reconciliation:
-        """Mark what the server lists and say what to (un)subscribe to match the desired set."""
-        listed = {normalize(c).key: normalize(c) for c in listing.channels}
+        """Mark what the server lists and say what to (un)subscribe to match the desired set.
+
+        A market channel listed without ``params`` (servers before the params echo) names
+        no market: every entry of that type is left as it is (listed unknown, nothing sent).
+        """
+        vague = {c.type for c in listing.channels if c.market is None and c.type in MARKET_CHANNELS}
+        listed = {normalize(c).key: normalize(c) for c in listing.channels if c.type not in vague}
         to_subscribe: list[Channel] = []
         to_unsubscribe: list[Channel] = []
         for key, entry in list(self._entries.items()):
+            if entry.channel.type in vague:
+                self._entries[key] = replace(entry, listed=None)
+                continue
             present = key in listed
             self._entries[key] = replace(entry, listed=present)
             if entry.pending:

@@ -1,8 +1,9 @@
 """The execution tape: prints ordered by executed_at, de-duplicated, bounded, with exact stats.
 
 Executions carry no id and may arrive out of timestamp order (protocol §7.3, §10.6-§10.7),
-so the tape keeps them sorted by ``executed_at`` (ties by arrival) and suppresses exact
-repeats of ``(market, price, amount, executed_at)``.
+so the tape keeps them sorted by ``executed_at`` (ties by arrival) and, when the caller
+says a print may be a replay (shortly after a (re)subscribe), suppresses exact repeats of
+``(market, price, amount, executed_at)``; otherwise two identical prints are two trades.
 
 Dedupe horizon: the duplicate memory is exactly the set of retained prints (at most
 ``max_entries``). When the oldest print is evicted, its ``executed_at`` becomes the horizon
@@ -66,11 +67,14 @@ class ExecutionTape:
         *,
         wall_clock_ns: Callable[[], int] | None = None,
         future_tolerance_ns: int = 5 * 60 * 10**9,
+        future_clock_ns: Callable[[], int] | None = None,
     ) -> None:
         self._max_entries = max(1, max_entries)
         self._window_ns = window_ns
         self._large = dict(large_trade or {})
         self._wall = wall_clock_ns
+        # "Too new" may be judged by its own clock (the desk passes the server's estimate).
+        self._future_clock = future_clock_ns or wall_clock_ns
         self._tolerance = future_tolerance_ns
         # Cached wall clock + tolerance, refreshed only when a print lies beyond it: the
         # cached value is never above the true limit, so the check stays correct.
@@ -114,10 +118,13 @@ class ExecutionTape:
         """Accepted prints not yet taken by ``drain_new``."""
         return len(self._pending)
 
-    def add(self, execution: Execution) -> bool:
+    def add(self, execution: Execution, *, dedupe: bool = True) -> bool:
         """Accept a print; False for an exact duplicate of a retained one, one too old, one
         dated beyond wall clock + tolerance (``too_new``), or an impossible one (non-positive
         or non-finite price or amount, counted in ``invalid``).
+
+        ``dedupe=False`` keeps an exact repeat: outside the replay window after a
+        (re)subscribe, two identical prints are two trades (the desk state decides).
         """
         price, amount = execution.price, execution.amount
         if not (price.is_finite() and amount.is_finite() and price > 0 and amount > 0):
@@ -129,7 +136,7 @@ class ExecutionTape:
             return False
         market = execution.market
         by_market = self._by_market.get(market)
-        if by_market is not None and self._is_duplicate(by_market, execution):
+        if dedupe and by_market is not None and self._is_duplicate(by_market, execution):
             self.duplicates_suppressed += 1
             return False
         if self._horizon_ns is not None and executed_ns <= self._horizon_ns:
@@ -164,10 +171,14 @@ class ExecutionTape:
         self._version += 1
         return True
 
+    def clock_changed(self) -> None:
+        """The clock judging "too new" moved (its server offset became known): re-read it."""
+        self._future_limit = -1 if self._future_clock is not None else _NO_LIMIT
+
     def _is_future(self, executed_ns: int) -> bool:
-        if self._wall is None:
+        if self._future_clock is None:
             return False
-        self._future_limit = self._wall() + self._tolerance
+        self._future_limit = self._future_clock() + self._tolerance
         return executed_ns > self._future_limit
 
     @staticmethod

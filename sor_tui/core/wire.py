@@ -12,7 +12,7 @@ from decimal import Decimal
 import msgspec
 
 from sor_tui.core.events import BookUpdate, PriceLevel
-from sor_tui.core.numbers import MAX_DECIMAL_CHARS, parse_decimal
+from sor_tui.core.numbers import MAX_DECIMAL_CHARS, ZERO, is_signed_zero, parse_decimal
 from sor_tui.core.reasons import BAD_NUMBER, BAD_TIMESTAMP, MISSING_FIELD, WRONG_TYPE
 from sor_tui.core.sanitize import escape_identifier, sanitize
 from sor_tui.core.timestamps import parse_rfc3339_ns
@@ -37,6 +37,7 @@ class Envelope(msgspec.Struct, gc=False):
     channel: object = None
     type: object = None
     error: object = None
+    code: object = None  # some servers name the error field ``code`` (§14 #7)
     payload: msgspec.Raw = msgspec.Raw()
     channels: msgspec.Raw = msgspec.Raw()
 
@@ -104,10 +105,14 @@ class Params(msgspec.Struct, gc=False):
 
 
 class ResultWire(msgspec.Struct, gc=False):
-    """One per-channel result of a subscribe or unsubscribe response."""
+    """One per-channel result of a subscribe or unsubscribe response.
+
+    ``success`` may be missing when the server sends only ``error`` (a refusal) or
+    neither (an acknowledgement); protocol decides which.
+    """
 
     type: str
-    success: bool
+    success: bool | None = None
     params: Params | None = None
     error: str | None = None
 
@@ -200,6 +205,8 @@ def parse_wire(text: str) -> Decimal:
         or not (text.isascii() and text.replace(".", "", 1).isdigit())
         or text[0] == "."
     ):
+        if is_signed_zero(text):
+            return ZERO
         raise ValueError("decimal must be digits with an optional fraction")
     return Decimal(text.rstrip("0").rstrip(".") if "." in text else text)
 
@@ -350,6 +357,22 @@ def _reject_levels(wire: list[Level], side: str) -> None:
     for index, level in enumerate(wire):
         price_value(level.price, f"{side}[{index}].price")
         decimal_value(level.amount, f"{side}[{index}].amount")
+
+
+def top_side(levels: list[Level] | None, side: str) -> PriceLevel | None:
+    """The best level of a top-of-book side; none for an empty side, whether it is
+    missing, ``[]``, a zero amount or spelt ``[{"price": "0", "amount": "0"}]``."""
+    if levels and len(levels) == 1 and _is_zero(levels[0].price) and _is_zero(levels[0].amount):
+        return None
+    built = build_levels(levels, side)
+    return built[0] if built and built[0].amount else None
+
+
+def _is_zero(text: str) -> bool:
+    try:
+        return not parse_wire(text)
+    except ValueError:
+        return False
 
 
 def validation_reject(exc: msgspec.ValidationError, where: str) -> WireReject:

@@ -55,6 +55,7 @@ class HeadlessRecording:
         policy: RecordingPolicy | None = None,
         label: str = "sor-tui record",
         err: IO[str] | None = None,
+        state: RecordingDeskState | None = None,
     ) -> None:
         self.directory = directory
         self.ws_url = ws_url
@@ -62,7 +63,7 @@ class HeadlessRecording:
         self.policy = policy or RecordingPolicy()
         self.label = label
         self._err = err if err is not None else sys.stderr
-        self._state = RecordingDeskState()
+        self._state = state if state is not None else RecordingDeskState()
         self.files_started = 0
         self.files_deleted = 0
         self._frames_before = 0  # frames of the files already closed
@@ -84,6 +85,10 @@ class HeadlessRecording:
             markets=settings.markets,
             policy=policy,
             label=label or "sor-tui record",
+            state=RecordingDeskState(
+                replay_window_ns=int(settings.replay_window * 1e9),
+                crossed_resync=settings.crossed_book_resync,
+            ),
         )
 
     def __repr__(self) -> str:

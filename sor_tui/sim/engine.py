@@ -14,6 +14,7 @@ from sor_tui.sim.generator import Execution, MarketEvent, MarketGenerator
 from sor_tui.sim.markets import AMOUNT_DECIMALS, market_spec
 from sor_tui.sim.scenarios import ScenarioSet
 from sor_tui.sim.session import Session
+from sor_tui.sim.variants import FieldVariants
 
 _SNAPSHOT_TICK = 0.05
 """Seconds between wall-clock snapshot checks (a slow market still gets its SNAPSHOT on time)."""
@@ -29,6 +30,8 @@ class PendingSnapshot:
     frame: bytes | None = None
     lag: int = 0
     captured_at: float = 0.0
+    time_ns: int = 0
+    """The SNAPSHOT's time (the market's time at the capture)."""
     """Monotonic seconds of the capture (wall-clock mode delivers late snapshots by time)."""
 
 
@@ -59,8 +62,9 @@ class Engine:
         self._resumed = asyncio.Event()
         self._resumed.set()
         self._format_rng = random.Random(config.seed ^ 0x5EED)
-        self._mixed = False
-        self._omit = False
+        self._mixed = self._omit = False
+        self._plain_off = False  # a scenario reshapes frames: no one-level shortcut
+        self.variants = FieldVariants(scenarios)
         self._price_text: dict[str, dict[int, str]] = {m: {} for m in config.markets}
         self._amount_text: dict[int, str] = {}
 
@@ -78,6 +82,8 @@ class Engine:
         return text
 
     def _amount(self, units: int) -> str:
+        if not units and self.variants.signed_zero:
+            return "-0"
         if self._mixed:
             return wire.mixed(units, AMOUNT_DECIMALS, self._format_rng)
         text = self._amount_text.get(units)
@@ -96,7 +102,7 @@ class Engine:
         asks = [(self._price(gen, p), self._amount(a)) for p, a in gen.asks.items()]
         omit = self.scenarios.on("omit_empty_arrays")
         text = wire.book_frame(
-            "SNAPSHOT", gen.spec.name, wire.format_time(gen.time_ns), bids, asks, omit
+            "SNAPSHOT", gen.spec.name, self.variants.stamp(gen.time_ns), bids, asks, omit
         )
         return text.encode()
 
@@ -105,7 +111,7 @@ class Engine:
         bid, ask = gen.best_bid(), gen.best_ask()
         return wire.top_of_book_frame(
             gen.spec.name,
-            wire.format_time(gen.time_ns),
+            self.variants.stamp(gen.time_ns),
             (self._price(gen, bid[0]), self._amount(bid[1])) if bid else None,
             (self._price(gen, ask[0]), self._amount(ask[1])) if ask else None,
             self.scenarios.on("omit_empty_arrays"),
@@ -118,7 +124,7 @@ class Engine:
             "market": market,
             "price": self._price(gen, execution.price),
             "amount": self._amount(execution.amount),
-            "executed_at": wire.format_time(execution.time_ns),
+            "executed_at": self.variants.stamp(execution.time_ns),
         }
 
     # -- stepping ----------------------------------------------------------------------
@@ -129,8 +135,11 @@ class Engine:
         depth = max(self.config.depth, int(huge["levels"])) if huge else self.config.depth
         self._mixed = self.scenarios.on("mixed_decimals")
         self._omit = self.scenarios.on("omit_empty_arrays")
+        self.variants.refresh()
+        self._plain_off = self._mixed or self._omit or self.variants.any_data
         for gen in self.generators.values():
             gen.crossed = self.scenarios.on("crossed_book")
+            gen.long_cross = self.scenarios.on("long_cross")
             gen.out_of_order = self.scenarios.on("out_of_order_executions")
             gen.unordered_times = self.scenarios.on("unordered_times")
             if gen.target_depth != depth:
@@ -144,7 +153,7 @@ class Engine:
     def fast_step(self, market: str) -> None:
         """A firehose step: single-level changes go straight from the book to one frame."""
         gen = self.generators[market]
-        if self._mixed or self._omit or self.pending[market] or self.leaks[market]:
+        if self._plain_off or self.pending[market] or self.leaks[market]:
             self._fan_out(gen, gen.fast_step())
             return
         change = gen.fast_change()
@@ -183,7 +192,7 @@ class Engine:
             frame = wire.book_frame(
                 "UPDATE",
                 market,
-                wire.format_time(event.time_ns),
+                self.variants.update_time(market, event.time_ns),
                 self._levels(gen, event.bids),
                 self._levels(gen, event.asks),
                 omit,
@@ -207,10 +216,12 @@ class Engine:
         if exe and event.executions:
             for execution in event.executions:
                 payload = self.execution_payload(market, execution)
-                self.sent_executions.append(payload)
                 frame = wire.execution_frame(**payload).encode()
-                for session in exe:
-                    session.send(frame, "execution")
+                # identical_prints: a second trade with the same price, amount and time.
+                for _ in range(2 if self.variants.identical_prints else 1):
+                    self.sent_executions.append(payload)
+                    for session in exe:
+                        session.send(frame, "execution")
 
     def _advance_snapshots(self, gen: MarketGenerator, now_ns: int) -> None:
         pending = self.pending[gen.spec.name]
@@ -222,10 +233,16 @@ class Engine:
                 state.lag -= 1
             if state.frame is not None and state.lag <= 0:
                 del pending[session]
-                session.send(state.frame, "SNAPSHOT")
+                self._deliver(gen, session, state)
+
+    def _deliver(self, gen: MarketGenerator, session: Session, state: PendingSnapshot) -> None:
+        assert state.frame is not None
+        session.send(state.frame, "SNAPSHOT")
+        self.variants.snapshot_sent(gen.spec.name, state.time_ns)
 
     def _capture(self, gen: MarketGenerator, state: PendingSnapshot) -> None:
         state.frame = self.snapshot_frame(gen)
+        state.time_ns = gen.time_ns
         state.lag = self.config.snapshot_lag_updates
         state.captured_at = time.monotonic()
         # Everything after the snapshot must be later than its time (§8.1).  Event times
@@ -240,8 +257,7 @@ class Engine:
                 if state.frame is None:
                     self._capture(gen, state)
                 del pending[session]
-                assert state.frame is not None
-                session.send(state.frame, "SNAPSHOT")
+                self._deliver(gen, session, state)
 
     # -- subscriptions -----------------------------------------------------------------
 
@@ -259,11 +275,13 @@ class Engine:
             if self.paused:
                 self._capture(gen, state)
                 initial.append((state.frame or b"", "SNAPSHOT"))
+                self.variants.snapshot_sent(market, state.time_ns)
             else:
                 self.pending[market][session] = state
                 if delay_ns <= 0:
                     self._capture(gen, state)
         elif channel == TOB:
+            initial += self.variants.empty_top(market, gen.time_ns)
             initial.append((self.top_frame(gen), "TOP_OF_BOOK"))
         elif channel == EXE and self.scenarios.on("replay_last_execution"):
             last = gen.last_execution
@@ -359,7 +377,7 @@ class Engine:
                     self._capture(gen, state)
                 elif state.frame is not None and now - state.captured_at >= _SNAPSHOT_TICK * 2:
                     del pending[session]
-                    session.send(state.frame, "SNAPSHOT")
+                    self._deliver(gen, session, state)
 
     async def _firehose_round(self, sessions: set[Session]) -> None:
         markets = self.active_markets()

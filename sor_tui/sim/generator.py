@@ -66,6 +66,7 @@ class MarketGenerator:
         self.asks: SortedDict = SortedDict()
         self.target_depth = depth
         self.crossed = False
+        self.long_cross = False  # scenario long_cross: a crossing quote that stays
         self.out_of_order = False
         self.unordered_times = False
         self.time_floor = 0
@@ -200,7 +201,7 @@ class MarketGenerator:
             self._trade(event, bids, event.bids, price, level)
         self._refill(event)
         self._maintain_depth(event)
-        if self.crossed or self._crossed_levels:
+        if self.crossed or self.long_cross or self._crossed_levels:
             self._cross(event)
         if self.out_of_order and len(event.executions) > 1:
             self._disorder(event)
@@ -278,17 +279,23 @@ class MarketGenerator:
             self._set(self.asks, event.asks, self.asks.peekitem(-1)[0], 0)
 
     def _cross(self, event: MarketEvent) -> None:
-        """Scenario ``crossed_book``: a stale venue quote crosses the book for a few events."""
+        """Scenarios ``crossed_book`` (a stale venue quote crosses the book for a few events)
+        and ``long_cross`` (one crossing quote is kept above the best ask for good)."""
+        best_ask = self.best_ask()
         for price in list(self._crossed_levels):
             self._crossed_levels[price] -= 1
-            if self._crossed_levels[price] <= 0:
+            lost = self.long_cross and (
+                price not in self.bids or best_ask is None or price <= best_ask[0]
+            )
+            if self._crossed_levels[price] <= 0 or lost:
                 del self._crossed_levels[price]
                 if price in self.bids:
                     self._set(self.bids, event.bids, price, 0)
-        best_ask = self.best_ask()
-        if self.crossed and not self._crossed_levels and best_ask and self.rng.random() < 0.2:
+        start = 1.0 if self.long_cross else 0.2
+        crossing = self.crossed or self.long_cross
+        if crossing and not self._crossed_levels and best_ask and self.rng.random() < start:
             price = best_ask[0] + self.spec.tick * (1 + self.rng.randrange(3))
-            self._crossed_levels[price] = 3 + self.rng.randrange(5)
+            self._crossed_levels[price] = 10**9 if self.long_cross else 3 + self.rng.randrange(5)
             self._set(self.bids, event.bids, price, self._amount())
 
     def _disorder(self, event: MarketEvent) -> None:

@@ -11,6 +11,7 @@ from sor_tui.sim import wire
 from sor_tui.sim.engine import EXE, HB, MD, TOB, Engine
 from sor_tui.sim.scenarios import ScenarioSet
 from sor_tui.sim.session import Session, SubKey
+from sor_tui.sim.variants import REQUEST_LEVEL_FORMS
 
 CHANNEL_TYPES = (MD, TOB, EXE, HB)
 _MARKET_CHANNELS = (MD, TOB, EXE)
@@ -21,12 +22,17 @@ class Malformed(Exception):
 
 
 def _result(
-    descriptor: dict[str, Any], success: bool, error: str | None, legacy: bool
+    descriptor: dict[str, Any],
+    success: bool,
+    error: str | None,
+    legacy: bool,
+    error_only: bool = False,
 ) -> dict[str, Any]:
     result: dict[str, Any] = {"type": descriptor["type"]}
     if "params" in descriptor and not legacy:
         result["params"] = descriptor["params"]
-    result["success"] = success
+    if success or not error_only:  # result_error_shape:form=no_success drops it on failures
+        result["success"] = success
     if error is not None:
         result["error"] = error
     return result
@@ -88,10 +94,29 @@ class Operations:
         except Malformed:
             self._error(session, "MALFORMED_REQUEST")
             return
+        slow = self.scenarios.params("ack_delay")
+        if slow is not None:  # a server working through requests one by one (§10.5)
+            await asyncio.sleep(float(slow["seconds"]))
+        if self._refused_whole(session, action, descriptors):
+            return
         if action == "subscribe":
             await self._subscribe(session, descriptors)
         else:
             self._unsubscribe(session, descriptors)
+
+    def _refused_whole(
+        self, session: Session, action: str, descriptors: list[dict[str, Any]]
+    ) -> bool:
+        """Under a request-level ``result_error_shape``, one bad channel refuses them all."""
+        variants = self.engine.variants
+        if variants.error_form() not in REQUEST_LEVEL_FORMS:
+            return False
+        code = next((code for _, code in map(self._check, descriptors) if code), None)
+        if code is None:
+            return False
+        frame = variants.request_error_frame(action, code)
+        session.send(frame.encode(), "error", data_frame=False)
+        return True
 
     def _error(self, session: Session, code: str) -> None:
         session.send(wire.error_frame(code).encode(), "error", data_frame=False)
@@ -124,6 +149,7 @@ class Operations:
 
     async def _subscribe(self, session: Session, descriptors: list[dict[str, Any]]) -> None:
         legacy = self.scenarios.on("legacy_results")
+        error_only = self.engine.variants.error_form() == "no_success"
         per_channel_internal = self.scenarios.on("internal_error")
         results = []
         initial: list[tuple[bytes, str]] = []
@@ -135,7 +161,7 @@ class Operations:
             elif key is not None and key in session.subscriptions:
                 error = "NO_EFFECT_ACTION"
             if key is None or error is not None:
-                results.append(_result(descriptor, False, error, legacy))
+                results.append(_result(descriptor, False, error, legacy, error_only))
                 continue
             session.subscriptions[key] = descriptor.get("params")
             if key[0] == MD and self.scenarios.on("update_before_ack"):
@@ -162,6 +188,7 @@ class Operations:
 
     def _unsubscribe(self, session: Session, descriptors: list[dict[str, Any]]) -> None:
         legacy = self.scenarios.on("legacy_results")
+        error_only = self.engine.variants.error_form() == "no_success"
         leak = self.scenarios.on("leak_after_unsubscribe")
         results = []
         for descriptor in descriptors:
@@ -169,7 +196,7 @@ class Operations:
             if key is not None and key not in session.subscriptions:
                 error = "NO_EFFECT_ACTION"
             if key is None or error is not None:
-                results.append(_result(descriptor, False, error, legacy))
+                results.append(_result(descriptor, False, error, legacy, error_only))
                 continue
             del session.subscriptions[key]
             self.engine.deactivate(session, key, leak=leak)
@@ -181,7 +208,7 @@ class Operations:
         channels: list[dict[str, Any]] = []
         for (channel, _market), params in session.subscriptions.items():
             entry: dict[str, Any] = {"type": channel}
-            if channel != HB and params is not None:
+            if channel != HB and params is not None and self.engine.variants.list_params:
                 entry["params"] = params
             channels.append(entry)
         frame = wire.operation_frame("subscription_list", channels)

@@ -29,6 +29,14 @@ Protocol
                                         ``kinds`` "a,b"; ``invalid_utf8`` only when named).
   subscribe_rate_limit(delay=1.0)       §10.5: data of each extra subscription from one IP starts
                                         ``delay`` s later than the previous one; acks are immediate.
+  list_without_params                   subscription_list entries carry no ``params`` (old servers).
+  result_error_shape(form=no_success)   how a refusal is spelt: per_channel (default answer),
+                                        no_success (``error`` without ``success``), or the whole
+                                        request refused by channels_null, bare ({"error": C}) or
+                                        type_error_code ({"type":"error","code": C}).
+  compress                              permessage-deflate accepted and every frame compressed.
+  ack_delay(seconds=1.0)                each subscribe/unsubscribe is answered ``seconds`` late
+                                        (requests are handled one after the other).
 Data
   mixed_decimals                        "3150", "3150.0", "3150.00"; zeros "0"/"0.0"/"0.00000000".
   omit_empty_arrays                     empty bids/asks arrays are left out.
@@ -39,6 +47,17 @@ Data
   crossed_book                          stale quotes cross the book for a few events.
   unordered_times                       UPDATE times sometimes repeat or step back (never to or
                                         before a SNAPSHOT time already captured).
+  nonmonotonic_live_times(count=3)      the first ``count`` live UPDATEs after a SNAPSHOT carry
+                                        the SNAPSHOT's own time.
+  heartbeat_interval(seconds=25)        heartbeats every ``seconds`` instead of the configured one.
+  heartbeat_malformed                   heartbeat payloads fail validation (``time``, no
+                                        ``timestamp``); they still arrive on time.
+  clock_offset(seconds=360)             every server time is ``seconds`` ahead of the wall clock.
+  identical_prints                      every print is followed by an identical second trade.
+  long_cross                            a crossing quote stays in the book for good.
+  signed_zero                           zero amounts (level removals) are spelt "-0".
+  tob_empty_zero                        top_of_book sends first an empty book whose sides are
+                                        [{"price":"0","amount":"0"}].
 Token endpoint
   oauth_5xx(status=500, times=None)     5xx answers, ``times`` of them then normal.
   oauth_slow(delay=0.05)                the body is drip-fed 8 bytes per ``delay`` seconds.
@@ -76,6 +95,19 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "crossed_book": {},
     "unordered_times": {},
     "subscribe_rate_limit": {"delay": 1.0},
+    # field variants: the other plausible answers to the open questions (§14, variants.py)
+    "list_without_params": {},
+    "result_error_shape": {"form": "no_success"},
+    "compress": {},
+    "ack_delay": {"seconds": 1.0},
+    "nonmonotonic_live_times": {"count": 3},
+    "heartbeat_interval": {"seconds": 25.0},
+    "heartbeat_malformed": {},
+    "clock_offset": {"seconds": 360},
+    "identical_prints": {},
+    "long_cross": {},
+    "signed_zero": {},
+    "tob_empty_zero": {},
     # token endpoint
     "oauth_5xx": {"status": 500, "times": None},
     "oauth_slow": {"delay": 0.05},

@@ -108,7 +108,8 @@ class Simulator:
             ping_timeout=cfg.ping_timeout,
             close_timeout=cfg.close_timeout,
             max_size=1 << 20,
-            compression=None,
+            # Offered only under the ``compress`` scenario (see _process_request).
+            compression="deflate",
         )
         self.ws_port = next(iter(self._server.sockets)).getsockname()[1]
         loop = asyncio.get_running_loop()
@@ -337,6 +338,9 @@ class Simulator:
         spec = self.tokens.clients.get(issued.client_id)
         if SOR_SCOPE not in issued.scopes or spec is None or not spec.allow_listed:
             return self._reject(connection, 403)
+        if not sc.on("compress") and "Sec-WebSocket-Extensions" in request.headers:
+            # Without the scenario the server declines compression, as by default (§14 #27).
+            del request.headers["Sec-WebSocket-Extensions"]
         connection.sim_token = issued  # type: ignore[attr-defined]
         self._handshakes[101] += 1
         return None
@@ -352,6 +356,7 @@ class Simulator:
     async def _handle(self, connection: ServerConnection) -> None:
         issued: IssuedToken | None = getattr(connection, "sim_token", None)
         session = Session(connection, issued, self._frames, self.config.max_queue_bytes)
+        session.compress = bool(connection.protocol.extensions)
         self._configure(session)
         self._opened += 1
         accept_close = self.scenarios.params("accept_then_close")
@@ -394,12 +399,13 @@ class Simulator:
             await asyncio.sleep(min(remaining, 1.0))
 
     async def _heartbeats(self) -> None:
+        variants = self.engine.variants
         while True:
-            await asyncio.sleep(self.config.heartbeat_interval)
+            await asyncio.sleep(variants.heartbeat_interval(self.config.heartbeat_interval))
             subscribers = self.engine.subscribers.get((HB, None))
             if not subscribers or self.scenarios.on("stall_heartbeat"):
                 continue
-            frame = wire.heartbeat_frame(wire.format_time(self.engine.heartbeat_time())).encode()
+            frame = variants.heartbeat_frame(self.engine.heartbeat_time()).encode()
             for session in list(subscribers):
                 session.send(frame, "heartbeat")
 

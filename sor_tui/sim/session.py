@@ -68,6 +68,9 @@ class Session:
         self._garbage_index = 0
         self._frame_counter = frame_counter
         self._queue: deque[bytes] = deque()
+        self.compress = False
+        """permessage-deflate was negotiated: frames go through websockets, compressed."""
+        self._messages: deque[tuple[bytes, bool]] = deque()  # (payload, binary) when compressing
         self._updates: list[bytes] = []
         self._wakeup = asyncio.Event()
         self.drained = asyncio.Event()
@@ -107,6 +110,11 @@ class Session:
         self._updates = []
         if self.closing:
             return
+        if self.compress:
+            for data in updates:
+                self._queue_message(data, False, "UPDATE")
+            self.data_frames += len(updates)
+            return
         # All firehose UPDATEs are 126..65535 bytes (one level of JSON): 16-bit length form;
         # anything else takes ws_frame.
         blob = b"".join(
@@ -133,6 +141,13 @@ class Session:
             log.info("slow consumer: %d bytes queued, closing", self.queued_bytes)
             self.close(self.overflow_code, "slow consumer")
 
+    def _queue_message(self, data: bytes, binary: bool, kind: str) -> None:
+        """Compressing: queue the payload itself; websockets frames and deflates it."""
+        self._frame_counter[kind] += 1
+        self._messages.append((data, binary))
+        self.queued_bytes += len(data)
+        self._wakeup.set()
+
     def send(self, data: bytes, kind: str, binary: bool = False, data_frame: bool = True) -> None:
         """Queue a pre-encoded frame; ``data_frame`` frames count for the frame-based faults."""
         if self.closing:
@@ -140,8 +155,11 @@ class Session:
         self.flush()  # held UPDATEs go first: the order of frames is the order of calls
         if self.closing:
             return
-        self._frame_counter[kind] += 1
-        self._enqueue(ws_frame(data, binary))
+        if self.compress:
+            self._queue_message(data, binary, kind)
+        else:
+            self._frame_counter[kind] += 1
+            self._enqueue(ws_frame(data, binary))
         if self.closing:
             return
         if not data_frame:
@@ -160,6 +178,7 @@ class Session:
         """Drop the TCP connection abruptly (no close frame)."""
         self.closing = True
         self._queue.clear()
+        self._messages.clear()
         self._updates.clear()
         self.connection.transport.abort()
 
@@ -185,6 +204,10 @@ class Session:
             while True:
                 await self._wakeup.wait()
                 self._wakeup.clear()
+                while self._messages:
+                    data, binary = self._messages.popleft()
+                    self.queued_bytes = max(0, self.queued_bytes - len(data))
+                    await connection.send(data if binary else data.decode("utf-8", "replace"))
                 while queue:
                     batch = [queue.popleft() for _ in range(min(len(queue), _BATCH))]
                     payload = b"".join(batch)

@@ -17,6 +17,8 @@ Level = tuple[str, str]
 """A price level as wire strings (price, amount)."""
 
 _ZERO_SPELLINGS = ("0", "0.0", "0.00", "0.00000000")
+ZERO_LEVEL = '[{"price":"0","amount":"0"}]'
+"""An empty top-of-book side as some servers spell it (scenario ``tob_empty_zero``)."""
 
 
 def fixed(units: int, decimals: int) -> str:

@@ -16,7 +16,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -98,6 +98,7 @@ class Feed:
         self._stopping = False
         self._retried_401 = False
         self._last_resync: dict[str, float] = {}
+        self._heartbeat_learned: float | None = None  # the server's interval, kept across
         self._published_version = -1
 
     # -- public state ------------------------------------------------------------------
@@ -120,7 +121,15 @@ class Feed:
     @property
     def counters(self) -> FeedCounters:
         """A frozen snapshot of the feed's counters."""
-        return self._metrics.snapshot()
+        return replace(self._metrics.snapshot(), clock_offset_ns=self._state.server_clock.offset_ns)
+
+    @property
+    def extensions(self) -> tuple[str, ...]:
+        """WebSocket extensions negotiated on the current connection (permessage-deflate)."""
+        session = self._session
+        if session is None:
+            return ()
+        return tuple(str(extension.name) for extension in session.ws.protocol.extensions)
 
     def token_expires_in(self) -> float | None:
         """Seconds of lifetime left on the cached token, if any."""
@@ -300,6 +309,7 @@ class Feed:
             last_resync=self._last_resync,
             clock=self._clock,
             on_frame=self._on_frame,
+            heartbeat_learned=self._heartbeat_learned,
         )
         self._session = session
         self._set_status(FeedState.CONNECTED, "connected")
@@ -308,6 +318,7 @@ class Feed:
             reason = await session.run()
         finally:
             self._session = None
+            self._heartbeat_learned = session.heartbeat.interval
             self._lost()  # books go stale before any wait for the close handshake
             await self._close(ws)
         if self._clock() - session.opened_at >= self._options.healthy_after and session.got_data:

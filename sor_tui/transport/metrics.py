@@ -18,6 +18,7 @@ class Metrics:
         self.messages = 0
         self.reconnects = 0
         self.frames_dropped = 0
+        self.requests_unsent = 0  # requests that could not be encoded (shown, never sent)
         self.rejects: Counter[str] = Counter()
         self.lag_ns: dict[str, int] = {}
         self._clock = clock
@@ -54,6 +55,7 @@ class Metrics:
             messages_per_second=self.per_second(),
             reconnects=self.reconnects,
             frames_dropped=self.frames_dropped,
+            requests_unsent=self.requests_unsent,
             rejects_by_reason=dict(self.rejects),
             lag_ns=dict(self.lag_ns),
         )

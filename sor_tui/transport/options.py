@@ -52,6 +52,7 @@ class FeedOptions:
     backoff_floor: float = 0.5
     backoff_cap: float = 30.0
     heartbeat_timeout: float = 15.0
+    heartbeat_first_timeout: float = 60.0  # until a second beat shows the server's interval
     ping_interval: float | None = 20.0
     ping_timeout: float | None = 20.0
     open_timeout: float = 10.0
@@ -71,6 +72,7 @@ class FeedOptions:
             "backoff_floor": settings.backoff_floor,
             "backoff_cap": settings.backoff_cap,
             "heartbeat_timeout": settings.heartbeat_timeout,
+            "heartbeat_first_timeout": settings.heartbeat_first_timeout,
             "ping_interval": settings.ping_interval,
             "ping_timeout": settings.ping_timeout,
             "open_timeout": settings.open_timeout,

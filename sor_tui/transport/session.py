@@ -34,6 +34,7 @@ from sor_tui.core.events import (
     TopOfBook,
 )
 from sor_tui.core.explain import explain
+from sor_tui.core.liveness import HeartbeatWatch
 from sor_tui.core.protocol import (
     encode_subscribe,
     encode_subscription_list,
@@ -93,6 +94,7 @@ class Session:
         last_resync: dict[str, float],
         clock: Callable[[], float],
         on_frame: Callable[[str | bytes, int], None] | None = None,
+        heartbeat_learned: float | None = None,
     ) -> None:
         self.ws = ws
         self._on_frame = on_frame
@@ -110,9 +112,10 @@ class Session:
         self._outbox_ready = asyncio.Event()
         self._last_request_at: float | None = None
         self._sync_started: dict[str, float] = {}
-        self._heartbeat_at: float | None = None
-        self._beats_seen = 0
-        self._beat_intervals: deque[float] = deque(maxlen=5)
+        self.heartbeat = HeartbeatWatch(
+            options.heartbeat_timeout, options.heartbeat_first_timeout, heartbeat_learned
+        )
+        self._prints_too_new = state.tape.too_new
         self._deferred_resyncs: dict[str, str] = {}
         self._end_reason: str | None = None
 
@@ -144,11 +147,6 @@ class Session:
         self.enqueue(UNSUBSCRIBE, (channel,), resync=True)
         self.enqueue(SUBSCRIBE, (channel,), resync=True)
         return True
-
-    def heartbeat_timeout(self) -> float:
-        """The configured timeout, stretched to 3x the observed heartbeat interval (§10.2)."""
-        observed = max(self._beat_intervals, default=0.0)
-        return max(self._options.heartbeat_timeout, 3.0 * observed)
 
     # -- the connection ----------------------------------------------------------------
 
@@ -218,10 +216,24 @@ class Session:
                 batch = [op]
                 while self._outbox and self._outbox[0].kind == op.kind:
                     batch.append(self._outbox.popleft())
-                channels = self._still_wanted(op.kind, batch)
+                channels = self._sendable(op.kind, self._still_wanted(op.kind, batch))
                 if channels:
                     await self._pace()
                     await self._send_channels(op.kind, channels)
+
+    def _sendable(self, kind: str, channels: list[Channel]) -> list[Channel]:
+        """Channels that can be encoded; any other is shown and counted, never sent."""
+        good: list[Channel] = []
+        for channel in channels:
+            try:
+                encode_subscribe([channel])
+                good.append(channel)
+            except ValueError as exc:  # one odd request must not stop the writer
+                self._metrics.requests_unsent += 1
+                text = sanitize(f"cannot {kind} {channel}: {exc}")
+                log.warning("%s", text)
+                self._emit(Problem("client", "REQUEST_NOT_SENT", text, channel.market))
+        return good
 
     def _still_wanted(self, kind: str, batch: list[_Op]) -> list[Channel]:
         """Drop queued requests that the desired set has overtaken since they were queued."""
@@ -247,13 +259,10 @@ class Session:
         self._registry.record_request(kind, channels)
         now = self._clock()
         for channel in channels:
-            if channel.type != ChannelType.MARKET_DATA or channel.market is None:
-                continue
-            if kind == SUBSCRIBE:
-                self._state.begin_sync(channel.market)
-                self._sync_started[channel.market] = now
-            else:
-                self._sync_started.pop(channel.market, None)
+            if channel.type == ChannelType.MARKET_DATA and channel.market is not None:
+                self._sync_started.pop(channel.market, None)  # timed from the ack instead
+                if kind == SUBSCRIBE:
+                    self._state.begin_sync(channel.market)
         self._last_request_at = now
         self._publish_registry()
         await self._send(encoded)
@@ -268,9 +277,8 @@ class Session:
                 # on a dead link; the connection is already useless, so end it now.
                 raise SessionEnded(self._close_reason())
             now = self._clock()
-            beat = self._heartbeat_at
-            if beat is not None and now - beat > self.heartbeat_timeout():
-                raise SessionEnded(f"no heartbeat for {self.heartbeat_timeout():.3g} s")
+            if self.heartbeat.expired(now):
+                raise SessionEnded(f"no heartbeat for {self.heartbeat.timeout():.3g} s")
             for market, started in list(self._sync_started.items()):
                 if now - started > options.snapshot_timeout:
                     waited = f"no snapshot within {options.snapshot_timeout:g} s"
@@ -299,13 +307,7 @@ class Session:
             market = str(getattr(event, "market", ""))
             self._data_arrived(Channel(data_channel, market), event, received_ns)
         elif isinstance(event, Heartbeat):
-            now = self._clock()
-            if self._heartbeat_at is not None and self._beats_seen:
-                self._beat_intervals.append(now - self._heartbeat_at)
-            self._beats_seen += 1
-            self._heartbeat_at = now
-            self.got_data = True
-            self._registry.set_data(Channel(ChannelType.HEARTBEAT), DataState.LIVE)
+            self._beat()
         elif isinstance(event, OperationResult):
             for outcome in self._registry.apply_result(event):
                 self._answered(outcome)
@@ -317,15 +319,26 @@ class Session:
             if plan.unsubscribe:
                 self.enqueue(UNSUBSCRIBE, plan.unsubscribe)
         elif isinstance(event, ServerError):
-            self._server_error(event.code)
+            self._server_error(event)
         elif isinstance(event, Rejected):
+            if event.channel == ChannelType.HEARTBEAT:
+                self._beat()  # any frame on the heartbeat channel proves the server is alive
             self._metrics.frames_dropped += 1
             self._metrics.rejects[event.reason] += 1
             text = f"frame rejected: {event.detail or event.reason}"
             self._emit(Problem("frame", event.reason, sanitize(text), event.market))
         self._publish_registry()
 
+    def _beat(self) -> None:
+        self.heartbeat.beat(self._clock())
+        self.got_data = True
+        self._registry.set_data(Channel(ChannelType.HEARTBEAT), DataState.LIVE)
+
     def _data_arrived(self, channel: Channel, event: Any, received_ns: int) -> None:
+        if isinstance(event, Execution) and self._state.tape.too_new != self._prints_too_new:
+            self._prints_too_new = self._state.tape.too_new
+            text = f"print refused: {event.executed_at} is far ahead of the server clock"
+            self._emit(Problem("data", "PRINT_TOO_NEW", sanitize(text), channel.market))
         exchange_ns = event.executed_at_ns if isinstance(event, Execution) else event.time_ns
         self._metrics.lag_ns[channel.market or ""] = received_ns - exchange_ns
         if isinstance(event, BookSnapshot):
@@ -342,8 +355,14 @@ class Session:
             self._emit(Problem("server", "UNSOLICITED_RESULT", sanitize(text), channel.market))
             return
         self._emit(SubscriptionAnswered(outcome.action, channel, outcome.success, outcome.error))
-        if channel.type == ChannelType.HEARTBEAT:
-            self._heartbeat_answered(outcome)
+        answered = outcome.action == SUBSCRIBE and (outcome.success or outcome.no_effect)
+        if channel.type == ChannelType.HEARTBEAT and not answered:
+            self.heartbeat.stop()  # refused or unsubscribed: liveness is the ping alone
+        market = channel.market if channel.type == ChannelType.MARKET_DATA else None
+        if market and answered:
+            book = self._state.book(market)
+            if book is not None and book.status == "SYNCING":  # timed from the ack
+                self._sync_started[market] = self._clock()
         if outcome.success or outcome.no_effect:
             return
         code = outcome.error or "UNKNOWN"
@@ -362,16 +381,12 @@ class Session:
             # the backoff (a per-channel resubscribe loop would have no backoff).
             self._end_reason = f"server fault subscribing {channel}"
 
-    def _heartbeat_answered(self, outcome: ChannelOutcome) -> None:
-        if outcome.action == SUBSCRIBE and (outcome.success or outcome.no_effect):
-            if self._heartbeat_at is None:
-                self._heartbeat_at = self._clock()  # the watchdog starts with the ack
-        else:
-            # Rejected (UNKNOWN_CHANNEL on servers without it) or unsubscribed: degrade to
-            # WebSocket ping/pong liveness only.
-            self._heartbeat_at = None
-
-    def _server_error(self, code: str) -> None:
+    def _server_error(self, event: ServerError) -> None:
+        if outcomes := self._registry.refused_by(event):  # a request refused whole (§14 #7)
+            for outcome in outcomes:
+                self._answered(outcome)
+            return
+        code = event.code
         message = f"server error {code}: {explain(code)}"
         log.warning("%s", sanitize(message))
         self._emit(Problem("server", code, sanitize(message)))

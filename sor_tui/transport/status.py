@@ -93,8 +93,10 @@ class FeedCounters:
     messages_per_second: int = 0  # frames received during the last rolling second
     reconnects: int = 0
     frames_dropped: int = 0  # rejected frames (nothing of them applied)
+    requests_unsent: int = 0  # client requests that could not be encoded
     rejects_by_reason: dict[str, int] = field(default_factory=dict)
     lag_ns: dict[str, int] = field(default_factory=dict)  # arrival minus exchange time, per market
+    clock_offset_ns: int | None = None  # the server's clock minus ours, once estimated
 
 
 TransportEvent = StatusChanged | Problem | SubscriptionsChanged | SubscriptionAnswered

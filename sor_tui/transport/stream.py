@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from sor_tui.core.events import BookSnapshot, BookUpdate
+from sor_tui.core.events import BookSnapshot, BookUpdate, PriceLevel, TopOfBook
 from sor_tui.core.numbers import canonical_text
 from sor_tui.core.state import DeskState
 from sor_tui.core.timestamps import format_rfc3339_ns
@@ -190,7 +190,14 @@ async def _stream(args: argparse.Namespace, overrides: dict[str, Any], plan: Hea
                 credentials.client_id, credentials.client_secret.get_secret_value(), current_token
             )
         )
-        state = companion.state if companion is not None else DeskState()
+        state = (
+            companion.state
+            if companion is not None
+            else DeskState(
+                replay_window_ns=int(settings.replay_window * 1e9),
+                crossed_resync=settings.crossed_book_resync,
+            )
+        )
         feed = Feed(
             settings.ws_url,
             tokens,
@@ -263,6 +270,7 @@ async def _run_feed(
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
         writer.flush(final=True)
+        writer.write_summary(feed.counters.reconnects, feed.counters.requests_unsent)
         closed = companion.close() if companion is not None else None
     if closed is not None and not failures:
         failures.append(closed)
@@ -302,6 +310,8 @@ class JsonLinesWriter:
         self._depth = depth
         self._dirty: set[str] = set()
         self._shown: dict[str, _Shown] = {}
+        self._tops_shown: set[str] = set()
+        self._offset_shown: int | None = None
         self.closed = False
         self.on_closed: Callable[[], None] | None = None
 
@@ -350,9 +360,16 @@ class JsonLinesWriter:
             if event.market:
                 line["market"] = event.market
             self.write(line)
+        elif isinstance(event, TopOfBook):
+            self._tops_shown.add(event.market)
+            self.write(top_line(event.market, event.bid, event.ask, event.time_text))
         elif isinstance(event, StatusChanged):
             status = event.status
             self.write({"event": "status", "state": str(status.state), "detail": status.detail})
+            if status.state is not FeedState.CONNECTED:
+                for market in sorted(self._tops_shown):  # never leave a stale top shown
+                    self.write(top_line(market, None, None, None))
+                self._tops_shown.clear()
             self._dirty.update(self._markets)  # books change status with the connection
             self.flush()
 
@@ -375,6 +392,7 @@ class JsonLinesWriter:
                     "executed_at": execution.executed_at,
                 }
             )
+        self._write_clock()
         if self.alerts is not None:
             for line in self.alerts.flush(self._state, self._markets, executions):
                 self.write(line)
@@ -394,6 +412,63 @@ class JsonLinesWriter:
                 self._out.flush()
             except BrokenPipeError:
                 self._reader_gone()
+
+    def _write_clock(self) -> None:
+        """The server clock's offset from ours, when first known and when it moves >= 100 ms."""
+        clock = self._state.server_clock
+        offset = clock.offset_ns
+        shown = self._offset_shown
+        if offset is None or (shown is not None and abs(offset - shown) < CLOCK_STEP_NS):
+            return
+        self._offset_shown = offset
+        self.write(
+            {"event": "server_clock", "offset_ms": round(offset / 1e6, 1), "source": clock.source}
+        )
+
+    def write_summary(self, reconnects: int, requests_unsent: int) -> None:
+        """The last line: what was kept, suppressed, refused or flagged during the run."""
+        counters = self._state.counters()
+        line: dict[str, Any] = {"event": "summary", "reconnects": reconnects}
+        line.update({name: counters.get(name, 0) for name in SUMMARY_COUNTERS})
+        line["requests_unsent"] = requests_unsent
+        self.write(line)
+        if not self.closed and self._out is not None:
+            with contextlib.suppress(BrokenPipeError, ValueError):
+                self._out.flush()
+
+
+CLOCK_STEP_NS = 100_000_000
+SUMMARY_COUNTERS = (
+    "executions",
+    "duplicates_suppressed",
+    "executions_too_new",
+    "executions_too_old",
+    "late_updates",
+    "long_crosses",
+    "time_regressions",
+    "future_times",
+    "rejects",
+    "dropped_book_data",
+)
+
+
+def top_line(
+    market: str, bid: PriceLevel | None, ask: PriceLevel | None, time_text: str | None
+) -> dict[str, Any]:
+    """The JSON object of a market's top of book (both sides null when cleared)."""
+
+    def side(level: PriceLevel | None) -> dict[str, str] | None:
+        if level is None:
+            return None
+        return {"price": canonical_text(level.price), "amount": canonical_text(level.amount)}
+
+    return {
+        "event": "top_of_book",
+        "market": market,
+        "time": time_text,
+        "bid": side(bid),
+        "ask": side(ask),
+    }
 
 
 def book_line(view: BookView) -> dict[str, Any]:

@@ -65,7 +65,10 @@ class LiveSource:
         self._redact(credentials, self.tokens)
         desired = channels_from_settings(settings.markets, settings.channels)
         options = FeedOptions.from_settings(settings, **self.feed_overrides)
-        state = SharedRecordingDeskState()
+        state = SharedRecordingDeskState(
+            replay_window_ns=int(settings.replay_window * 1e9),
+            crossed_resync=settings.crossed_book_resync,
+        )
         self._start_recording(state, ws_url)
         return Feed(
             ws_url, self.tokens, desired, options=options, state=state, on_frame=state.frame

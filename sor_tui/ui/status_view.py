@@ -41,6 +41,9 @@ def status_line(
     lag_ns = counters.lag_ns.get(market) if market else None
     if lag_ns is None and counters.lag_ns:
         lag_ns = max(counters.lag_ns.values())
+    offset_ns = counters.clock_offset_ns
+    if lag_ns is not None and offset_ns is not None:
+        lag_ns += offset_ns  # lag on the server's clock, not skewed by ours
     return StatusLine(
         environment=environment,
         state=status.state.value,
@@ -52,6 +55,7 @@ def status_line(
         reconnects=counters.reconnects,
         recording=recording,
         recording_error=recording_error,
+        clock_offset_s=None if offset_ns is None else offset_ns / 1e9,
     )
 
 

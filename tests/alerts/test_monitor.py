@@ -54,15 +54,12 @@ def test_the_clock_offset_rule_takes_an_offset_value() -> None:
     ]
 
 
-class OffsetState(DeskState):
-    """A desk state that carries a clock offset estimate."""
-
-    clock_offset_ns = 400_000_000
-
-
-def test_the_clock_offset_is_read_from_the_desk_state_when_it_has_one() -> None:
+def test_the_clock_offset_is_read_from_the_desk_states_server_clock() -> None:
     monitor = AlertMonitor(RULES)
-    state = OffsetState()
+    state = DeskState()
+    transitions(monitor, state, 0.0)
+    assert [a for a in monitor.engine.views(0.0) if a.key[0] == "clock-offset"] == []
+    state.server_clock.heartbeat(server_ns=10**18 + 400_000_000, local_ns=10**18)
     transitions(monitor, state, 0.0)
     assert transitions(monitor, state, 1.0) == ["clock-offset fired"]
     (alert,) = [a for a in monitor.engine.views(1.0) if a.key[0] == "clock-offset"]

@@ -61,20 +61,21 @@ class TestSync:
         assert sides(book)[0] == [(d("100"), d("2"))]
         assert book.time_regressions == 1
 
-    def test_live_updates_at_or_before_snapshot_time_are_dropped(self) -> None:
+    def test_live_updates_at_or_before_snapshot_time_are_applied_and_counted(self) -> None:
+        # Levels carry absolute amounts: applying a late live UPDATE again is harmless,
+        # dropping one loses a change. Only buffered pre-snapshot UPDATEs are filtered.
         book = live_book()
-        assert book.apply_update(update(T, (("100", "9"),))) is False
-        assert book.apply_update(update(T - 10, (("100", "9"),))) is False
-        assert book.dropped_stale_time == 2
-        assert book.apply_update(update(T + 1, (("100", "9"),))) is True
+        assert book.apply_update(update(T, (("100", "9"),))) is True
         assert sides(book)[0][0] == (d("100"), d("9"))
+        assert book.apply_update(update(T - 10, (("100", "8"),))) is True
+        assert sides(book)[0][0] == (d("100"), d("8"))
+        assert book.late_updates == 2
+        assert book.dropped_stale_time == 0
 
     def test_second_snapshot_replaces_the_book(self) -> None:
         book = live_book()
         book.apply_snapshot(snapshot(T + 100, (("50", "1"),), (("60", "1"),)))
         assert sides(book) == ([(d("50"), d("1"))], [(d("60"), d("1"))])
-        book.apply_update(update(T + 50, (("50", "0"),)))
-        assert sides(book)[0] == [(d("50"), d("1"))]  # older than the new snapshot
 
     def test_resubscribe_forgets_old_snapshot_time(self) -> None:
         book = live_book()
@@ -374,7 +375,6 @@ class TestView:
         book = live_book()
         first = book.view(5)
         assert book.view(5) is first
-        book.apply_update(update(T, (("100", "7"),)))  # dropped: no change
         assert book.view(5).version == first.version
         book.apply_update(update(T + 1, (("50", "7"),)))  # below the shown depth
         assert book.view(5).version != first.version

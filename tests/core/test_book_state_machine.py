@@ -79,10 +79,9 @@ class Model:
                 return
             self.buffer.append(event)
         elif self.status is BookStatus.LIVE:
-            assert self.snap_t is not None
-            if event.time_ns > self.snap_t:
-                self.put(self.bids, event.bids)
-                self.put(self.asks, event.asks)
+            # Live UPDATEs apply whatever their time (absolute amounts, docs/protocol.md).
+            self.put(self.bids, event.bids)
+            self.put(self.asks, event.asks)
 
     def snapshot(self, event: BookSnapshot) -> None:
         if self.status is BookStatus.IDLE or self.overflowed:

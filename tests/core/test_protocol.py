@@ -304,7 +304,7 @@ def test_duplicate_prices_in_one_update_are_kept_in_order() -> None:
 
 def test_operation_error_without_channels_is_a_server_error() -> None:
     assert decode('{"type":"subscribe","error":"INTERNAL_SERVER_ERROR"}') == ServerError(
-        "INTERNAL_SERVER_ERROR"
+        "INTERNAL_SERVER_ERROR", "subscribe"
     )
 
 

@@ -99,7 +99,7 @@ REJECTS = [
     ("missing_field", '{"channel":"heartbeat"}', {}),
     ("missing_field", book([{"price": "1"}]), {}),
     ("missing_field", '{"type":"subscribe"}', {}),
-    ("missing_field", '{"type":"subscribe","channels":[{"type":"heartbeat"}]}', {}),
+    ("missing_field", '{"type":"subscribe","channels":[{"success":true}]}', {}),
     ("missing_field", '{"type":"error"}', {}),
     ("wrong_type", book([{"price": 1, "amount": "1"}]), {}),
     ("wrong_type", book([{"price": "1", "amount": 1.5}]), {}),

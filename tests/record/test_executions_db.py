@@ -30,7 +30,7 @@ def test_same_print_in_other_decimal_forms_is_stored_once(tmp_path: Path) -> Non
     same = Execution("BTCUSD", Decimal("65000.5"), Decimal("0.1"), PRINT.executed_at_ns, "t")
     other = Execution("BTCUSD", Decimal("65000.5"), Decimal("0.1"), PRINT.executed_at_ns + 1, "u")
     assert db.add([(PRINT, 1)], session="a") == 1
-    assert db.add([(same, 2), (PRINT, 3)], session="b") == 0
+    assert db.add([(same, 2)], session="b") == 0
     assert db.add([(other, 4)]) == 1
     stored = list(db.executions())
     assert [s.execution.executed_at_ns for s in stored] == [
@@ -45,6 +45,57 @@ def test_same_print_in_other_decimal_forms_is_stored_once(tmp_path: Path) -> Non
     assert reopened.count() == 2
     assert reopened._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     reopened.close()
+
+
+def test_two_identical_trades_are_both_stored_and_a_second_session_adds_none(
+    tmp_path: Path,
+) -> None:
+    # The tape keeps identical prints outside its replay window: they are two trades.
+    db = ExecutionsDB(tmp_path / "x.sqlite")
+    assert db.add([(PRINT, 1), (PRINT, 2)], session="live") == 2
+    assert db.add([(PRINT, 3)], session="live") == 1
+    # The same session stored again (a recording replayed with recording on): nothing new.
+    assert db.add([(PRINT, 4), (PRINT, 5), (PRINT, 6)], session="replay") == 0
+    assert db.count() == 3
+    db.close()
+
+
+def test_a_file_from_before_occurrence_is_migrated(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE executions (
+            market TEXT NOT NULL, price TEXT NOT NULL, amount TEXT NOT NULL,
+            executed_at_ns INTEGER NOT NULL, executed_at TEXT NOT NULL,
+            received_ns INTEGER NOT NULL, session TEXT NOT NULL DEFAULT '',
+            UNIQUE (market, price, amount, executed_at_ns)
+        );
+        CREATE INDEX executions_by_time ON executions (executed_at_ns);
+        """
+    )
+    old.execute(
+        "INSERT INTO executions VALUES (?, ?, ?, ?, ?, ?, ?)",
+        ("BTCUSD", "65000.5", "0.1", PRINT.executed_at_ns, "t", 7, "before"),
+    )
+    old.commit()
+    old.close()
+    db = ExecutionsDB(path)
+    assert [(s.execution, s.received_ns, s.session) for s in db.executions()] == [
+        (
+            Execution("BTCUSD", Decimal("65000.5"), Decimal("0.1"), PRINT.executed_at_ns, "t"),
+            7,
+            "before",
+        )
+    ]
+    assert db.add([(PRINT, 8)], session="new") == 0  # the same print, already there
+    assert db.add([(PRINT, 9)], session="new") == 1  # a second identical trade
+    db.close()
+    again = ExecutionsDB(path)  # opening a migrated file again changes nothing
+    assert again.count() == 2
+    again.close()
 
 
 async def test_replayed_execution_across_reconnect_is_stored_once(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from sor_tui.core.events import Channel
 from sor_tui.core.numbers import canonical_text
+from sor_tui.core.state import DeskState
 from sor_tui.sim.config import SimConfig
 from sor_tui.sim.server import Simulator
 from sor_tui.transport.feed import Feed, FeedOptions
@@ -100,6 +101,7 @@ async def running_feed(
     client_secret: str | None = None,
     on_event: Callable[[FeedEvent], None] | None = None,
     on_frame: Callable[[str | bytes, int], None] | None = None,
+    state: DeskState | None = None,
 ) -> AsyncIterator[Running]:
     """Run a feed against the simulator; stop it (and check it stopped cleanly) on exit."""
     tokens = TokenProvider(
@@ -110,7 +112,7 @@ async def running_feed(
         backoff_base=0.02,
         backoff_cap=0.1,
     )
-    feed = Feed(sim.ws_url, tokens, desired, options=feed_options, on_frame=on_frame)
+    feed = Feed(sim.ws_url, tokens, desired, options=feed_options, on_frame=on_frame, state=state)
     events: list[FeedEvent] = []
 
     def collect(event: FeedEvent) -> None:

@@ -149,7 +149,8 @@ async def test_stalled_heartbeat_detected_within_the_timeout() -> None:
         feed_options = options(heartbeat_timeout=timeout, healthy_after=60)
         async with running_feed(sim, feed_options=feed_options) as run:
             await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
-            await wait_until(lambda: run.feed.state.last_heartbeat_ns is not None, what="beat")
+            # Two beats: the interval is known (before it, liveness is the WebSocket ping).
+            await wait_until(lambda: len(run.of(Heartbeat)) >= 2, what="two beats")
             sim.set_scenario("stall_heartbeat")
             stalled_at = time.monotonic()
             await wait_until(
@@ -176,7 +177,7 @@ async def test_heartbeat_timeout_adapts_to_a_slow_server_interval() -> None:
         async with running_feed(sim, (BTC_BOOK, HEARTBEAT), feed_options=feed_options) as run:
             await wait_until(lambda: len(run.of(Heartbeat)) >= 3, what="beats")
             session = run.feed._session
-            assert session is not None and session.heartbeat_timeout() >= 1.1
+            assert session is not None and session.heartbeat.timeout() >= 1.1
             sim.set_scenario("stall_heartbeat")
             await asyncio.sleep(0.8)  # longer than the configured timeout ...
             assert run.feed.counters.reconnects == 0  # ... but within 3 intervals

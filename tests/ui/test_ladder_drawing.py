@@ -246,3 +246,14 @@ async def test_lines_a_rebuild_drops_are_freed_without_the_cycle_collector(
         finally:
             gc.enable()
         assert freed < 50  # without the release: ~400 strips and their caches
+
+
+async def test_status_bar_shows_a_skewed_server_clock(desk_app: AppBuilder) -> None:
+    app = desk_app()
+    async with app.run_test(size=(160, 24)) as pilot:
+        await pilot.pause()
+        bar = app.desk.status_bar
+        bar.show(StatusLine("demo", "CONNECTED", clock_offset_s=360.25), now=100.0)
+        assert "server clock +360.2 s" in bar.render().plain
+        bar.show(StatusLine("demo", "CONNECTED", clock_offset_s=0.02), now=101.0)
+        assert "server clock" not in bar.render().plain

@@ -33,15 +33,12 @@ class BookSource(Protocol):
 
 
 def clock_offset_of(state: object) -> Decimal | None:
-    """The state's server clock offset in milliseconds, when it estimates one.
+    """The server clock minus ours in milliseconds, once the desk state has an estimate.
 
-    Read as ``clock_offset_ms`` or ``clock_offset_ns`` (server minus local), so the clock
-    offset rule works as soon as the desk state carries an estimate.
+    Read from the state's ``server_clock`` (heartbeat and snapshot times); None before any
+    sample, which the clock offset rule treats as no data.
     """
-    offset_ms = getattr(state, "clock_offset_ms", None)
-    if isinstance(offset_ms, int | Decimal):
-        return Decimal(offset_ms)
-    offset_ns = getattr(state, "clock_offset_ns", None)
+    offset_ns = getattr(getattr(state, "server_clock", None), "offset_ns", None)
     if isinstance(offset_ns, int):
         return Decimal(offset_ns) / 1_000_000
     return None

@@ -28,6 +28,8 @@ class StatusLine:
     recording_error: str = ""  # recording was asked for but fails (disk full, no folder)
     cursor: str = ""
     """The book cursor's level (side, price, cumulative size, notional, bps from mid)."""
+    clock_offset_s: float | None = None
+    """The server clock minus ours, shown when it is a second or more."""
 
 
 NUMBERS_PERIOD = 0.25
@@ -105,6 +107,8 @@ class StatusBar(Widget):
             parts.append((f" │ lag {line.lag_ms:,.0f} ms", style("dim")))
         if line.reconnects:
             parts.append((f" │ reconnects {line.reconnects}", style("dim")))
+        if line.clock_offset_s is not None and abs(line.clock_offset_s) >= 1.0:
+            parts.append((f" │ server clock {line.clock_offset_s:+,.1f} s", style("warn")))
         text = Text(no_wrap=True, overflow="ellipsis")
         for part, part_style in parts:
             text.append(part, style=part_style)  # type: ignore[arg-type]
