@@ -40,6 +40,15 @@ class HeartbeatWatch:
         self._last = now
         self.beats += 1
 
+    def subscribed(self, now: float) -> None:
+        """The heartbeat channel was acknowledged.
+
+        With an interval learnt on an earlier connection the server is known to beat, so
+        silence is timed from the ack: a reconnect that never beats again is still caught.
+        """
+        if self._last is None and self._learned is not None:
+            self._last = now
+
     def stop(self) -> None:
         """The heartbeat channel is gone (refused or unsubscribed): stop watching."""
         self._last = None

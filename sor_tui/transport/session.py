@@ -356,8 +356,11 @@ class Session:
             return
         self._emit(SubscriptionAnswered(outcome.action, channel, outcome.success, outcome.error))
         answered = outcome.action == SUBSCRIBE and (outcome.success or outcome.no_effect)
-        if channel.type == ChannelType.HEARTBEAT and not answered:
-            self.heartbeat.stop()  # refused or unsubscribed: liveness is the ping alone
+        if channel.type == ChannelType.HEARTBEAT:
+            if answered:
+                self.heartbeat.subscribed(self._clock())
+            else:
+                self.heartbeat.stop()  # refused or unsubscribed: liveness is the ping alone
         market = channel.market if channel.type == ChannelType.MARKET_DATA else None
         if market and answered:
             book = self._state.book(market)

@@ -30,6 +30,16 @@ def test_heartbeat_watch_learns_from_a_first_gap_that_timed_out() -> None:
     assert not again.expired(7.0)  # three times the learnt gap
 
 
+def test_a_learnt_interval_times_silence_from_the_ack_of_a_new_connection() -> None:
+    fresh = HeartbeatWatch(timeout=1.0, first_gap=2.0)
+    fresh.subscribed(0.0)
+    assert not fresh.expired(100.0)  # nothing learnt: liveness is the ping until a beat
+    again = HeartbeatWatch(timeout=1.0, first_gap=2.0, learned=2.0)
+    again.subscribed(0.0)
+    assert not again.expired(6.0)
+    assert again.expired(6.5)  # the server beat before: a reconnect that never beats is caught
+
+
 def test_server_clock_prefers_heartbeats_and_ignores_absurd_samples() -> None:
     clock = ServerClock()
     assert clock.offset_ns is None and clock.server_now(5) == 5

@@ -66,7 +66,7 @@ async def chaos(seconds: float, *, seed: int) -> None:
     rss: list[int] = []
     tasks: list[int] = []
     audits = 0
-    opts = options(heartbeat_timeout=0.6, backoff_cap=0.3)
+    opts = options(heartbeat_timeout=0.6, heartbeat_first_timeout=2.0, backoff_cap=0.3)
     try:
         async with (
             simulator(scenarios={"replay_last_execution": {}}) as sim,
