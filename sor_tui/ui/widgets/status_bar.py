@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from rich.text import Text
 from textual.widget import Widget
 
+from sor_tui.core.number_text import parts_that_fit
 from sor_tui.core.sanitize import sanitize
 from sor_tui.ui.format import format_age
 
@@ -79,26 +80,35 @@ class StatusBar(Widget):
         def style(name: str) -> object:
             return self.get_component_rich_style(f"status-bar--{name}", partial=True)
 
-        parts: list[tuple[str, object]] = [
-            (f" {sanitize(line.environment, 20)} ", style("env")),
-            (f" {line.state}", style(_STATE_CLASS.get(line.state, "warn"))),
+        # (text, style, rank): lower ranks stay longest; a part is shown whole or not at all.
+        parts: list[tuple[str, object, int]] = [
+            (f" {sanitize(line.environment, 20)} ", style("env"), 0),
+            (f" {line.state}", style(_STATE_CLASS.get(line.state, "warn")), 0),
         ]
         if line.recording:  # early in the line: narrow terminals must still show it
-            parts.insert(1, (" REC ", style("rec")))
+            parts.insert(1, (" REC ", style("rec"), 0))
         if line.retry_in is not None and line.state in ("RECONNECTING", "CONNECTING"):
-            parts.append((f" retry {format_age(line.retry_in)}", style("warn")))
+            parts.append((f" retry {format_age(line.retry_in)}", style("warn"), 1))
+        detail = ""
         if line.detail and line.state != "CONNECTED":
-            parts.append((f" {sanitize(line.detail, 60)}", style("dim")))
+            detail = f" {sanitize(line.detail, 60)}"
         if line.token_expires_in is not None:
-            parts.append((f" │ token {format_age(line.token_expires_in)}", style("dim")))
+            parts.append((f" │ token {format_age(line.token_expires_in)}", style("dim"), 3))
         if line.messages_per_second is not None:
-            parts.append((f" │ {line.messages_per_second:,.0f} msg/s", style("dim")))
+            parts.append((f" │ {line.messages_per_second:,.0f} msg/s", style("dim"), 2))
         if line.lag_ms is not None:
-            parts.append((f" │ lag {line.lag_ms:,.0f} ms", style("dim")))
+            parts.append((f" │ lag {line.lag_ms:,.0f} ms", style("dim"), 2))
         if line.reconnects:
-            parts.append((f" │ reconnects {line.reconnects}", style("dim")))
-        text = Text(no_wrap=True, overflow="ellipsis")
-        for part, part_style in parts:
+            parts.append((f" │ reconnects {line.reconnects}", style("dim"), 2))
+        width = self.size.width or 80
+        kept = [parts[i] for i in parts_that_fit([(len(p[0]), p[2]) for p in parts], width)]
+        room = width - sum(len(part) for part, _, _ in kept)
+        if detail and room >= 8:  # words, not numbers: shortened with an ellipsis
+            shown = detail if len(detail) <= room else detail[: room - 1].rstrip() + "…"
+            at = sum(1 for _, _, rank in kept if rank <= 1)  # after the state and retry
+            kept.insert(at, (shown, style("dim"), 1))
+        text = Text(no_wrap=True, overflow="crop")
+        for part, part_style, _ in kept:
             text.append(part, style=part_style)  # type: ignore[arg-type]
         return text
 
