@@ -64,18 +64,27 @@ def floor_places(values: Iterable[Decimal], significant: int = SIGNIFICANT) -> i
 
 
 def fit_number(
-    value: Decimal, width: int, *, zero_places: int = 0, min_places: int | None = None
+    value: Decimal,
+    width: int,
+    *,
+    zero_places: int = 0,
+    min_places: int | None = None,
+    max_places: int | None = None,
 ) -> str | None:
     """``value`` in at most ``width`` cells: exact, else rounded and marked, else None.
 
     ``min_places`` bounds the rounding (default: the significant-digit floor of
-    ``value``); a price column passes its full precision to forbid rounding.
+    ``value``); ``max_places`` rounds a value with more fraction digits even when it
+    would fit (a computed sum or average that never ends).
     """
-    exact = exact_text(value, zero_places)
-    if len(exact) <= width:
-        return exact
+    digits = fraction_digits(value)
+    if max_places is None or digits <= max_places:
+        exact = exact_text(value, zero_places)
+        if len(exact) <= width:
+            return exact
     floor = floor_places((value,)) if min_places is None else min_places
-    for places in range(fraction_digits(value) - 1, max(floor, zero_places) - 1, -1):
+    start = digits - 1 if max_places is None else min(digits - 1, max_places)
+    for places in range(start, max(floor, zero_places) - 1, -1):
         text = rounded_text(value, places)
         if len(text) <= width:
             return text
@@ -89,17 +98,22 @@ class Column:
     places: int  # fraction digits shown; a value with more is rounded and marked
     zero_places: int  # fraction digits always written, with zeros (a market's tick)
     width: int  # cells of every cell text
+    ragged: bool = False  # a value that does not fit in line is shown exact, out of line
 
     def cell(self, value: Decimal) -> str:
         """The value right-aligned in the column, its point in line with the others."""
         digits = fraction_digits(value)
-        if digits > self.places:
+        if digits > self.places and not self.ragged:
             text = rounded_text(value, self.places)
         else:
             shown = max(digits, self.zero_places)
             text = f"{value:,.{shown}f}"
             if shown < self.places:  # pad so that the points line up
                 text += " " * (self.places - shown + (1 if shown == 0 else 0))
+            if self.ragged and len(text) > self.width:
+                text = text.rstrip()  # exact but out of line, rather than rounded
+                if len(text) > self.width:
+                    text = fit_number(value, self.width) or ""
         return text.rjust(self.width)
 
 
@@ -116,12 +130,15 @@ def plan_column(
     header: str = "",
     zero_places: int = 0,
     rounding: bool = True,
+    ragged: bool = False,
 ) -> Column | None:
     """The most exact ``Column`` for ``values`` in at most ``width`` cells, or None.
 
     Without ``rounding`` the column is exact or not shown (prices). The exact plan is
     sized from cheap per-value facts; the rounded plans (narrow screens only) write the
-    cells to measure them.
+    cells to measure them. A ``ragged`` column (a list of prints, where each row stands
+    alone) keeps every value that fits on its own exact, in line where there is room,
+    and rounds only the values too long for the column.
     """
     natural = max([zero_places, *(fraction_digits(v) for v in values)])
     whole = max((integer_cells(v) for v in values), default=1)
@@ -130,6 +147,10 @@ def plan_column(
         return Column(natural, zero_places, exact)
     if not rounding:
         return None
+    if ragged:
+        fitting = [v for v in values if len(exact_text(v, zero_places)) <= width]
+        places = max([zero_places, *(fraction_digits(v) for v in fitting)])
+        return Column(places, zero_places, max(width, len(header)), ragged=True)
     floor = max(zero_places, floor_places(values))
     for places in range(natural - 1, floor - 1, -1):
         needed = max(len(header), cells_needed(values, places, zero_places))

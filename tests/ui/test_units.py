@@ -10,7 +10,6 @@ from textual.widgets import TabbedContent
 from sor_tui.core.events import Channel
 from sor_tui.core.views import BookStatus, BookView
 from sor_tui.ui.format import format_age, format_clock
-from sor_tui.ui.screens.desk import ladder_count
 from sor_tui.ui.screens.help import HelpScreen, key_names
 from sor_tui.ui.widgets.book_ladder import badge_of
 from sor_tui.ui.widgets.sparkline import sparkline
@@ -42,13 +41,6 @@ def test_parse_request() -> None:
     )
     assert parse_request("heartbeat") == (Channel("heartbeat"),)
     assert parse_request("  ") == ()
-
-
-@pytest.mark.parametrize(
-    ("width", "markets", "count"), [(80, 4, 1), (120, 4, 2), (160, 4, 3), (200, 4, 4), (200, 2, 2)]
-)
-def test_ladder_count(width: int, markets: int, count: int) -> None:
-    assert ladder_count(width, markets) == count
 
 
 def _view(status: BookStatus, crossed: bool) -> BookView:

@@ -89,9 +89,10 @@ class StatusBar(Widget):
             parts.insert(1, (" REC ", style("rec"), 0))
         if line.retry_in is not None and line.state in ("RECONNECTING", "CONNECTING"):
             parts.append((f" retry {format_age(line.retry_in)}", style("warn"), 1))
-        detail = ""
+        reason: tuple[str, object, int] | None = None
         if line.detail and line.state != "CONNECTED":
-            detail = f" {sanitize(line.detail, 60)}"
+            reason = (f" {sanitize(line.detail, 60)}", style("dim"), 1)
+            parts.append(reason)
         if line.token_expires_in is not None:
             parts.append((f" │ token {format_age(line.token_expires_in)}", style("dim"), 3))
         if line.messages_per_second is not None:
@@ -103,10 +104,11 @@ class StatusBar(Widget):
         width = self.size.width or 80
         kept = [parts[i] for i in parts_that_fit([(len(p[0]), p[2]) for p in parts], width)]
         room = width - sum(len(part) for part, _, _ in kept)
-        if detail and room >= 8:  # words, not numbers: shortened with an ellipsis
-            shown = detail if len(detail) <= room else detail[: room - 1].rstrip() + "…"
-            at = sum(1 for _, _, rank in kept if rank <= 1)  # after the state and retry
-            kept.insert(at, (shown, style("dim"), 1))
+        if reason is not None and reason not in kept and room >= 8:
+            # Words, not numbers: the reason is shortened with an ellipsis, not left out.
+            words, words_style, rank = reason
+            at = sum(1 for _, _, kept_rank in kept if kept_rank <= 1)
+            kept.insert(at, (words[: room - 1].rstrip() + "…", words_style, rank))
         text = Text(no_wrap=True, overflow="crop")
         for part, part_style, _ in kept:
             text.append(part, style=part_style)  # type: ignore[arg-type]

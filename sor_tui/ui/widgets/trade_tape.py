@@ -13,7 +13,14 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
-from sor_tui.core.number_text import Column, exact_text, fit_parts, plan_column, rounded_text
+from sor_tui.core.number_text import (
+    Column,
+    exact_text,
+    fit_number,
+    fit_parts,
+    plan_column,
+    rounded_text,
+)
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.views import TapeEntry, TapeStats, TapeView, Tick
 from sor_tui.ui.format import format_clock
@@ -25,6 +32,8 @@ _ARROW = {Tick.UP: "▲", Tick.DOWN: "▼", Tick.ZERO: " "}
 _TICK_CLASS = {Tick.UP: "up", Tick.DOWN: "down", Tick.ZERO: "zero"}
 PRICE_CELLS = 11
 """The narrowest price column, so that prices of most markets line up across frames."""
+STAT_CELLS = 16
+"""The widest number of the stats line (a longer one is rounded and marked)."""
 
 
 class TapeColumns(NamedTuple):
@@ -139,7 +148,7 @@ class TradeTape(TextLines):
         price = replace(price, width=max(PRICE_CELLS, price.width)) if price else None
         clock = clock_cells(show_market, wide)
         room = width - clock - (price.width if price else 0) - 2  # the arrow, a space
-        amount = plan_column([e.execution.amount for e in entries], room)
+        amount = plan_column([e.execution.amount for e in entries], room, ragged=True)
         return TapeColumns(price, amount)
 
     def _print_strip(
@@ -201,7 +210,10 @@ class TradeTape(TextLines):
         if stats is None or stats.count == 0:
             return [Text(" no prints yet"[:width], style=style, no_wrap=True)]
         places = self.places.get(stats.market, 0)
-        first = [(f" n {stats.count}", 0), (f"  vol {exact_text(stats.volume)}", 1)]
+        first = [(f" n {stats.count}", 0)]
+        volume = fit_number(stats.volume, STAT_CELLS, max_places=8)
+        if volume is not None:
+            first.append((f"  vol {volume}", 1))
         if stats.vwap is not None:
             first.append((f"  vwap {rounded_text(stats.vwap, places + 2)}", 2))
         second = [
