@@ -56,6 +56,18 @@ def check_level(line: str, header: list[str], level: LevelView) -> None:
     assert not tokens[0].startswith(APPROX)  # prices are never rounded
 
 
+def assert_ladder_tells_the_truth(lines: list[str], view: BookView, rows: int) -> None:
+    """The ladder's lines (title, header, asks, spread, bids) show ``view``'s numbers."""
+    assert view.status.value in lines[0]  # the badge is never cut
+    header = lines[1].split()
+    assert header[:1] == ["Price"]
+    asks = list(reversed(view.asks[:rows]))
+    for line, level in zip(lines[2 + rows - len(asks) : 2 + rows], asks, strict=True):
+        check_level(line, header, level)
+    for line, level in zip(lines[3 + rows :], view.bids[:rows], strict=False):
+        check_level(line, header, level)
+
+
 async def test_ladder_numbers_are_the_books(desk_app: AppBuilder) -> None:
     app = desk_app()
     async with app.run_test(size=(160, 48)) as pilot:

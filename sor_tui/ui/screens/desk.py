@@ -161,6 +161,12 @@ class DeskScreen(Screen[None]):
         """Lay the desk out for its size: size class, ladders shown, where the tape goes."""
         width = self.size.width if width is None else width
         height = self.size.height if height is None else height
+        with self.app.batch_update():  # one frame at the new size, never half laid out
+            self._set_size_class(width, height)
+            self._show_markets()
+
+    def _set_size_class(self, width: int, height: int) -> None:
+        """Set the size class and tape place as CSS classes of the desk (app.tcss)."""
         layout = self.arrangement = desk_layout(width, height, len(self.markets), self.tape_wanted)
         for size_class in ("too-small", "narrow", "normal", "wide"):
             self.set_class(layout.size_class == size_class, f"-{size_class}")
@@ -171,6 +177,9 @@ class DeskScreen(Screen[None]):
                 f"terminal too small\nneeds {MIN_WIDTH}x{MIN_HEIGHT}, has {width}x{height}"
             )
         self.shown_count = layout.ladders
+
+    def _show_markets(self) -> None:
+        """Put the visible markets in the ladders and point the tape at the first one."""
         visible = self.visible_markets()
         for index, ladder in enumerate(self.ladders()):
             ladder.display = index < len(visible)
