@@ -19,7 +19,6 @@ from sor_tui.core.number_text import (
     fit_number,
     fit_parts,
     plan_column,
-    rounded_text,
 )
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.views import TapeEntry, TapeStats, TapeView, Tick
@@ -214,8 +213,12 @@ class TradeTape(TextLines):
         volume = fit_number(stats.volume, STAT_CELLS, max_places=8)
         if volume is not None:
             first.append((f"  vol {volume}", 1))
+        # An average rarely ends: two digits past the tick, marked when rounded.
+        vwap = None
         if stats.vwap is not None:
-            first.append((f"  vwap {rounded_text(stats.vwap, places + 2)}", 2))
+            vwap = fit_number(stats.vwap, STAT_CELLS, zero_places=places, max_places=places + 2)
+        if vwap is not None:
+            first.append((f"  vwap {vwap}", 2))
         second = [
             (f"  hi {exact_text(stats.high, places)}", 0) if stats.high is not None else ("", 0),
             (f"  lo {exact_text(stats.low, places)}", 0) if stats.low is not None else ("", 0),
