@@ -30,8 +30,12 @@ _WIDE = Context(prec=80, rounding=ROUND_HALF_EVEN)  # exact for any value the wi
 
 def fraction_digits(value: Decimal) -> int:
     """Digits after the point in the exact value, without trailing zeros."""
-    exponent = value.normalize(_WIDE).as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
+    text = str(value)  # cheaper than as_tuple(), which every ladder line would pay
+    if "E" in text:
+        exponent = value.normalize(_WIDE).as_tuple().exponent
+        return max(0, -exponent) if isinstance(exponent, int) else 0
+    point = text.find(".")
+    return 0 if point < 0 else len(text.rstrip("0")) - point - 1
 
 
 def integer_cells(value: Decimal) -> int:
@@ -140,16 +144,19 @@ def plan_column(
     alone) keeps every value that fits on its own exact, in line where there is room,
     and rounds only the values too long for the column.
     """
-    natural = max([zero_places, *(fraction_digits(v) for v in values)])
-    whole = max((integer_cells(v) for v in values), default=1)
+    natural = max(zero_places, max(map(fraction_digits, values), default=0))
+    whole = max(integer_cells(max(values)), integer_cells(min(values))) if values else 1
     exact = max(len(header), whole + (natural + 1 if natural else 0))
     if exact <= width:
         return Column(natural, zero_places, exact)
     if not rounding:
         return None
     if ragged:
-        fitting = [v for v in values if len(exact_text(v, zero_places)) <= width]
-        places = max([zero_places, *(fraction_digits(v) for v in fitting)])
+        places = zero_places
+        for value in values:
+            digits = max(zero_places, fraction_digits(value))
+            if digits > places and integer_cells(value) + digits + 1 <= width:
+                places = digits  # the widest fraction among the values that fit alone
         return Column(places, zero_places, max(width, len(header)), ragged=True)
     floor = max(zero_places, floor_places(values))
     for places in range(natural - 1, floor - 1, -1):

@@ -94,6 +94,8 @@ class BookLadder(TextLines):
         self._run_styles: dict[_RunKey, Style] = {}
         self._layouts: dict[tuple[object, ...], list[tuple[int, int, Style]]] = {}
         self._cells: dict[tuple[Decimal, Column], str] = {}
+        self._columns: LadderColumns | None = None  # the layout of the last build
+        self._columns_version = 0
 
     @property
     def places(self) -> int | None:
@@ -170,6 +172,10 @@ class BookLadder(TextLines):
         asks = list(view.asks[:rows]) if view is not None else []
         bids = list(view.bids[:rows]) if view is not None else []
         columns = plan_ladder(asks + bids, width, self._places or 0)
+        if columns != self._columns:  # lines name their layout by number: cheap to hash
+            self._columns = columns
+            self._columns_version += 1
+        columns = self._columns
         header = Text(
             columns.header() if columns is not None else " too narrow for the prices",
             style=self._style("header"),
@@ -247,7 +253,8 @@ class BookLadder(TextLines):
         entry = self._marks.get((side, price))
         if entry is not None and (side, price) in fade:
             mark = (_MARK_CLASS[entry[0]], bool(fade[(side, price)]))
-        key = (side, price, level.amount, level.cumulative, bar, mark, last, columns)
+        layout = self._columns_version if columns is self._columns else columns
+        key = (side, price, level.amount, level.cumulative, bar, mark, last, layout)
         draw = partial(self._draw_level, level, side, columns, bar, mark, last)
         return self.kept_line(key, draw)
 

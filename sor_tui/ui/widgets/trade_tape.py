@@ -72,6 +72,8 @@ class TradeTape(TextLines):
         self.places: dict[str, int] = {}
         self.large_notional = Decimal("100000")
         self.gaps: tuple[Gap, ...] = ()
+        self._last_columns = TapeColumns(None, None)  # the columns of the last build
+        self._columns_version = 0
 
     def show(self, tape: TapeView) -> None:
         """Take a new tape view and redraw."""
@@ -120,6 +122,10 @@ class TradeTape(TextLines):
         gaps = sorted(self.gaps, key=lambda gap: gap.start_ns, reverse=True)
         shown = entries[:room]
         columns = self._columns(shown, width, show_market, wide)
+        if columns != self._last_columns:  # lines name their layout by number: cheap to hash
+            self._last_columns = columns
+            self._columns_version += 1
+        columns = self._last_columns
         # A print's line is kept between builds, so a frame with new prints draws only those.
         large = self.large_notional
         for entry in shown:
@@ -130,7 +136,8 @@ class TradeTape(TextLines):
             if len(lines) >= height:
                 break
             places = self.places.get(ex.market, 0)
-            key = (ex, entry.tick, entry.large, places, width, show_market, wide, large, columns)
+            layout = self._columns_version
+            key = (ex, entry.tick, entry.large, places, width, show_market, wide, large, layout)
             draw = partial(self._print_strip, entry, places, width, show_market, wide, columns)
             lines.append(self.kept_line(key, draw))
         while gaps and len(lines) < height:
