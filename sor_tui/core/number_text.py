@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal
+from typing import NamedTuple
 
 APPROX = "\u2248"
 """The mark of a rounded number."""
@@ -95,30 +96,36 @@ def fit_number(
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
-    """How every cell of one column is written: fraction digits, zero padding, width."""
+class Column(NamedTuple):
+    """How every cell of one column is written: fraction digits, zero padding, width.
+
+    A tuple, so that a cache keyed by it (one lookup per cell drawn) hashes it cheaply.
+    """
 
     places: int  # fraction digits shown; a value with more is rounded and marked
     zero_places: int  # fraction digits always written, with zeros (a market's tick)
     width: int  # cells of every cell text
     ragged: bool = False  # a value that does not fit in line is shown exact, out of line
 
-    def cell(self, value: Decimal) -> str:
-        """The value right-aligned in the column, its point in line with the others."""
+    def cell(self, value: Decimal, zero_places: int | None = None) -> str:
+        """The value right-aligned in the column, its point in line with the others.
+
+        ``zero_places`` overrides the column's for this cell (a market's own tick in a
+        column of several markets).
+        """
+        places, width = self.places, self.width
         digits = fraction_digits(value)
-        if digits > self.places and not self.ragged:
-            text = rounded_text(value, self.places)
-        else:
-            shown = max(digits, self.zero_places)
-            text = f"{value:,.{shown}f}"
-            if shown < self.places:  # pad so that the points line up
-                text += " " * (self.places - shown + (1 if shown == 0 else 0))
-            if self.ragged and len(text) > self.width:
-                text = text.rstrip()  # exact but out of line, rather than rounded
-                if len(text) > self.width:
-                    text = fit_number(value, self.width) or ""
-        return text.rjust(self.width)
+        if digits > places and not self.ragged:
+            return rounded_text(value, places).rjust(width)
+        shown = max(digits, self.zero_places if zero_places is None else zero_places)
+        text = f"{value:,.{shown}f}"
+        if shown < places:  # pad so that the points line up
+            text += " " * (places - shown + (1 if shown == 0 else 0))
+        if self.ragged and len(text) > width:
+            text = text.rstrip()  # exact but out of line, rather than rounded
+            if len(text) > width:
+                text = fit_number(value, width) or ""
+        return text.rjust(width)
 
 
 def cells_needed(values: list[Decimal], places: int, zero_places: int) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 from functools import partial
 from typing import NamedTuple
@@ -151,7 +150,7 @@ class TradeTape(TextLines):
         zero_places = max((self.places.get(e.execution.market, 0) for e in entries), default=0)
         prices = [e.execution.price for e in entries]
         price = plan_column(prices, width, zero_places=zero_places, rounding=False)
-        price = replace(price, width=max(PRICE_CELLS, price.width)) if price else None
+        price = price._replace(width=max(PRICE_CELLS, price.width)) if price else None
         clock = clock_cells(show_market, wide)
         room = width - clock - (price.width if price else 0) - 2  # the arrow, a space
         amount = plan_column([e.execution.amount for e in entries], room, ragged=True)
@@ -177,7 +176,7 @@ class TradeTape(TextLines):
         price_column, amount_column = columns
         price = ""
         if price_column is not None:
-            cell = replace(price_column, zero_places=places).cell(ex.price)
+            cell = price_column.cell(ex.price, places)
             price = f"{cell}{_ARROW[entry.tick]}"
         amount = f" {amount_column.cell(ex.amount)}" if amount_column is not None else ""
         body = f" {clock}{price}{amount}"
