@@ -124,7 +124,8 @@ def check_number(token: str, value: Decimal) -> None:
     exponent = shown.as_tuple().exponent
     assert isinstance(exponent, int)
     assert abs(shown - value) <= Decimal(1).scaleb(exponent) / 2, (token, value)
-    assert shown != value or value.as_tuple().exponent < exponent, (token, value)
+    unit = Decimal(1).scaleb(exponent)
+    assert value != value.quantize(unit), (token, value)  # the mark is honest: it was rounded
 
 
 @settings(max_examples=200, deadline=None)
@@ -155,3 +156,36 @@ def test_ladder_lines_show_the_book_or_mark_it(
         for token, value in zip(tokens, (level.price, level.amount, running), strict=False):
             check_number(token, value)
         assert not tokens[0].startswith(APPROX)  # prices are never rounded
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    width=st.integers(min_value=1, max_value=30),
+    values=st.lists(sizes, min_size=1, max_size=20),
+    ragged=st.booleans(),
+)
+def test_a_column_cell_is_whole_or_marked_or_empty(
+    width: int, values: list[Decimal], ragged: bool
+) -> None:
+    column = plan_column(values, width, ragged=ragged)
+    if column is None:
+        assert not ragged
+        return
+    for value in values:
+        cell = column.cell(value)
+        assert len(cell) == column.width
+        assert column.width <= max(width, 0) or not ragged
+        if cell.strip():
+            check_number(cell.strip(), value)
+        else:
+            assert ragged  # only a ragged column leaves a value out, and only a huge one
+            assert fit_number(value, width) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=sizes, width=st.integers(min_value=1, max_value=30))
+def test_fit_number_never_cuts(value: Decimal, width: int) -> None:
+    text = fit_number(value, width)
+    if text is not None:
+        assert len(text) <= width
+        check_number(text, value)
