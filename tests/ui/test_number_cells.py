@@ -15,6 +15,7 @@ from textual.strip import Strip
 from sor_tui.core.events import Execution
 from sor_tui.core.views import BookStatus, BookView, LevelView, TapeEntry, TapeStats, TapeView, Tick
 from sor_tui.ui.widgets.book_ladder import BookLadder
+from sor_tui.ui.widgets.status_bar import StatusLine
 from tests.core.test_number_text import check_number
 from tests.ui.conftest import AppBuilder
 
@@ -151,3 +152,36 @@ async def test_tape_and_stats_numbers_are_the_prints(desk_app: AppBuilder) -> No
                 assert len(numbers) == 2 or width < 60, row  # both fit at a usual width
 
         check()
+
+
+async def test_status_bar_shows_whole_parts_only(desk_app: AppBuilder) -> None:
+    line = StatusLine(
+        "production",
+        "RECONNECTING",
+        "connection lost (1006); retrying with a long explanation",
+        retry_in=12.5,
+        token_expires_in=3540,
+        messages_per_second=1234.0,
+        lag_ms=5.0,
+        reconnects=3,
+        recording=True,
+    )
+    parts = {  # each number's part, and what shows any piece of it
+        " │ token 59m00s": "token",
+        " │ 1,234 msg/s": "msg/s",
+        " │ lag 5 ms": "lag",
+        " │ reconnects 3": "reconnects",
+        " retry 12s": "retry 1",
+    }
+    for width in (40, 52, 64, 80, 120, 200):
+        app = desk_app()
+        async with app.run_test(size=(width, 24)) as pilot:
+            await pilot.pause()
+            bar = app.desk.status_bar
+            bar.show(line, now=1000.0)
+            text = bar.render().plain
+            assert len(text) <= width
+            assert text.startswith(" production  REC  RECONNECTING"), text  # badges whole
+            for part, label in parts.items():  # a number is there whole or not at all
+                assert part in text or label not in text, (width, text)
+    assert all(part in text for part in parts)  # all of them at 200 columns
