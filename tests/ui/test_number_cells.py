@@ -185,3 +185,16 @@ async def test_status_bar_shows_whole_parts_only(desk_app: AppBuilder) -> None:
             for part, label in parts.items():  # a number is there whole or not at all
                 assert part in text or label not in text, (width, text)
     assert all(part in text for part in parts)  # all of them at 200 columns
+
+
+async def test_market_bar_leaves_out_whole_markets(desk_app: AppBuilder) -> None:
+    names = ["BTCUSD", "ETHUSD", "BCHUSD", "LTCUSD", "LINKUSD", "AAVEUSD", "UNIUSD", "PAXGUSD"]
+    app = desk_app(markets=",".join(names))
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        text = app.desk.query_one("#market-bar").render().plain  # type: ignore[attr-defined]
+        assert len(text) <= 40
+        tokens = text.split()
+        shown = [token.removesuffix("●") for token in tokens[1:-1:2]]
+        assert shown == names[: len(shown)] and len(shown) < len(names), text  # none cut
+        assert tokens[-1] == f"+{len(names) - len(shown)}", text
