@@ -154,6 +154,9 @@ class TradeTape(TextLines):
         clock = clock_cells(show_market, wide)
         room = width - clock - (price.width if price else 0) - 2  # the arrow, a space
         amount = plan_column([e.execution.amount for e in entries], room, ragged=True)
+        # As wide as the room: the layout (and so every kept print line) changes only when
+        # the widest fraction shown does, not with each print that scrolls in or out.
+        amount = amount._replace(width=max(amount.width, room)) if amount else None
         return TapeColumns(price, amount)
 
     def _print_strip(
