@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -58,10 +59,13 @@ def tmux() -> Iterator[Tmux]:
     terminal = Tmux()
     command = f"{sys.executable} -m sor_tui demo --seed 7"
     terminal.run("new-session", "-d", "-s", "desk", "-x", "80", "-y", "24", command)
+    socket = terminal.run("display-message", "-p", "#{socket_path}").strip()
     try:
         yield terminal
     finally:
         terminal.run("kill-server")
+        if socket:
+            Path(socket).unlink(missing_ok=True)  # tmux may leave it behind
 
 
 def ladder_numbers(screen: list[str]) -> list[str]:
