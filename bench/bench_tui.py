@@ -47,7 +47,7 @@ from sor_tui.ui.widgets.book_ladder import BookLadder
 
 NAME = "tui"
 MARKETS = ("BTCUSD", "ETHUSD")
-SIZE = (200, 62)  # wide enough for both ladders and a 25-level book
+SIZE = (200, 62)  # wide enough for both ladders; tall enough for 27 levels a side
 KEY_PERIOD = 0.25
 FAST_STEPS_FROM = 10_000
 """Offered rates from which the simulator uses its cheap steps (``sor-tui sim --fast-steps``)."""

@@ -177,7 +177,7 @@ class SorApp(App[str | None]):
         desk = self.desk
         if not desk.ready:
             return
-        self.composer.depth = desk.depth
+        self.composer.depth = desk.view_depth
         self.composer.groups = {m: g for m, g in desk.groups.items() if g}
         self.composer.tape_filter = desk.focused_market if desk.tape_filtered else None
         state = self.feed.state if self.feed is not None else None

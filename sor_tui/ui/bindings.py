@@ -49,6 +49,7 @@ DESK_BINDINGS: list[BindingType] = [
     ),
     Binding("g", "group", "Group", id="desk.group", tooltip="Group prices by multiples of tick"),
     Binding("f", "filter_tape", "Filter", id="desk.filter_tape", tooltip="Tape: this market/all"),
+    Binding("t", "toggle_tape", "Tape", id="desk.tape", tooltip="Show or hide the trade tape"),
     Binding("r", "resync", "Resync", id="desk.resync", tooltip="Fresh snapshot of this market"),
     Binding(
         "plus", "depth(5)", "Depth+", id="desk.depth_more", show=False, tooltip="5 more levels"

@@ -53,6 +53,11 @@ def desk_commands(app: SorApp) -> Iterator[SystemCommand]:
     yield SystemCommand(
         "Filter tape", "Tape: first market only / all markets", desk.action_filter_tape
     )
+    yield SystemCommand(
+        "Show or hide tape",
+        "Trade tape on or off (below the ladder when narrow)",
+        desk.action_toggle_tape,
+    )
     yield SystemCommand("Depth +5", "More levels per side", lambda: desk.action_depth(5))
     yield SystemCommand("Depth -5", "Fewer levels per side", lambda: desk.action_depth(-5))
     yield SystemCommand(

@@ -14,9 +14,9 @@ from textual.binding import Binding, BindingType
 from sor_tui.core.alerts.machine import Timing
 from sor_tui.core.alerts.rules import AlertRule, RuleKind
 from sor_tui.core.book_cursor import cursor_figures, move_cursor
+from sor_tui.core.number_text import exact_text, fit_number, rounded_text
 from sor_tui.core.numbers import canonical_text
 from sor_tui.ui.alert_messages import AlertRuleAddRequested
-from sor_tui.ui.format import format_amount_fit, format_bps, format_price
 
 if TYPE_CHECKING:
     from sor_tui.ui.screens.desk import DeskScreen
@@ -55,12 +55,15 @@ def cursor_text(desk: DeskScreen) -> str:
     if figures is None:
         return ""
     side = "ASK" if figures.side == "ask" else "BID"
-    return (
-        f"{side} {format_price(figures.price, ladder.places)}"
-        f" cum {format_amount_fit(figures.cumulative, 14)}"
-        f" ntl {format_amount_fit(figures.notional, 16)}"
-        f" {format_bps(figures.bps_from_mid)}"
-    )
+    # Each figure exact, or rounded and marked, or left out with its label (never cut).
+    parts = [f"{side} {exact_text(figures.price, ladder.places or 0)}"]
+    for label, value, width in (("cum", figures.cumulative, 14), ("ntl", figures.notional, 16)):
+        text = fit_number(value, width)
+        if text is not None:
+            parts.append(f"{label} {text}")
+    if figures.bps_from_mid is not None:
+        parts.append(f"{rounded_text(figures.bps_from_mid, 2)} bps")
+    return " ".join(parts)
 
 
 def cursor_alert(desk: DeskScreen) -> AlertRule | None:

@@ -16,6 +16,8 @@ from tests.memory_keyring import MemoryKeyring
 from tests.ui.scenes import SCENES, Scene, build_scene, prepare
 
 SIZES = ((80, 24), (160, 48))
+SIZE_CLASSES = (("desk", (60, 20)), ("desk", (240, 70)))
+"""The desk narrow (ladder first, tape hidden) and wide, for the README's terminal sizes."""
 OUT = Path(__file__).resolve().parents[2] / "screenshots"
 
 
@@ -37,6 +39,8 @@ async def main() -> int:
     for scene in SCENES.values():
         for size in SIZES:
             print(await shoot(scene, size))
+    for name, size in SIZE_CLASSES:
+        print(await shoot(SCENES[name], size))
     return 0
 
 

@@ -38,6 +38,7 @@ SCENES = {
     scene.name: scene
     for scene in (
         Scene("desk", script=(SubscriptionsChanged(entries()),)),
+        Scene("desk-tape-shown", keys=("t",), script=(SubscriptionsChanged(entries()),)),
         Scene(
             "reconnecting",
             status=FeedStatus(

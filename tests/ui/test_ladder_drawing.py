@@ -13,6 +13,7 @@ import itertools
 from dataclasses import replace
 from decimal import Decimal
 
+from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -21,12 +22,13 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from sor_tui.core.events import Execution
+from sor_tui.core.ladder_columns import LadderColumns, plan_ladder
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.views import LevelChange, LevelView, TapeEntry, Tick
-from sor_tui.ui.format import format_amount, format_amount_fit, format_clock, format_price
+from sor_tui.ui.format import format_clock
 from sor_tui.ui.widgets.book_ladder import _MARK_CLASS, BookLadder
 from sor_tui.ui.widgets.status_bar import StatusLine
-from sor_tui.ui.widgets.trade_tape import TradeTape
+from sor_tui.ui.widgets.trade_tape import TapeColumns, TradeTape
 from tests.ui.conftest import AppBuilder
 
 Cells = list[tuple[str, Style | None]]
@@ -44,18 +46,15 @@ def reference_line(
     ladder: BookLadder,
     level: LevelView,
     side: str,
-    width: int,
-    col: int,
+    columns: LadderColumns,
     scale: Decimal,
     mark: tuple[LevelChange, int] | None,
     last: bool,
 ) -> Cells:
     """The level line as a rich ``Text`` with spans, rendered the general way."""
     style = ladder.component_style
-    price = format_price(level.price, ladder.places)
-    size = format_amount(level.amount, col - 1)
-    total = format_amount(level.cumulative, width - 2 * col - 2)
-    body = f"{price:>{col}}{size:>{col}}{total:>{width - 2 * col - 1}}{'◀' if last else ' '}"
+    width, col, size_end = columns.width, columns.price_end, columns.size_end
+    body = columns.line(lambda value, column: column.cell(value), level, "◀" if last else " ")
     line = Text(body[:width].ljust(width), no_wrap=True, overflow="crop")
     line.stylize(style(f"book-ladder--{side}"), 0, col)
     if scale > 0:
@@ -65,7 +64,7 @@ def reference_line(
         mark_style = style(f"book-ladder--{_MARK_CLASS[mark[0]]}")
         if mark[1]:
             mark_style = Style(color=mark_style.color, dim=True)
-        line.stylize(mark_style, col, 2 * col)
+        line.stylize(mark_style, col, size_end)
     if last:
         line.stylize(style("book-ladder--last"), 0, col)
         line.stylize(style("book-ladder--last"), width - 1, width)
@@ -81,10 +80,12 @@ async def test_level_lines_match_the_rich_text_rendering(desk_app: AppBuilder) -
         await pilot.pause()
         ladder = app.desk.ladders()[0]
         assert ladder.view is not None
-        width, col = 52, 17
+        width = 52
         levels = [*ladder.view.bids[:3], *ladder.view.asks[:3]]
         deepest = max(level.cumulative for level in levels)
         ladder.build_lines(width, 30)  # sets the places and the per-look caches
+        columns = plan_ladder(levels, width, ladder.places or 0)
+        assert columns is not None and columns.total is not None
         checked = 0
         for level, side, scale, mark, last in itertools.product(
             levels,
@@ -99,9 +100,9 @@ async def test_level_lines_match_the_rich_text_rendering(desk_app: AppBuilder) -
                 ladder._marks[(side, level.price)] = (mark[0], 0.0)
                 fade[(side, level.price)] = mark[1]
             ladder.last_trade = level.price if last else None
-            drawn = cells(ladder._level_line(level, side, width, col, scale, fade))
+            drawn = cells(ladder._level_line(level, side, columns, scale, fade))
             assert drawn[-1][0] == BookLadder.RULE  # the ladder's right-hand rule
-            expected = reference_line(ladder, level, side, width, col, scale, mark, last)
+            expected = reference_line(ladder, level, side, columns, scale, mark, last)
             assert drawn[:-1] == expected, (side, level, scale, mark, last)
             checked += 1
         assert checked == 6 * 2 * 3 * 4 * 2
@@ -179,16 +180,18 @@ async def test_status_numbers_redraw_at_most_four_times_a_second(desk_app: AppBu
         assert bar.has_class("-disconnected")
 
 
-def reference_print(tape: TradeTape, entry: TapeEntry, width: int, wide: bool) -> Cells:
+def reference_print(
+    tape: TradeTape, entry: TapeEntry, width: int, wide: bool, columns: TapeColumns
+) -> Cells:
     """A tape row as a rich ``Text`` with spans (all markets shown), rendered the general way."""
     ex = entry.execution
     clock = format_clock(ex.executed_at_ns)
     name = sanitize(ex.market if wide else ex.market.removesuffix("USD"), 8)
-    clock = f"{clock if wide else clock[:8]} {name:<{8 if wide else 4}}"
-    price = f"{format_price(ex.price, None):>11}{'▲' if entry.tick is Tick.UP else '▼'}"
-    amount_width = max(6, width - len(clock) - len(price) - 2)
-    amount = format_amount_fit(ex.amount, amount_width - 1)
-    line = Text(f" {clock}{price}{amount:>{amount_width}}"[:width].ljust(width))
+    clock = f"{clock if wide else clock[:8]} {set_cell_size(name, 8 if wide else 4)}"
+    assert columns.price is not None
+    price = f"{columns.price.cell(ex.price)}{'▲' if entry.tick is Tick.UP else '▼'}"
+    amount = "" if columns.amount is None else f" {columns.amount.cell(ex.amount)}"
+    line = Text(set_cell_size(f" {clock}{price}{amount}", width))
     start = len(clock) + 1
     line.stylize(tape.component_style("trade-tape--time"), 0, start)
     tick = "up" if entry.tick is Tick.UP else "down"
@@ -217,8 +220,11 @@ async def test_tape_rows_match_the_rich_text_rendering(desk_app: AppBuilder) -> 
             (ex, wide_name), (Tick.UP, Tick.DOWN), (False, True), (38, 60), (False, True)
         ):
             entry = TapeEntry(execution, tick, large)
-            drawn = cells(tape._print_strip(entry, None, width, True, wide_layout))
-            expected = reference_print(tape, entry, width, wide_layout)
+            columns = tape._columns([entry], width, True, wide_layout)
+            assert columns.price is not None
+            places = columns.price.zero_places  # the market's tick precision
+            drawn = cells(tape._print_strip(entry, places, width, True, wide_layout, columns))
+            expected = reference_print(tape, entry, width, wide_layout, columns)
             assert drawn == expected, (execution, tick, width)
 
 

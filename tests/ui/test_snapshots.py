@@ -1,4 +1,5 @@
-"""SVG snapshots of the desk's main states at 80x24 and 160x48 (fake feed, frozen clock).
+"""SVG snapshots of the desk's main states at 80x24 and 160x48, and of the desk at every
+size class (fake feed, frozen clock).
 
 Update after a deliberate visual change with ``pytest tests/ui --snapshot-update`` and
 review the SVGs. Pictures for the README come from ``python -m tests.ui.make_screenshots``.
@@ -48,6 +49,30 @@ class TestDesk:
     def test_auth_failed(self, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
         # Final state with a toast and the reason in the status bar.
         check(snap_compare, SCENES["auth-failed"], size)
+
+
+class TestSizes:
+    """The desk at every size class: no cut number or badge, decimal points in line."""
+
+    @pytest.mark.parametrize(
+        "size",
+        [
+            pytest.param((39, 11), id="39x11-too-small"),
+            pytest.param((40, 12), id="40x12"),
+            pytest.param((60, 20), id="60x20"),  # narrow: the ladder, the tape hidden
+            pytest.param((60, 50), id="60x50"),  # a tall split: the tape below
+            pytest.param((70, 24), id="70x24"),
+            pytest.param((100, 30), id="100x30"),
+            pytest.param((120, 40), id="120x40"),
+            pytest.param((240, 70), id="240x70"),  # wide: wider tape, deeper ladders
+        ],
+    )
+    def test_desk(self, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+        check(snap_compare, SCENES["desk"], size)
+
+    def test_tape_brought_back(self, snap_compare: SnapCompare) -> None:
+        # "t" on a narrow desk shows the tape below the ladder.
+        check(snap_compare, SCENES["desk-tape-shown"], (60, 20))
 
 
 class TestPanels:

@@ -9,15 +9,7 @@ from textual.widgets import TabbedContent
 
 from sor_tui.core.events import Channel
 from sor_tui.core.views import BookStatus, BookView
-from sor_tui.ui.format import (
-    format_age,
-    format_amount,
-    format_amount_fit,
-    format_bps,
-    format_clock,
-    format_price,
-)
-from sor_tui.ui.screens.desk import ladder_count
+from sor_tui.ui.format import format_age, format_clock
 from sor_tui.ui.screens.help import HelpScreen, key_names
 from sor_tui.ui.widgets.book_ladder import badge_of
 from sor_tui.ui.widgets.sparkline import sparkline
@@ -25,34 +17,11 @@ from sor_tui.ui.widgets.subscription_panel import parse_request
 from tests.ui.conftest import AppBuilder
 
 
-@pytest.mark.parametrize(
-    ("price", "places", "text"),
-    [
-        (Decimal("65000"), 2, "65,000.00"),
-        (Decimal("3150.05"), 2, "3,150.05"),
-        (Decimal("0.0001"), 4, "0.0001"),
-        (Decimal("50000.125"), None, "50,000.125"),
-        (None, 2, "—"),
-    ],
-)
-def test_format_price(price: Decimal | None, places: int | None, text: str) -> None:
-    assert format_price(price, places) == text
-
-
-def test_amounts_are_exact_when_they_fit_and_never_use_exponents() -> None:
-    assert format_amount(Decimal("0.00000001")) == "0.00000001"
-    assert format_amount(Decimal("1E+3")) == "1,000"
-    assert format_amount(Decimal("12.50000000")) == "12.5"
-    assert len(format_amount(Decimal("123456.12345678"), 10)) <= 10
-    assert "E" not in format_amount(Decimal("1E-8"))
-
-
-def test_ages_clock_and_bps() -> None:
+def test_ages_and_clock() -> None:
     assert format_age(0.42) == "0.4s"
     assert format_age(75) == "1m15s"
     assert format_age(3725) == "1h02m"
     assert format_clock(1_772_460_307_123_456_789) == "14:05:07.123"
-    assert format_bps(Decimal("0.4166")) == "0.42 bps"
 
 
 def test_sparkline_scales_exact_prices() -> None:
@@ -72,13 +41,6 @@ def test_parse_request() -> None:
     )
     assert parse_request("heartbeat") == (Channel("heartbeat"),)
     assert parse_request("  ") == ()
-
-
-@pytest.mark.parametrize(
-    ("width", "markets", "count"), [(80, 4, 1), (120, 4, 2), (160, 4, 3), (200, 4, 4), (200, 2, 2)]
-)
-def test_ladder_count(width: int, markets: int, count: int) -> None:
-    assert ladder_count(width, markets) == count
 
 
 def _view(status: BookStatus, crossed: bool) -> BookView:
@@ -144,17 +106,3 @@ async def test_an_unknown_theme_falls_back_and_says_so(desk_app: AppBuilder) -> 
         await pilot.pause()
         assert app.theme == "sor-dark"
         assert [p.code for _, p in app.desk.error_log.problems] == ["unknown_theme"]
-
-
-@pytest.mark.parametrize(
-    ("amount", "width", "text"),
-    [
-        ("13.86746234", 12, "13.86746234"),
-        ("13.86746234", 9, "\u224813.86746"),  # rounded: marked, never silently cut
-        ("1234567890.5", 9, "\u22481.23457B"),
-        ("2941.1765", 10, "2,941.1765"),
-    ],
-)
-def test_tape_amounts_fit_or_say_they_are_approximate(amount: str, width: int, text: str) -> None:
-    assert format_amount_fit(Decimal(amount), width) == text
-    assert len(format_amount_fit(Decimal(amount), width)) <= width

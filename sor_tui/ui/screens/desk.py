@@ -16,8 +16,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer, Static, TabbedContent, TabPane
 
+from sor_tui.core.desk_layout import MAX_LADDERS, MIN_HEIGHT, MIN_WIDTH, TapePlace, desk_layout
 from sor_tui.core.markets import market as market_info
 from sor_tui.core.views import BookView
 from sor_tui.ui.bindings import DESK_BINDINGS, GROUP_MULTIPLES, MARKET_DIGIT_BINDINGS
@@ -33,17 +34,9 @@ from sor_tui.ui.widgets.status_bar import StatusBar
 from sor_tui.ui.widgets.subscription_panel import SubscriptionPanel
 from sor_tui.ui.widgets.trade_tape import TradeTape
 
-MAX_LADDERS = 4
-LADDER_MIN_WIDTH = 40
 QUIET_COPY_BINDINGS: list[BindingType] = [
     replace(b, show=False) if isinstance(b, Binding) else b for b in COPY_BINDINGS
 ]
-TAPE_MIN_WIDTH = 36
-
-
-def ladder_count(width: int, markets: int) -> int:
-    """How many ladders fit side by side next to the tape (at least one)."""
-    return max(1, min(MAX_LADDERS, markets, (width - TAPE_MIN_WIDTH) // LADDER_MIN_WIDTH))
 
 
 class DeskScreen(Screen[None]):
@@ -68,6 +61,8 @@ class DeskScreen(Screen[None]):
         self.first = 0  # index of the market in the first ladder
         self.shown_count = 1
         self.tape_filtered = False
+        self.tape_wanted: bool | None = None  # None: shown or not as the size suits
+        self.arrangement = desk_layout(80, 24, len(self.markets), None)
         self.groups: dict[str, Decimal] = {}
         self.badges: dict[str, str] = {}
         self.ready = False  # children mounted: the frame timer may update them
@@ -75,6 +70,7 @@ class DeskScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """Lay out the desk."""
+        yield Static(id="too-small")
         yield MarketBar(id="market-bar")
         with TabbedContent(initial="desk", id="tabs"):
             with TabPane("Books", id="desk"), Horizontal(id="books"):
@@ -112,7 +108,7 @@ class DeskScreen(Screen[None]):
             info = market_info(name)
             if info is not None:
                 tape.places[name] = max(0, -int(info.tick.normalize().as_tuple().exponent))
-        self._arrange(self.size.width)
+        self._arrange()
 
     @on(TabbedContent.TabActivated)
     def tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -140,7 +136,7 @@ class DeskScreen(Screen[None]):
 
     @on(Resize)
     def _resized(self, event: Resize) -> None:
-        self._arrange(event.size.width)
+        self._arrange(event.size.width, event.size.height)
 
     # ---- what is shown ----------------------------------------------------------------
 
@@ -148,6 +144,12 @@ class DeskScreen(Screen[None]):
     def focused_market(self) -> str | None:
         """The market in the first ladder."""
         return self.markets[self.first] if self.markets else None
+
+    @property
+    def view_depth(self) -> int:
+        """Levels per side to show: the chosen depth, or more when a tall ladder has room."""
+        rows = [(ladder.size.height - 3) // 2 for ladder in self.ladders() if ladder.display]
+        return max([self.depth, *rows])
 
     def visible_markets(self) -> list[str]:
         """Markets whose ladders are on screen, first one first."""
@@ -162,8 +164,29 @@ class DeskScreen(Screen[None]):
             self._ladders = list(self.query(BookLadder))
         return self._ladders
 
-    def _arrange(self, width: int) -> None:
-        self.shown_count = ladder_count(width, len(self.markets))
+    def _arrange(self, width: int | None = None, height: int | None = None) -> None:
+        """Lay the desk out for its size: size class, ladders shown, where the tape goes."""
+        width = self.size.width if width is None else width
+        height = self.size.height if height is None else height
+        with self.app.batch_update():  # one frame at the new size, never half laid out
+            self._set_size_class(width, height)
+            self._show_markets()
+
+    def _set_size_class(self, width: int, height: int) -> None:
+        """Set the size class and tape place as CSS classes of the desk (app.tcss)."""
+        layout = self.arrangement = desk_layout(width, height, len(self.markets), self.tape_wanted)
+        for size_class in ("too-small", "narrow", "normal", "wide"):
+            self.set_class(layout.size_class == size_class, f"-{size_class}")
+        for place in TapePlace:
+            self.set_class(layout.tape is place, f"-tape-{place.value}")
+        if layout.too_small:
+            self.query_one("#too-small", Static).update(
+                f"terminal too small\nneeds {MIN_WIDTH}x{MIN_HEIGHT}, has {width}x{height}"
+            )
+        self.shown_count = layout.ladders
+
+    def _show_markets(self) -> None:
+        """Put the visible markets in the ladders and point the tape at the first one."""
         visible = self.visible_markets()
         for index, ladder in enumerate(self.ladders()):
             ladder.display = index < len(visible)
@@ -213,7 +236,16 @@ class DeskScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Desk keys work only while the books tab is shown."""
-        if action in ("market", "jump", "group", "filter_tape", "resync", "depth", *CURSOR_ACTIONS):
+        if action in (
+            "market",
+            "jump",
+            "group",
+            "filter_tape",
+            "toggle_tape",
+            "resync",
+            "depth",
+            *CURSOR_ACTIONS,
+        ):
             return self.query_one(TabbedContent).active == "desk"
         return True
 
@@ -241,13 +273,13 @@ class DeskScreen(Screen[None]):
         """Scroll the ladders to the next or previous market."""
         if self.markets:
             self.first = (self.first + step) % len(self.markets)
-            self._arrange(self.size.width)
+            self._arrange()
 
     def action_jump(self, index: int) -> None:
         """Show the n-th market first."""
         if index < len(self.markets):
             self.first = index
-            self._arrange(self.size.width)
+            self._arrange()
 
     def action_group(self) -> None:
         """Cycle the focused market's price grouping through multiples of its tick."""
@@ -267,7 +299,12 @@ class DeskScreen(Screen[None]):
     def action_filter_tape(self) -> None:
         """Toggle the tape between all markets and the focused one."""
         self.tape_filtered = not self.tape_filtered
-        self._arrange(self.size.width)
+        self._arrange()
+
+    def action_toggle_tape(self) -> None:
+        """Show or hide the trade tape (below the ladder when there is no room beside it)."""
+        self.tape_wanted = self.arrangement.tape is TapePlace.HIDDEN
+        self._arrange()
 
     def action_resync(self) -> None:
         """Ask for a fresh snapshot of the focused market."""

@@ -20,10 +20,12 @@ from rich.text import Text
 from textual.strip import Strip
 
 from sor_tui.core.book_cursor import BookCursor
+from sor_tui.core.ladder_columns import LadderColumns, plan_ladder
+from sor_tui.core.number_text import Column, exact_text, fit_parts, rounded_text
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.views import BookStatus, BookView, LevelChange, LevelView
 from sor_tui.ui.clock import Clock
-from sor_tui.ui.format import format_age, format_amount, format_bps, format_price, places_of
+from sor_tui.ui.format import format_age, places_of
 from sor_tui.ui.widgets.text_lines import TextLines
 
 FADE_SECONDS = 1.5
@@ -32,7 +34,7 @@ _CACHE_MAX = 4096
 """Formatted prices and amounts remembered per ladder (cleared when full or re-scaled)."""
 
 # What styles one cell run of a level line: (side, in price column, in depth bar,
-# change mark (None or (class, faded)), last-trade marker, book cursor).
+# change mark (None or (class, faded)), last-trade marker).
 _RunKey = tuple[str, bool, bool, tuple[str, bool] | None, bool, bool]
 
 
@@ -96,8 +98,9 @@ class BookLadder(TextLines):
         self._draw_key: object = None
         self._run_styles: dict[_RunKey, Style] = {}
         self._layouts: dict[tuple[object, ...], list[tuple[int, int, Style]]] = {}
-        self._prices: dict[Decimal, str] = {}
-        self._amounts: dict[tuple[Decimal, int], str] = {}
+        self._cells: dict[tuple[Decimal, Column], str] = {}
+        self._columns: LadderColumns | None = None  # the layout of the last build
+        self._columns_version = 0
 
     @property
     def places(self) -> int | None:
@@ -165,8 +168,7 @@ class BookLadder(TextLines):
             self._draw_key = draw_key
             self._run_styles = {}
             self._layouts = {}
-            self._prices = {}
-            self._amounts = {}
+            self._cells = {}
         return self._build(width, height, dict(self._fade_step_key()))
 
     def _style(self, name: str) -> Style:
@@ -178,9 +180,15 @@ class BookLadder(TextLines):
         view = self.view
         lines: list[Text | Strip] = [self._title_line(width)]
         rows = self.rows = max(1, (height - 3) // 2)
-        col = max(6, (width - 2) // 3)
+        asks = list(view.asks[:rows]) if view is not None else []
+        bids = list(view.bids[:rows]) if view is not None else []
+        columns = plan_ladder(asks + bids, width, self._places or 0)
+        if columns != self._columns:  # lines name their layout by number: cheap to hash
+            self._columns = columns
+            self._columns_version += 1
+        columns = self._columns
         header = Text(
-            f"{'Price':>{col}}{'Size':>{col}}{'Total':>{width - 2 * col - 1}}",
+            columns.header() if columns is not None else " too narrow for the prices",
             style=self._style("header"),
             no_wrap=True,
             overflow="crop",
@@ -189,19 +197,19 @@ class BookLadder(TextLines):
         if view is None:
             lines.append(Text(" waiting for the first snapshot…", style=self._style("header")))
             return lines
-        asks = list(view.asks[:rows])
-        bids = list(view.bids[:rows])
+        if columns is None:
+            return lines
         scale = max([level.cumulative for level in asks + bids] or [Decimal(0)], default=Decimal(0))
         for _ in range(rows - len(asks)):
             lines.append(Text(""))
         cursor = self.cursor
         for index in range(len(asks) - 1, -1, -1):
             here = cursor == BookCursor("ask", index)
-            lines.append(self._level_line(asks[index], "ask", width, col, scale, fade, here))
+            lines.append(self._level_line(asks[index], "ask", columns, scale, fade, here))
         lines.append(self._spread_line(view, width))
         for index, level in enumerate(bids):
             here = cursor == BookCursor("bid", index)
-            lines.append(self._level_line(level, "bid", width, col, scale, fade, here))
+            lines.append(self._level_line(level, "bid", columns, scale, fade, here))
         return lines
 
     def _title_line(self, width: int) -> Text:
@@ -210,8 +218,6 @@ class BookLadder(TextLines):
         age = ""
         if view is not None and view.snapshot_time_ns is not None:
             age = " " + format_age((self.clock.wall_ns() - view.snapshot_time_ns) / 1e9)
-        group = f" by {format_price(self.group)}" if self.group else ""
-        left = Text(f" {sanitize(self.market, 16)}{group}", style=self._style("title"))
         badge_style = {
             "LIVE": "live",
             "SYNCING": "syncing",
@@ -219,45 +225,59 @@ class BookLadder(TextLines):
             "STALE": "stale",
             "CROSSED": "crossed",
         }.get(badge, "idle")
-        right = Text(f" {badge}{age} ", style=self._style(f"badge-{badge_style}"))
-        gap = max(1, width - left.cell_len - right.cell_len)
+        # The badge is never cut: the age, then the grouping, then the name give way.
+        right_text = f" {badge}{age} "
+        if len(right_text) + 2 > width:
+            right_text = f" {badge} "
+        group = f" by {exact_text(self.group)}" if self.group else ""
+        name = f" {sanitize(self.market, 16)}"
+        room = max(0, width - len(right_text) - 1)
+        left_text = name + group if len(name + group) <= room else name[:room]
+        left = Text(left_text, style=self._style("title"))
+        right = Text(right_text, style=self._style(f"badge-{badge_style}"))
+        gap = max(0, width - left.cell_len - right.cell_len)
         return Text.assemble(left, " " * gap, right, no_wrap=True, overflow="crop")
 
     def _spread_line(self, view: BookView, width: int) -> Text:
-        places = self._places
-        spread = format_price(view.spread, places) if view.spread is not None else "—"
-        text = f" spread {spread} ({format_bps(view.spread_bps)})  mid {format_price(view.mid)}"
+        places = self._places or 0
+        spread = exact_text(view.spread, places) if view.spread is not None else "—"
+        parts = [(f" spread {spread}", 1)]
+        if view.spread_bps is not None:
+            parts.append((f" ({rounded_text(view.spread_bps, 2)} bps)", 3))
+        if view.mid is not None:
+            parts.append((f"  mid {exact_text(view.mid)}", 2))
         if view.locked:
-            text += "  LOCKED"
-        return Text(text[:width].ljust(width), style=self._style("spread"), no_wrap=True)
+            parts.append(("  LOCKED", 0))
+        text = fit_parts(parts, width)
+        return Text(text.ljust(width), style=self._style("spread"), no_wrap=True)
 
     def _level_line(
         self,
         level: LevelView,
         side: str,
-        width: int,
-        col: int,
+        columns: LadderColumns,
         scale: Decimal,
         fade: dict[tuple[str, Decimal], int],
         cursor: bool = False,
     ) -> Strip:
         price = level.price
         last = self._is_last_trade(price, side)
+        width = columns.width
         bar = int((level.cumulative * width / scale).to_integral_value()) if scale > 0 else 0
         mark: tuple[str, bool] | None = None
         entry = self._marks.get((side, price))
         if entry is not None and (side, price) in fade:
             mark = (_MARK_CLASS[entry[0]], bool(fade[(side, price)]))
-        key = (side, price, level.amount, level.cumulative, bar, mark, last, self._places, cursor)
-        draw = partial(self._draw_level, level, side, width, col, bar, mark, last, cursor)
+        layout = self._columns_version if columns is self._columns else columns
+        key = (side, price, level.amount, level.cumulative, bar, mark, last, layout, cursor)
+        draw = partial(self._draw_level, level, side, columns, bar, mark, last, cursor)
         return self.kept_line(key, draw)
 
     def _draw_level(
         self,
         level: LevelView,
         side: str,
-        width: int,
-        col: int,
+        columns: LadderColumns,
         bar: int,
         mark: tuple[str, bool] | None,
         last: bool,
@@ -265,24 +285,18 @@ class BookLadder(TextLines):
     ) -> Strip:
         """One level line as segments: price, size, total, marker; bar, mark and last styled.
 
-        Same look as a rich ``Text`` with the spans side [0, col), bar [width - bar, width),
-        mark [col, 2 col), last [0, col) and [width - 1, width), applied in that order.
+        Same look as a rich ``Text`` with the spans side [0, price_end), bar
+        [width - bar, width), mark [price_end, size_end), last [0, price_end) and
+        [width - 1, width), applied in that order.
         """
-        price = self._prices.get(level.price)
-        if price is None:
-            if len(self._prices) >= _CACHE_MAX:
-                self._prices.clear()
-            price = self._prices[level.price] = format_price(level.price, self._places)
-        size = self._amount(level.amount, col - 1)
-        total = self._amount(level.cumulative, width - 2 * col - 2)
-        marker = "◀" if last else " "
-        body = f"{price:>{col}}{size:>{col}}{total:>{width - 2 * col - 1}}{marker}"
-        body = body[:width].ljust(width)
-        layout_key = (side, width, col, bar, mark, last, cursor)
+        body = columns.line(self._cell, level, "◀" if last else " ")
+        width, price_end, size_end = columns.width, columns.price_end, columns.size_end
+        layout_key = (side, width, price_end, size_end, bar, mark, last, cursor)
         layout = self._layouts.get(layout_key)
         if layout is None:
-            layout = self._layout(side, width, col, bar, mark, last, cursor)
-            self._layouts[layout_key] = layout
+            layout = self._layouts[layout_key] = self._layout(
+                side, width, price_end, size_end, bar, mark, last, cursor
+            )
         segments = [Segment(body[start:end], style) for start, end, style in layout]
         return self.finish_line(segments, width)
 
@@ -290,7 +304,8 @@ class BookLadder(TextLines):
         self,
         side: str,
         width: int,
-        col: int,
+        price_end: int,
+        size_end: int,
         bar: int,
         mark: tuple[str, bool] | None,
         last: bool,
@@ -298,17 +313,17 @@ class BookLadder(TextLines):
     ) -> list[tuple[int, int, Style]]:
         """The styled cell runs of a level line (the same for every line alike in these)."""
         bar_start = max(0, width - bar) if bar > 0 else width
-        cuts = sorted({0, min(col, width), min(2 * col, width), bar_start, width - 1, width})
+        cuts = sorted({0, price_end, size_end, bar_start, width - 1, width})
         runs: list[tuple[_RunKey, int, int]] = []
         for start, end in pairwise(cuts):
             if start >= end:
                 continue
-            in_price = start < col
+            in_price = start < price_end
             run: _RunKey = (
                 side,
                 in_price,
                 start >= bar_start,
-                mark if col <= start < 2 * col else None,
+                mark if price_end <= start < size_end else None,
                 last and (in_price or start >= width - 1),
                 cursor,
             )
@@ -325,14 +340,14 @@ class BookLadder(TextLines):
             layout.append((start, end, style))
         return layout
 
-    def _amount(self, amount: Decimal, width: int) -> str:
-        amounts = self._amounts
-        key = (amount, width)
-        text = amounts.get(key)
+    def _cell(self, value: Decimal, column: Column) -> str:
+        cells = self._cells
+        key = (value, column)
+        text = cells.get(key)
         if text is None:
-            if len(amounts) >= _CACHE_MAX:
-                amounts.clear()
-            text = amounts[key] = format_amount(amount, width)
+            if len(cells) >= _CACHE_MAX:
+                cells.clear()
+            text = cells[key] = column.cell(value)
         return text
 
     def _run_style(self, run: _RunKey) -> Style:

@@ -43,15 +43,28 @@ class MarketBar(Widget):
             self.refresh()
 
     def render(self) -> Text:
-        """Numbered markets with a coloured dot for their book status."""
-        text = Text(no_wrap=True, overflow="ellipsis")
+        """Numbered markets with a coloured dot for their book status.
+
+        A market that does not fit whole is left out, and the count of those is shown
+        (``+3``): a name or a key is never cut.
+        """
+        width = self.size.width or 80
+        entries: list[list[tuple[str, Style]]] = []
         for index, market in enumerate(self.markets):
-            if index < 9:
-                text.append(f" {index + 1}", style=self._style("key"))
             name_style = self._style("shown") if market in self.shown else Style()
-            text.append(f" {sanitize(market, 12)}", style=name_style)
             badge = _BADGE_CLASS.get(self.badges.get(market, ""), "idle")
-            text.append("●", style=self._style(badge))
+            entry = [(f" {index + 1}", self._style("key"))] if index < 9 else []
+            entry += [(f" {sanitize(market, 12)}", name_style), ("●", self._style(badge))]
+            entries.append(entry)
+        text = Text(no_wrap=True, overflow="crop")
+        for shown, entry in enumerate(entries):
+            more = len(entries) - shown - 1
+            room = width - text.cell_len - (len(f" +{more}") if more else 0)
+            if sum(len(part) for part, _ in entry) > room:
+                text.append(f" +{len(entries) - shown}", style=self._style("key"))
+                break
+            for part, style in entry:
+                text.append(part, style=style)
         return text
 
     def _style(self, name: str) -> Style:

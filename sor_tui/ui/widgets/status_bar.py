@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from rich.text import Text
 from textual.widget import Widget
 
+from sor_tui.core.number_text import parts_that_fit
 from sor_tui.core.sanitize import sanitize
 from sor_tui.ui.format import format_age
 
@@ -84,33 +85,45 @@ class StatusBar(Widget):
         def style(name: str) -> object:
             return self.get_component_rich_style(f"status-bar--{name}", partial=True)
 
-        parts: list[tuple[str, object]] = [
-            (f" {sanitize(line.environment, 20)} ", style("env")),
-            (f" {line.state}", style(_STATE_CLASS.get(line.state, "warn"))),
+        # (text, style, rank): lower ranks stay longest; a part is shown whole or not at all.
+        parts: list[tuple[str, object, int]] = [
+            (f" {sanitize(line.environment, 20)} ", style("env"), 0),
+            (f" {line.state}", style(_STATE_CLASS.get(line.state, "warn")), 0),
         ]
         # Early in the line: narrow terminals must still show it.
         if line.recording_error:
-            parts.insert(1, (" REC FAILED ", style("rec")))
+            parts.insert(1, (" REC FAILED ", style("rec"), 0))
         elif line.recording:
-            parts.insert(1, (" REC ", style("rec")))
+            parts.insert(1, (" REC ", style("rec"), 0))
         if line.cursor:
-            parts.append((f" │ {sanitize(line.cursor, 80)}", style("env")))
+            parts.append((f" │ {sanitize(line.cursor, 80)}", style("env"), 1))
         if line.retry_in is not None and line.state in ("RECONNECTING", "CONNECTING"):
-            parts.append((f" retry {format_age(line.retry_in)}", style("warn")))
+            parts.append((f" retry {format_age(line.retry_in)}", style("warn"), 1))
+        reason: tuple[str, object, int] | None = None
         if line.detail and line.state != "CONNECTED":
-            parts.append((f" {sanitize(line.detail, 60)}", style("dim")))
+            reason = (f" {sanitize(line.detail, 60)}", style("dim"), 1)
+            parts.append(reason)
         if line.token_expires_in is not None:
-            parts.append((f" │ token {format_age(line.token_expires_in)}", style("dim")))
+            parts.append((f" │ token {format_age(line.token_expires_in)}", style("dim"), 3))
         if line.messages_per_second is not None:
-            parts.append((f" │ {line.messages_per_second:,.0f} msg/s", style("dim")))
+            parts.append((f" │ {line.messages_per_second:,.0f} msg/s", style("dim"), 2))
         if line.lag_ms is not None:
-            parts.append((f" │ lag {line.lag_ms:,.0f} ms", style("dim")))
+            parts.append((f" │ lag {line.lag_ms:,.0f} ms", style("dim"), 2))
         if line.reconnects:
-            parts.append((f" │ reconnects {line.reconnects}", style("dim")))
+            parts.append((f" │ reconnects {line.reconnects}", style("dim"), 2))
         if line.clock_offset_s is not None and abs(line.clock_offset_s) >= 1.0:
-            parts.append((f" │ server clock {line.clock_offset_s:+,.1f} s", style("warn")))
-        text = Text(no_wrap=True, overflow="ellipsis")
-        for part, part_style in parts:
+            offset = f" │ server clock {line.clock_offset_s:+,.1f} s"
+            parts.append((offset, style("warn"), 2))
+        width = self.size.width or 80
+        kept = [parts[i] for i in parts_that_fit([(len(p[0]), p[2]) for p in parts], width)]
+        room = width - sum(len(part) for part, _, _ in kept)
+        if reason is not None and reason not in kept and room >= 8:
+            # Words, not numbers: the reason is shortened with an ellipsis, not left out.
+            words, words_style, rank = reason
+            at = sum(1 for _, _, kept_rank in kept if kept_rank <= 1)
+            kept.insert(at, (words[: room - 1].rstrip() + "…", words_style, rank))
+        text = Text(no_wrap=True, overflow="crop")
+        for part, part_style, _ in kept:
             text.append(part, style=part_style)  # type: ignore[arg-type]
         return text
 

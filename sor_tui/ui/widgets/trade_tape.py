@@ -4,22 +4,48 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import partial
+from typing import NamedTuple
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
+from sor_tui.core.number_text import (
+    Column,
+    exact_text,
+    fit_number,
+    fit_parts,
+    plan_column,
+)
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.views import TapeEntry, TapeStats, TapeView, Tick
-from sor_tui.ui.format import format_amount, format_amount_fit, format_clock, format_price
+from sor_tui.ui.format import format_clock
 from sor_tui.ui.gaps import Gap
 from sor_tui.ui.widgets.sparkline import sparkline
 from sor_tui.ui.widgets.text_lines import TextLines
 
 _ARROW = {Tick.UP: "▲", Tick.DOWN: "▼", Tick.ZERO: " "}
 _TICK_CLASS = {Tick.UP: "up", Tick.DOWN: "down", Tick.ZERO: "zero"}
+PRICE_CELLS = 11
+"""The narrowest price column, so that prices of most markets line up across frames."""
+STAT_CELLS = 16
+"""The widest number of the stats line (a longer one is rounded and marked)."""
+
+
+class TapeColumns(NamedTuple):
+    """The price and amount columns of the prints shown (None: left out, too narrow)."""
+
+    price: Column | None
+    amount: Column | None
+
+
+def clock_cells(show_market: bool, wide: bool) -> int:
+    """Cells of a print's time (and market) part, its trailing space included."""
+    if not show_market:
+        return 13
+    return 22 if wide else 14
 
 
 class TradeTape(TextLines):
@@ -45,6 +71,8 @@ class TradeTape(TextLines):
         self.places: dict[str, int] = {}
         self.large_notional = Decimal("100000")
         self.gaps: tuple[Gap, ...] = ()
+        self._last_columns = TapeColumns(None, None)  # the columns of the last build
+        self._columns_version = 0
 
     def show(self, tape: TapeView) -> None:
         """Take a new tape view and redraw."""
@@ -91,25 +119,54 @@ class TradeTape(TextLines):
         wide = width >= 48
         room = max(0, height - len(lines))
         gaps = sorted(self.gaps, key=lambda gap: gap.start_ns, reverse=True)
+        shown = entries[:room]
+        columns = self._columns(shown, width, show_market, wide)
+        if columns != self._last_columns:  # lines name their layout by number: cheap to hash
+            self._last_columns = columns
+            self._columns_version += 1
+        columns = self._last_columns
         # A print's line is kept between builds, so a frame with new prints draws only those.
         large = self.large_notional
-        for entry in entries[:room]:
+        for entry in shown:
             ex = entry.execution
             # A gap sits above the prints executed before the connection was lost.
             while gaps and gaps[0].start_ns >= ex.executed_at_ns and len(lines) < height:
                 lines.append(self._gap_line(gaps.pop(0), width))
             if len(lines) >= height:
                 break
-            places = self.places.get(ex.market)
-            key = (ex, entry.tick, entry.large, places, show_market, wide, large)
-            draw = partial(self._print_strip, entry, places, width, show_market, wide)
+            places = self.places.get(ex.market, 0)
+            layout = self._columns_version
+            key = (ex, entry.tick, entry.large, places, width, show_market, wide, large, layout)
+            draw = partial(self._print_strip, entry, places, width, show_market, wide, columns)
             lines.append(self.kept_line(key, draw))
         while gaps and len(lines) < height:
             lines.append(self._gap_line(gaps.pop(0), width))
         return lines
 
+    def _columns(
+        self, entries: list[TapeEntry], width: int, show_market: bool, wide: bool
+    ) -> TapeColumns:
+        """The price and amount columns for the prints shown (decimal points in line)."""
+        zero_places = max((self.places.get(e.execution.market, 0) for e in entries), default=0)
+        prices = [e.execution.price for e in entries]
+        price = plan_column(prices, width, zero_places=zero_places, rounding=False)
+        price = price._replace(width=max(PRICE_CELLS, price.width)) if price else None
+        clock = clock_cells(show_market, wide)
+        room = width - clock - (price.width if price else 0) - 2  # the arrow, a space
+        amount = plan_column([e.execution.amount for e in entries], room, ragged=True)
+        # As wide as the room: the layout (and so every kept print line) changes only when
+        # the widest fraction shown does, not with each print that scrolls in or out.
+        amount = amount._replace(width=max(amount.width, room)) if amount else None
+        return TapeColumns(price, amount)
+
     def _print_strip(
-        self, entry: TapeEntry, places: int | None, width: int, show_market: bool, wide: bool
+        self,
+        entry: TapeEntry,
+        places: int,
+        width: int,
+        show_market: bool,
+        wide: bool,
+        columns: TapeColumns,
     ) -> Strip:
         """One print as segments: time (and market), price with its tick arrow, amount."""
         ex = entry.execution
@@ -118,13 +175,19 @@ class TradeTape(TextLines):
             # Narrow: the seconds and a short market code matter more than milliseconds.
             name = sanitize(ex.market if wide else ex.market.removesuffix("USD"), 8)
             clock = clock if wide else clock[:8]
-            clock = f"{clock} {name:<{8 if wide else 4}}"
-        price = f"{format_price(ex.price, places):>11}{_ARROW[entry.tick]}"
-        amount_width = max(6, width - len(clock) - len(price) - 2)
-        amount = format_amount_fit(ex.amount, amount_width - 1)
-        body = f" {clock}{price}{amount:>{amount_width}}"[:width].ljust(width)
+            clock = f"{clock} {set_cell_size(name, 8 if wide else 4)}"
+        price_column, amount_column = columns
+        price = ""
+        if price_column is not None:
+            cell = price_column.cell(ex.price, places)
+            price = f"{cell}{_ARROW[entry.tick]}"
+        amount = f" {amount_column.cell(ex.amount)}" if amount_column is not None else ""
+        body = f" {clock}{price}{amount}"
+        if cell_len(body) > width:  # not planned for these columns: leave the numbers out
+            body, price = f" {clock}", ""
+        body = set_cell_size(body, width)
         start = len(clock) + 1
-        end = min(width, start + len(price))
+        end = min(len(body), start + len(price))
         large = entry.large or ex.price * ex.amount >= self.large_notional
         runs = (("time", 0, start), (_TICK_CLASS[entry.tick], start, end))
         if cell_len(body) != len(body):  # wide characters (a market name): the general path
@@ -153,16 +216,28 @@ class TradeTape(TextLines):
     def _stats_lines(self, stats: TapeStats | None, width: int) -> list[Text]:
         style = self._style("stats")
         if stats is None or stats.count == 0:
-            return [Text(" no prints yet", style=style, no_wrap=True)]
-        places = self.places.get(stats.market)
-        first = f" n {stats.count}  vol {format_amount(stats.volume, 10)}"
-        first += f"  vwap {format_price(stats.vwap, places)}"
-        second = f"  hi {format_price(stats.high, places)}  lo {format_price(stats.low, places)}"
-        if len(first) + len(second) <= width:
-            return [Text(first + second, style=style, no_wrap=True)]
+            return [Text(" no prints yet"[:width], style=style, no_wrap=True)]
+        places = self.places.get(stats.market, 0)
+        first = [(f" n {stats.count}", 0)]
+        volume = fit_number(stats.volume, STAT_CELLS, max_places=8)
+        if volume is not None:
+            first.append((f"  vol {volume}", 1))
+        # An average rarely ends: two digits past the tick, marked when rounded.
+        vwap = None
+        if stats.vwap is not None:
+            vwap = fit_number(stats.vwap, STAT_CELLS, zero_places=places, max_places=places + 2)
+        if vwap is not None:
+            first.append((f"  vwap {vwap}", 2))
+        second = [
+            (f"  hi {exact_text(stats.high, places)}", 0) if stats.high is not None else ("", 0),
+            (f"  lo {exact_text(stats.low, places)}", 0) if stats.low is not None else ("", 0),
+        ]
+        together = fit_parts(first + second, width)
+        if len(together) == sum(len(text) for text, _ in first + second):
+            return [Text(together, style=style, no_wrap=True)]
         return [
-            Text(first[:width], style=style, no_wrap=True),
-            Text(second[:width], style=style, no_wrap=True),
+            Text(fit_parts(first, width), style=style, no_wrap=True),
+            Text(fit_parts(second, width), style=style, no_wrap=True),
         ]
 
 
