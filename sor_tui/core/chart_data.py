@@ -8,6 +8,7 @@ series: nothing is ever interpolated across either.
 
 from __future__ import annotations
 
+import bisect
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,7 +30,11 @@ MAX_MARKETS = 64
 
 @dataclass(frozen=True, slots=True)
 class Candle:
-    """One bucket's open, high, low, close and volume (exact), and its print count."""
+    """One bucket's open, high, low, close and volume (exact), and its print count.
+
+    Open and close are the prints with the earliest and latest executed_at (the later
+    arrival wins a tie), so prints arriving out of order still give the right candle.
+    """
 
     start_ns: int
     open: Decimal
@@ -38,17 +43,23 @@ class Candle:
     close: Decimal
     volume: Decimal
     prints: int = 1
+    open_ns: int = 0
+    close_ns: int = 0
 
-    def with_print(self, price: Decimal, amount: Decimal) -> Candle:
-        """This candle with one more print (prints are fed in arrival order)."""
+    def with_print(self, price: Decimal, amount: Decimal, at_ns: int) -> Candle:
+        """This candle with one more print executed at ``at_ns``."""
+        first = at_ns < self.open_ns
+        last = at_ns >= self.close_ns
         return Candle(
             self.start_ns,
-            self.open,
+            price if first else self.open,
             max(self.high, price),
             min(self.low, price),
-            price,
+            price if last else self.close,
             self.volume + amount,
             self.prints + 1,
+            at_ns if first else self.open_ns,
+            at_ns if last else self.close_ns,
         )
 
 
@@ -68,7 +79,7 @@ class MarketSeries:
         default_factory=lambda: {name: deque(maxlen=CANDLES_KEPT) for name in TIMEFRAMES}
     )
     mids: deque[MidPoint] = field(default_factory=lambda: deque(maxlen=MIDS_KEPT))
-    late_prints: int = 0  # prints older than their timeframe's newest candle's bucket
+    late_prints: int = 0  # prints older than a full buffer's oldest candle (not shown)
 
 
 class ChartData:
@@ -112,16 +123,24 @@ class ChartData:
 
     def _fold(self, series: MarketSeries, name: str, width: int, execution: Execution) -> None:
         candles = series.candles[name]
-        start = execution.executed_at_ns - execution.executed_at_ns % width
+        at = execution.executed_at_ns
+        start = at - at % width
         price, amount = execution.price, execution.amount
-        if candles and candles[-1].start_ns == start:
-            candles[-1] = candles[-1].with_print(price, amount)
-        elif not candles or candles[-1].start_ns < start:
-            candles.append(Candle(start, price, price, price, price, amount))
-        else:
-            # An out-of-order print for an older bucket: counted, not merged, so that a
-            # closed candle never changes behind the chart's back.
+        if candles and candles[-1].start_ns == start:  # the common case: the newest bucket
+            candles[-1] = candles[-1].with_print(price, amount, at)
+            return
+        if not candles or candles[-1].start_ns < start:
+            candles.append(Candle(start, price, price, price, price, amount, 1, at, at))
+            return
+        # An out-of-order print: into its own bucket, or dropped (counted) if that bucket
+        # is older than everything a full buffer still holds.
+        index = bisect.bisect_left(candles, start, key=lambda candle: candle.start_ns)
+        if index < len(candles) and candles[index].start_ns == start:
+            candles[index] = candles[index].with_print(price, amount, at)
+        elif index == 0 and len(candles) == candles.maxlen:
             series.late_prints += 1
+        else:
+            candles.insert(index, Candle(start, price, price, price, price, amount, 1, at, at))
 
     def add_mid(self, market: str, time_ns: int, mid: Decimal | None) -> None:
         """Record a mid sample (None when the book has no two sides); repeats are skipped."""

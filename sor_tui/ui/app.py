@@ -21,10 +21,12 @@ from textual.screen import Screen
 from textual.widgets import TabbedContent
 from textual.worker import Worker, WorkerState
 
+from sor_tui.core.chart_data import ChartData
 from sor_tui.core.sanitize import sanitize
 from sor_tui.transport.status import FeedStatus, Problem
 from sor_tui.ui import messages as msg
 from sor_tui.ui.bindings import APP_BINDINGS
+from sor_tui.ui.board_feed import BoardFeed
 from sor_tui.ui.clock import Clock
 from sor_tui.ui.commands import desk_commands
 from sor_tui.ui.desk_config import CredentialsContext, DeskConfig
@@ -38,6 +40,9 @@ from sor_tui.ui.replay_actions import RECORD_BINDINGS, toggle_recording
 from sor_tui.ui.screens.desk import DeskScreen
 from sor_tui.ui.status_view import recording_problem, status_line
 from sor_tui.ui.themes import DEFAULT_THEME, DESK_VARIABLES, THEMES
+from sor_tui.ui.view_actions import open_board, open_market, refresh_board
+from sor_tui.ui.view_bindings import VIEW_APP_BINDINGS
+from sor_tui.ui.widgets.markets_board import BoardMarketChosen
 from sor_tui.ui.widgets.trade_tape import last_price
 
 STOP_TIMEOUT = 5.0  # seconds a stopping feed may take before the app moves on
@@ -48,7 +53,7 @@ class SorApp(App[str | None]):
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "sor-tui"
-    BINDINGS = [*APP_BINDINGS, *RECORD_BINDINGS]
+    BINDINGS = [*APP_BINDINGS, *RECORD_BINDINGS, *VIEW_APP_BINDINGS]
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, config: DeskConfig, *, clock: Clock | None = None) -> None:
@@ -64,6 +69,8 @@ class SorApp(App[str | None]):
         self.gaps = GapTracker(self.clock)
         self.composer = FrameComposer(self.inbox, depth=config.depth)
         self.gc_policy = GcPolicy()
+        self.charts = ChartData()
+        self.board_feed = BoardFeed()
         self.desk = DeskScreen(
             config.markets, clock=self.clock, depth=config.depth, large_trade=config.large_trade
         )
@@ -177,10 +184,13 @@ class SorApp(App[str | None]):
         for message in self.composer.compose(state, desk.visible_markets()):
             self.post_message(message)
         desk.tick_frame()
+        first = desk.ladders()[0].view if desk.ladders() else None
+        desk.chart_panel.tick(self.charts, desk.focused_market, first, self.clock.wall_ns())
         line = status_line(
             self.feed, self.source, self.clock, desk.focused_market, self.feed_failure
         )
         desk.status_bar.show(line)
+        refresh_board(self, line)
         problem = recording_problem(line, self.recording_failure)
         self.recording_failure = line.recording_error
         if problem is not None:
@@ -191,6 +201,7 @@ class SorApp(App[str | None]):
     @on(msg.BookChanged)
     def show_book(self, event: msg.BookChanged) -> None:
         """Route a book view to the desk."""
+        self.charts.add_mid(event.view.market, self.clock.wall_ns(), event.view.mid)
         if not self.desk.ready:
             return
         self.desk.show_book(event.view)
@@ -198,6 +209,7 @@ class SorApp(App[str | None]):
     @on(msg.TapeChanged)
     def show_tape(self, event: msg.TapeChanged) -> None:
         """Route the tape view to the tape and the last prices to the ladders."""
+        self.charts.add_executions(event.new_executions)
         if not self.desk.ready:
             return
         self.desk.tape.show(event.tape)
@@ -239,7 +251,12 @@ class SorApp(App[str | None]):
         status = event.status
         if not isinstance(status, FeedStatus):
             return
+        was_open = self.gaps.open
         closed = self.gaps.on_status(status)
+        if self.gaps.open and not was_open:
+            self.charts.connection_lost(self.gaps.gaps[-1].start_ns)
+        elif closed is not None and closed.end_ns is not None:
+            self.charts.connection_restored(closed.end_ns)
         if closed is not None:
             self.inbox.add_problem(closed.problem())
         if self.desk.ready:
@@ -306,6 +323,15 @@ class SorApp(App[str | None]):
             return
         self.desk.query_one(TabbedContent).active = tab
         self.desk.focus_tab(tab)  # at once, so the next keys already reach the tab
+
+    def action_markets_board(self) -> None:
+        """Show the markets board."""
+        open_board(self)
+
+    @on(BoardMarketChosen)
+    def open_chosen_market(self, event: BoardMarketChosen) -> None:
+        """Enter on the board: that market in the first ladder."""
+        open_market(self, event.market)
 
     def action_help(self) -> None:
         """Show the help screen."""

@@ -24,7 +24,9 @@ from sor_tui.ui.bindings import DESK_BINDINGS, GROUP_MULTIPLES, MARKET_DIGIT_BIN
 from sor_tui.ui.clock import Clock
 from sor_tui.ui.messages import MarketFocused, ResyncRequested
 from sor_tui.ui.replay_actions import COPY_BINDINGS, copy_book, copy_tape
+from sor_tui.ui.view_bindings import CHART_BINDINGS
 from sor_tui.ui.widgets.book_ladder import BookLadder, badge_of
+from sor_tui.ui.widgets.chart_panel import CHART_WIDTH, WIDE, ChartPanel
 from sor_tui.ui.widgets.error_log import ErrorLog
 from sor_tui.ui.widgets.market_bar import MarketBar
 from sor_tui.ui.widgets.status_bar import StatusBar
@@ -37,6 +39,16 @@ QUIET_COPY_BINDINGS: list[BindingType] = [
     replace(b, show=False) if isinstance(b, Binding) else b for b in COPY_BINDINGS
 ]
 TAPE_MIN_WIDTH = 36
+DESK_TAB_ACTIONS = (
+    "market",
+    "jump",
+    "group",
+    "filter_tape",
+    "resync",
+    "depth",
+    "chart",
+    "timeframe",
+)
 
 
 def ladder_count(width: int, markets: int) -> int:
@@ -48,7 +60,7 @@ class DeskScreen(Screen[None]):
     """The main screen of the desk."""
 
     # Copy keys stay out of the footer: at 80 columns "Copy book" pushed Help off it.
-    BINDINGS = DESK_BINDINGS + QUIET_COPY_BINDINGS + MARKET_DIGIT_BINDINGS
+    BINDINGS = DESK_BINDINGS + CHART_BINDINGS + QUIET_COPY_BINDINGS + MARKET_DIGIT_BINDINGS
 
     def __init__(
         self,
@@ -87,6 +99,7 @@ class DeskScreen(Screen[None]):
                             id=f"ladder-{index}",
                             classes="ladder",
                         )
+                yield ChartPanel(id="chart-panel")
                 yield TradeTape(id="trade-tape")
             with TabPane("Subscriptions", id="subscriptions"):
                 yield SubscriptionPanel(self.markets, id="subscription-panel")
@@ -102,6 +115,7 @@ class DeskScreen(Screen[None]):
         self.error_log = self.query_one(ErrorLog)
         self.subscription_panel = self.query_one(SubscriptionPanel)
         self.tape = tape = self.query_one(TradeTape)
+        self.chart_panel = self.query_one(ChartPanel)
         tape.large_notional = self.large_trade
         for name in self.markets:
             info = market_info(name)
@@ -156,7 +170,10 @@ class DeskScreen(Screen[None]):
         return self._ladders
 
     def _arrange(self, width: int) -> None:
-        self.shown_count = ladder_count(width, len(self.markets))
+        # A chart goes next to the ladders when there is room, instead of them otherwise.
+        beside = self.chart_panel.shown and width >= WIDE
+        self.query_one("#ladders").display = beside or not self.chart_panel.shown
+        self.shown_count = ladder_count(width - (CHART_WIDTH if beside else 0), len(self.markets))
         visible = self.visible_markets()
         for index, ladder in enumerate(self.ladders()):
             ladder.display = index < len(visible)
@@ -198,7 +215,7 @@ class DeskScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Desk keys work only while the books tab is shown."""
-        if action in ("market", "jump", "group", "filter_tape", "resync", "depth"):
+        if action in DESK_TAB_ACTIONS:
             return self.query_one(TabbedContent).active == "desk"
         return True
 
@@ -253,3 +270,12 @@ class DeskScreen(Screen[None]):
         self.notify(f"Book depth {self.depth}", timeout=1.5)
         if self.focused_market:
             self.post_message(MarketFocused(self.focused_market))
+
+    def action_chart(self) -> None:
+        """Cycle the chart: candles, line, depth, off."""
+        self.notify(f"Chart: {self.chart_panel.next_mode()}", timeout=1.5)
+        self._arrange(self.size.width)
+
+    def action_timeframe(self) -> None:
+        """Cycle the price chart's timeframe."""
+        self.notify(f"Chart timeframe: {self.chart_panel.next_timeframe()}", timeout=1.5)

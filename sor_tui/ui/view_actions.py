@@ -1,0 +1,47 @@
+"""The app's actions for the markets board and the charts, kept out of the router."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sor_tui.ui.board_feed import BoardFeed
+from sor_tui.ui.screens.board import BoardScreen
+from sor_tui.ui.widgets.status_bar import StatusLine
+
+if TYPE_CHECKING:
+    from sor_tui.ui.app import SorApp
+
+
+def open_board(app: SorApp) -> None:
+    """Show the markets board (filled at once, then refreshed by the frame timer)."""
+    if isinstance(app.screen, BoardScreen):
+        return
+    screen = BoardScreen(id="board-screen")
+    app.push_screen(screen)
+    app.board_feed = BoardFeed()  # rates start afresh: the first refresh has none
+    app.call_after_refresh(refresh_board, app, None)
+
+
+def refresh_board(app: SorApp, line: StatusLine | None) -> None:
+    """Refresh the board if it is shown and a refresh is due."""
+    screen = app.screen
+    if not isinstance(screen, BoardScreen) or not screen.is_mounted:
+        return
+    if line is not None:
+        screen.status_bar.show(line)
+    feed = app.feed
+    if feed is None or not app.board_feed.due(app.clock.monotonic()):
+        return
+    rows = app.board_feed.rows(feed.state, app.desk.markets, app.charts, app.clock.wall_ns())
+    screen.show(rows)
+
+
+def open_market(app: SorApp, market: str) -> None:
+    """Back to the desk with ``market`` in the first ladder (added to the list if new)."""
+    if isinstance(app.screen, BoardScreen):
+        app.pop_screen()
+    desk = app.desk
+    if market not in desk.markets:
+        desk.markets.append(market)
+    app.action_show_tab("desk")
+    desk.action_jump(desk.markets.index(market))
