@@ -11,6 +11,7 @@ import sys
 
 from sor_tui.config.credentials import CredentialStore, CredentialStoreError, resolve_credentials
 from sor_tui.config.settings import ConfigError, Settings, load_settings
+from sor_tui.config.workspaces import ProfileWorkspaces, open_profile
 from sor_tui.transport.status import Problem
 from sor_tui.ui.factory import make_app
 from sor_tui.ui.logfile import setup_logging
@@ -24,7 +25,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ws-url", help="override the environment's WebSocket URL")
     parser.add_argument("--oauth-url", help="override the environment's token URL")
     parser.add_argument("--theme", help="sor-dark, sor-light, sor-colourblind or a Textual theme")
+    add_profile_argument(parser)
     add_record_arguments(parser)
+
+
+def add_profile_argument(parser: argparse.ArgumentParser) -> None:
+    """``--profile NAME``: whose saved workspaces to restore (default: the environment)."""
+    parser.add_argument("--profile", help="workspace profile (default: the environment's name)")
+
+
+def with_profile(
+    settings: Settings, args: argparse.Namespace, chosen: dict[str, object], default: str
+) -> tuple[Settings, ProfileWorkspaces]:
+    """The profile's workspaces; their markets unless markets were given on the command line."""
+    workspaces = open_profile(getattr(args, "profile", None) or default)
+    markets = workspaces.book.active().markets
+    if markets and not getattr(args, "markets", None):
+        settings = load_settings(**chosen, markets=",".join(markets))
+    return settings, workspaces
 
 
 def add_record_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +59,9 @@ def overrides(args: argparse.Namespace) -> dict[str, object]:
     return {name: getattr(args, name) for name in names if getattr(args, name, None)}
 
 
-def run_app_with(settings: Settings, store: CredentialStore) -> int:
+def run_app_with(
+    settings: Settings, store: CredentialStore, workspaces: ProfileWorkspaces | None = None
+) -> int:
     """Resolve credentials, then run the desk until the user quits."""
     problems: list[Problem] = []
     try:
@@ -60,6 +80,7 @@ def run_app_with(settings: Settings, store: CredentialStore) -> int:
             store=store,
             startup_problems=tuple(problems),
             tune_gc=True,
+            workspaces=workspaces,
         )
         app.run()
     finally:
@@ -71,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
     """Run the ``tui`` command."""
     try:
         settings = load_settings(**overrides(args))
+        settings, workspaces = with_profile(settings, args, overrides(args), settings.environment)
     except ConfigError as error:
         print(f"sor-tui: {error}", file=sys.stderr)
         return 2
-    return run_app_with(settings, CredentialStore())
+    return run_app_with(settings, CredentialStore(), workspaces)

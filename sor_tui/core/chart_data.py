@@ -22,6 +22,8 @@ TIMEFRAMES: dict[str, int] = {
     "5m": 300 * SECOND_NS,
     "15m": 900 * SECOND_NS,
 }
+CHART_MODES = ("off", "candles", "line", "depth")
+"""What the chart panel can show (the workspace stores one of them)."""
 CANDLES_KEPT = 360  # per market and timeframe: wider than a chart, and 6 min of 1 s
 MIDS_KEPT = 2_000  # mid samples per market
 GAPS_KEPT = 64

@@ -44,6 +44,7 @@ from sor_tui.ui.view_actions import open_board, open_market, refresh_board
 from sor_tui.ui.view_bindings import VIEW_APP_BINDINGS
 from sor_tui.ui.widgets.markets_board import BoardMarketChosen
 from sor_tui.ui.widgets.trade_tape import last_price
+from sor_tui.ui.workspace_actions import restore_workspace, save_workspace, switch_workspace
 
 STOP_TIMEOUT = 5.0  # seconds a stopping feed may take before the app moves on
 
@@ -71,6 +72,7 @@ class SorApp(App[str | None]):
         self.gc_policy = GcPolicy()
         self.charts = ChartData()
         self.board_feed = BoardFeed()
+        self.workspaces = config.workspaces
         self.desk = DeskScreen(
             config.markets, clock=self.clock, depth=config.depth, large_trade=config.large_trade
         )
@@ -94,6 +96,7 @@ class SorApp(App[str | None]):
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         self.push_screen(self.desk)
+        self.call_after_refresh(restore_workspace, self)
         for problem in self.config.startup_problems:
             self.inbox.add_problem(problem)
         self.set_interval(1 / self.config.render_rate, self.render_frame, name="frame")
@@ -105,9 +108,10 @@ class SorApp(App[str | None]):
             self.call_later(self.offer_start)
 
     def on_unmount(self) -> None:
-        """Give the process its garbage-collector defaults back."""
+        """Give the process its garbage-collector defaults back; keep the layout."""
         if self.config.tune_gc:
             self.gc_policy.stop()
+        save_workspace(self)
 
     def offer_start(self) -> None:
         """No credentials: offer to enter them or to start the demo."""
@@ -332,6 +336,10 @@ class SorApp(App[str | None]):
     def open_chosen_market(self, event: BoardMarketChosen) -> None:
         """Enter on the board: that market in the first ladder."""
         open_market(self, event.market)
+
+    def action_next_workspace(self) -> None:
+        """Keep this layout and show the next named workspace."""
+        switch_workspace(self)
 
     def action_help(self) -> None:
         """Show the help screen."""

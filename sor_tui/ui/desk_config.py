@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from sor_tui.config.credentials import CredentialStore
 from sor_tui.config.settings import SOR_SCOPE
+from sor_tui.config.workspaces import WorkspaceBook
 from sor_tui.transport.status import Problem
 from sor_tui.ui.ports import FeedSource
 from sor_tui.ui.themes import DEFAULT_THEME
@@ -48,3 +50,7 @@ class DeskConfig:
     """Problems found before the app ran (e.g. no usable keyring), shown in the error pane."""
     tune_gc: bool = False
     """Run with ``GcPolicy`` (the launchers do; tests that build many apps do not)."""
+    workspace_path: Path | None = None
+    """The profile's workspace file; None keeps no workspaces (tests, headless tools)."""
+    workspaces: WorkspaceBook | None = None
+    """The profile's workspaces as read at start."""

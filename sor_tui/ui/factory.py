@@ -10,6 +10,7 @@ from typing import Any
 
 from sor_tui.config.credentials import CredentialStore, CredentialStoreError, resolve_credentials
 from sor_tui.config.settings import Settings
+from sor_tui.config.workspaces import ProfileWorkspaces
 from sor_tui.transport.status import Problem
 from sor_tui.ui.app import SorApp
 from sor_tui.ui.clock import Clock
@@ -43,6 +44,7 @@ def make_app(
     sim_options: dict[str, Any] | None = None,
     startup_problems: tuple[Problem, ...] = (),
     tune_gc: bool = False,
+    workspaces: ProfileWorkspaces | None = None,
 ) -> SorApp:
     """The desk app for these settings; ``source=None`` offers credentials or the demo."""
     theme = DEFAULT_THEME if settings.theme in _UNCHOSEN_THEMES else settings.theme
@@ -66,4 +68,12 @@ def make_app(
         ),
     )
     config = replace(config, startup_problems=startup_problems, tune_gc=tune_gc)
+    if workspaces is not None:
+        found = tuple(Problem("workspace", "workspace_invalid", p) for p in workspaces.problems)
+        config = replace(
+            config,
+            workspace_path=workspaces.path,
+            workspaces=workspaces.book,
+            startup_problems=(*config.startup_problems, *found),
+        )
     return SorApp(config, clock=clock)

@@ -190,6 +190,12 @@ class DeskScreen(Screen[None]):
         if self.focused_market:
             self.post_message(MarketFocused(self.focused_market))
 
+    def refresh_layout(self) -> None:
+        """Lay every ladder out afresh (markets, grouping or chart changed all at once)."""
+        for ladder in self.ladders():
+            ladder.market = ""
+        self._arrange(self.size.width)
+
     def _show_market_bar(self) -> None:
         self.query_one(MarketBar).show(self.markets, self.visible_markets(), self.badges)
 

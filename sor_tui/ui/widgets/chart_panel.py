@@ -9,12 +9,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from sor_tui.core.chart_data import TIMEFRAMES, ChartData
+from sor_tui.core.chart_data import CHART_MODES, TIMEFRAMES, ChartData
 from sor_tui.core.views import BookView
 from sor_tui.ui.widgets.depth_chart import DepthChart
 from sor_tui.ui.widgets.price_chart import PriceChart
 
-CHART_MODES = ("off", "candles", "line", "depth")
 WIDE = 120  # from this width the chart goes next to the ladders, below it instead of them
 CHART_WIDTH = 50  # what a ladder gives up to a chart beside it
 
