@@ -40,7 +40,7 @@ from sor_tui.ui.replay_actions import RECORD_BINDINGS, toggle_recording
 from sor_tui.ui.screens.desk import DeskScreen
 from sor_tui.ui.status_view import recording_problem, status_line
 from sor_tui.ui.themes import DEFAULT_THEME, DESK_VARIABLES, THEMES
-from sor_tui.ui.view_actions import open_board, open_market, refresh_board
+from sor_tui.ui.view_actions import open_board, open_market, refresh_board, view_commands
 from sor_tui.ui.view_bindings import VIEW_APP_BINDINGS
 from sor_tui.ui.widgets.markets_board import BoardMarketChosen
 from sor_tui.ui.widgets.trade_tape import last_price
@@ -380,6 +380,7 @@ class SorApp(App[str | None]):
         """Every action in the command palette."""
         yield from super().get_system_commands(screen)
         yield from desk_commands(self)
+        yield from view_commands(self)
 
     async def action_quit(self) -> None:
         """Stop the feed cleanly, then exit."""

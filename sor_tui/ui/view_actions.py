@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import partial
 from typing import TYPE_CHECKING
+
+from textual.app import SystemCommand
 
 from sor_tui.ui.board_feed import BoardFeed
 from sor_tui.ui.screens.board import BoardScreen
@@ -45,3 +49,24 @@ def open_market(app: SorApp, market: str) -> None:
         desk.markets.append(market)
     app.action_show_tab("desk")
     desk.action_jump(desk.markets.index(market))
+
+
+def view_commands(app: SorApp) -> Iterator[SystemCommand]:
+    """Command-palette entries for the charts, the board, workspaces and environments."""
+    from sor_tui.ui.workspace_actions import new_workspace, switch_workspace
+
+    desk = app.desk
+    yield SystemCommand("Chart", "Cycle the chart: candles, line, depth, off", desk.action_chart)
+    yield SystemCommand("Chart timeframe", "Cycle 1s, 1m, 5m, 15m", desk.action_timeframe)
+    yield SystemCommand("Markets board", "Every market on one screen", app.action_markets_board)
+    book = app.workspaces
+    if book is not None:
+        for name in book.names():
+            yield SystemCommand(
+                f"Workspace: {name}",
+                "Keep this layout and switch to that workspace",
+                partial(switch_workspace, app, name),
+            )
+        yield SystemCommand(
+            "New workspace", "Copy this layout into a new workspace", partial(new_workspace, app)
+        )
