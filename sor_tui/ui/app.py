@@ -30,6 +30,7 @@ from sor_tui.ui.board_feed import BoardFeed
 from sor_tui.ui.clock import Clock
 from sor_tui.ui.commands import desk_commands
 from sor_tui.ui.desk_config import CredentialsContext, DeskConfig
+from sor_tui.ui.environment_switch import choose_environment, mark_environment
 from sor_tui.ui.feed_thread import FeedThread
 from sor_tui.ui.frame import FrameComposer
 from sor_tui.ui.gaps import GapTracker
@@ -97,6 +98,7 @@ class SorApp(App[str | None]):
             self.set_keymap(self.config.keymap)
         self.push_screen(self.desk)
         self.call_after_refresh(restore_workspace, self)
+        self.call_after_refresh(mark_environment, self)
         for problem in self.config.startup_problems:
             self.inbox.add_problem(problem)
         self.set_interval(1 / self.config.render_rate, self.render_frame, name="frame")
@@ -148,7 +150,12 @@ class SorApp(App[str | None]):
             with contextlib.suppress(Exception):
                 if stopping is not None:
                     await asyncio.wait_for(asyncio.wrap_future(stopping), STOP_TIMEOUT)
-                await asyncio.wait_for(asyncio.wrap_future(previous.done), STOP_TIMEOUT)
+            # Not ``previous.done``: the cancelled previous worker cancelled that future, and
+            # awaiting it would cancel this worker too (the new feed would never start).
+            for _ in range(int(STOP_TIMEOUT / 0.02)):
+                if not previous.running:
+                    break
+                await asyncio.sleep(0.02)
         runner = FeedThread(source, self.inbox.on_event)
         self.runner = runner
         self.composer.invalidate()
@@ -336,6 +343,10 @@ class SorApp(App[str | None]):
     def open_chosen_market(self, event: BoardMarketChosen) -> None:
         """Enter on the board: that market in the first ladder."""
         open_market(self, event.market)
+
+    def action_switch_environment(self) -> None:
+        """Choose demo, sandbox or production."""
+        choose_environment(self)
 
     def action_next_workspace(self) -> None:
         """Keep this layout and show the next named workspace."""

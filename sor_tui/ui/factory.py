@@ -8,8 +8,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sor_tui.config.credentials import CredentialStore, CredentialStoreError, resolve_credentials
-from sor_tui.config.settings import Settings
+from sor_tui.config.credentials import (
+    Credentials,
+    CredentialStore,
+    CredentialStoreError,
+    resolve_credentials,
+)
+from sor_tui.config.settings import ENVIRONMENT_URLS, Settings
 from sor_tui.config.workspaces import ProfileWorkspaces
 from sor_tui.transport.status import Problem
 from sor_tui.ui.app import SorApp
@@ -32,6 +37,21 @@ def live_source(settings: Settings, store: CredentialStore | None) -> LiveSource
     except CredentialStoreError:
         return None
     return LiveSource(settings, credentials) if credentials is not None else None
+
+
+def session_source(settings: Settings, environment: str, credentials: Credentials) -> LiveSource:
+    """A source for ``environment`` at its published URLs only, with session credentials."""
+    ws_url, oauth_url = ENVIRONMENT_URLS[environment]
+    chosen = settings.model_copy(
+        update={
+            "environment": environment,
+            "ws_url": ws_url,
+            "oauth_url": oauth_url,
+            "client_id": credentials.client_id,
+            "client_secret": None,
+        }
+    )
+    return LiveSource(chosen, credentials)
 
 
 def make_app(
@@ -67,7 +87,15 @@ def make_app(
             token_deadline=min(settings.token_deadline, 15.0),
         ),
     )
-    config = replace(config, startup_problems=startup_problems, tune_gc=tune_gc)
+    config = replace(
+        config,
+        startup_problems=startup_problems,
+        tune_gc=tune_gc,
+        stored_environment=settings.environment,
+        environment_source=lambda environment, credentials: session_source(
+            settings, environment, credentials
+        ),
+    )
     if workspaces is not None:
         found = tuple(Problem("workspace", "workspace_invalid", p) for p in workspaces.problems)
         config = replace(

@@ -59,6 +59,9 @@ def view_commands(app: SorApp) -> Iterator[SystemCommand]:
     yield SystemCommand("Chart", "Cycle the chart: candles, line, depth, off", desk.action_chart)
     yield SystemCommand("Chart timeframe", "Cycle 1s, 1m, 5m, 15m", desk.action_timeframe)
     yield SystemCommand("Markets board", "Every market on one screen", app.action_markets_board)
+    yield SystemCommand(
+        "Switch environment", "Demo, sandbox or production", app.action_switch_environment
+    )
     book = app.workspaces
     if book is not None:
         for name in book.names():
