@@ -24,12 +24,21 @@ class DepthCurve:
     peak: Decimal
 
 
-def _cumulative_at(levels: tuple[LevelView, ...], reached: list[bool]) -> Decimal:
-    total = Decimal(0)
-    for level, inside in zip(levels, reached, strict=True):
-        if inside:
-            total = level.cumulative
-    return total
+def _cumulative(levels: tuple[LevelView, ...], edges: list[Decimal], bids: bool) -> list[Decimal]:
+    """Per edge price (moving away from the mid), the cumulative size of the levels within it.
+
+    Levels are best-first and edges move away from the mid, so one pass over both suffices.
+    """
+    totals: list[Decimal] = []
+    index, total = 0, Decimal(0)
+    for edge in edges:
+        while index < len(levels) and (
+            levels[index].price >= edge if bids else levels[index].price <= edge
+        ):
+            total = levels[index].cumulative
+            index += 1
+        totals.append(total)
+    return totals
 
 
 def depth_curve(view: BookView, columns: int) -> DepthCurve | None:
@@ -46,13 +55,9 @@ def depth_curve(view: BookView, columns: int) -> DepthCurve | None:
         return None
     half = columns // 2
     step = reach / half
-    bids: list[Decimal] = []
-    for column in range(half):  # leftmost column is the farthest bid
-        price = mid - step * (half - column)
-        bids.append(_cumulative_at(view.bids, [lv.price >= price for lv in view.bids]))
-    asks: list[Decimal] = []
-    for column in range(columns - half):
-        price = mid + step * (column + 1)
-        asks.append(_cumulative_at(view.asks, [lv.price <= price for lv in view.asks]))
+    bid_edges = [mid - step * (column + 1) for column in range(half)]
+    bids = _cumulative(view.bids, bid_edges, bids=True)[::-1]  # leftmost: the farthest bid
+    ask_edges = [mid + step * (column + 1) for column in range(columns - half)]
+    asks = _cumulative(view.asks, ask_edges, bids=False)
     peak = max([*bids, *asks, Decimal(0)])
     return DepthCurve(tuple(bids), tuple(asks), mid - reach, mid + reach, mid, peak)

@@ -187,3 +187,30 @@ def test_update_rate_per_second() -> None:
     assert rates.sample("BTCUSD", 10, T0) is None
     assert rates.sample("BTCUSD", 40, T0 + 2 * SECOND_NS) == 15
     assert rates.sample("BTCUSD", 5, T0 + 3 * SECOND_NS) is None  # counter reset: unknown
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 50), amounts), min_size=1, max_size=30),
+    st.lists(st.tuples(st.integers(1, 50), amounts), min_size=1, max_size=30),
+    st.integers(2, 120),
+)
+def test_depth_curve_agrees_with_a_direct_sum(
+    bid_offsets: list[tuple[int, Decimal]], ask_offsets: list[tuple[int, Decimal]], columns: int
+) -> None:
+    # Each column holds the size of every level between the mid and its outer edge.
+    def side(offsets: list[tuple[int, Decimal]], sign: int) -> list[tuple[str, str]]:
+        unique = dict(sorted(offsets))
+        return [(str(100 + sign * offset), str(amount)) for offset, amount in unique.items()]
+
+    book = view(side(bid_offsets, -1), side(ask_offsets, 1))
+    curve = depth_curve(book, columns)
+    assert curve is not None
+    half = columns // 2
+    step = (curve.mid - curve.low) / half
+    for column, size in enumerate(curve.bids):
+        edge = curve.mid - step * (half - column)
+        assert size == sum((lv.amount for lv in book.bids if lv.price >= edge), Decimal(0))
+    for column, size in enumerate(curve.asks):
+        edge = curve.mid + step * (column + 1)
+        assert size == sum((lv.amount for lv in book.asks if lv.price <= edge), Decimal(0))

@@ -69,10 +69,12 @@ class DepthChart(TextLines):
         cells = [volume_bar(size, curve.peak, rows) for size in columns]
         bid, ask = self._style("bid"), self._style("ask")
         half = len(curve.bids)
-        for row in range(rows):
+        bid_rows = ["".join(row) for row in zip(*cells[:half], strict=True)]
+        ask_rows = ["".join(row) for row in zip(*cells[half:], strict=True)]
+        for bid_row, ask_row in zip(bid_rows, ask_rows, strict=True):
             line = Text(no_wrap=True)
-            line.append("".join(cells[c][row] for c in range(half)), bid)
-            line.append("".join(cells[c][row] for c in range(half, len(columns))), ask)
+            line.append(bid_row, bid)
+            line.append(ask_row, ask)
             lines.append(line)
         lines.append(self._axis(curve.low, curve.mid, curve.high, width))
         return lines

@@ -9,6 +9,8 @@ and a bucket inside a connection gap is shaded, never filled in.
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 
 from rich.style import Style
 from rich.text import Text
@@ -29,16 +31,14 @@ def row_of(price: Decimal, high: Decimal, span: Decimal, rows: int) -> int:
     return min(rows - 1, max(0, int((high - price) * (rows - 1) / span + Decimal("0.5"))))
 
 
-def volume_bar(volume: Decimal, peak: Decimal, rows: int) -> list[str]:
-    """One column of volume as block characters, bottom row last (eighths of a row)."""
-    if peak <= 0 or volume <= 0:
-        return [" "] * rows
-    eighths = max(1, int(volume * rows * 8 / peak))
-    cells = []
-    for row in range(rows):
-        filled = min(8, max(0, eighths - (rows - 1 - row) * 8))
-        cells.append(BARS[filled])
-    return cells
+def volume_bar(volume: Decimal, peak: Decimal, rows: int) -> str:
+    """One column of a bar chart, top row first, in eighths of a row (at least one eighth)."""
+    if peak <= 0 or volume <= 0 or rows <= 0:
+        return " " * max(rows, 0)
+    eighths = min(rows * 8, max(1, int(volume * rows * 8 / peak)))
+    full, part = divmod(eighths, 8)
+    top = BARS[part] if part else ""
+    return " " * (rows - full - len(top)) + top + "█" * full
 
 
 class PriceChart(TextLines):
@@ -113,8 +113,9 @@ class PriceChart(TextLines):
         grid = self._grid(data, visible, mids, first, step, columns, price_rows, high, span)
         for row in range(price_rows):
             line = Text(no_wrap=True)
-            for char, style in grid[row]:
-                line.append(char, style)
+            # One append per run of equally styled cells: a chart row is mostly blank.
+            for style, run in groupby(grid[row], key=itemgetter(1)):
+                line.append("".join(char for char, _ in run), style)
             label = labels.get(row, "")
             line.append(" " + label.rjust(label_width - 1), self._style("axis"))
             lines.append(line)
@@ -178,8 +179,8 @@ class PriceChart(TextLines):
         ]
         style = self._style("volume")
         lines: list[Text | Strip] = []
-        for row in range(rows):
-            line = Text("".join(cells[column][row] for column in range(columns)), style=style)
+        for row, chars in enumerate(zip(*cells, strict=True)):
+            line = Text("".join(chars), style=style)
             tail = f"v {format_amount(peak, 40)}" if row == 0 and peak > 0 else ""
             if len(tail) > label - 1:
                 tail = ""  # an exact peak or none: never a cropped number
