@@ -35,6 +35,9 @@ def mark_environment(app: SorApp) -> None:
 
 def choose_environment(app: SorApp) -> None:
     """Open the environment list; the choice switches."""
+    if app.config.environment_source is None and app.config.demo_source is None:
+        app.notify("No environment to switch to here (a replay)", timeout=3)
+        return
     app.push_screen(EnvironmentScreen(current_environment(app)), lambda e: switch_to(app, e))
 
 
