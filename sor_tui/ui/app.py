@@ -30,7 +30,7 @@ from sor_tui.ui.board_feed import BoardFeed
 from sor_tui.ui.clock import Clock
 from sor_tui.ui.commands import desk_commands
 from sor_tui.ui.desk_config import CredentialsContext, DeskConfig
-from sor_tui.ui.environment_switch import choose_environment, mark_environment
+from sor_tui.ui.environment_switch import mark_environment
 from sor_tui.ui.feed_thread import FeedThread
 from sor_tui.ui.frame import FrameComposer
 from sor_tui.ui.gaps import GapTracker
@@ -41,16 +41,15 @@ from sor_tui.ui.replay_actions import RECORD_BINDINGS, toggle_recording
 from sor_tui.ui.screens.desk import DeskScreen
 from sor_tui.ui.status_view import recording_problem, status_line
 from sor_tui.ui.themes import DEFAULT_THEME, DESK_VARIABLES, THEMES
-from sor_tui.ui.view_actions import open_board, open_market, refresh_board, view_commands
+from sor_tui.ui.view_actions import ViewActions, refresh_board, view_commands
 from sor_tui.ui.view_bindings import VIEW_APP_BINDINGS
-from sor_tui.ui.widgets.markets_board import BoardMarketChosen
 from sor_tui.ui.widgets.trade_tape import last_price
-from sor_tui.ui.workspace_actions import restore_workspace, save_workspace, switch_workspace
+from sor_tui.ui.workspace_actions import restore_workspace, save_workspace
 
 STOP_TIMEOUT = 5.0  # seconds a stopping feed may take before the app moves on
 
 
-class SorApp(App[str | None]):
+class SorApp(ViewActions, App[str | None]):
     """The desk terminal app; built by ``make_app``."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -334,23 +333,6 @@ class SorApp(App[str | None]):
             return
         self.desk.query_one(TabbedContent).active = tab
         self.desk.focus_tab(tab)  # at once, so the next keys already reach the tab
-
-    def action_markets_board(self) -> None:
-        """Show the markets board."""
-        open_board(self)
-
-    @on(BoardMarketChosen)
-    def open_chosen_market(self, event: BoardMarketChosen) -> None:
-        """Enter on the board: that market in the first ladder."""
-        open_market(self, event.market)
-
-    def action_switch_environment(self) -> None:
-        """Choose demo, sandbox or production."""
-        choose_environment(self)
-
-    def action_next_workspace(self) -> None:
-        """Keep this layout and show the next named workspace."""
-        switch_workspace(self)
 
     def action_help(self) -> None:
         """Show the help screen."""

@@ -1,19 +1,43 @@
-"""The app's actions for the markets board and the charts, kept out of the router."""
+"""The app's actions for the markets board, workspaces and environments, and their palette
+entries, kept out of the router."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.app import SystemCommand
 
 from sor_tui.ui.board_feed import BoardFeed
+from sor_tui.ui.environment_switch import choose_environment
 from sor_tui.ui.screens.board import BoardScreen
+from sor_tui.ui.widgets.markets_board import BoardMarketChosen
 from sor_tui.ui.widgets.status_bar import StatusLine
+from sor_tui.ui.workspace_actions import new_workspace, switch_workspace
 
 if TYPE_CHECKING:
     from sor_tui.ui.app import SorApp
+
+
+class ViewActions:
+    """The app's actions for the board, workspaces and environments (mixed into the app)."""
+
+    def action_markets_board(self) -> None:
+        """Show the markets board."""
+        open_board(cast("SorApp", self))
+
+    def on_board_market_chosen(self, event: BoardMarketChosen) -> None:
+        """Enter on the board: that market in the first ladder."""
+        open_market(cast("SorApp", self), event.market)
+
+    def action_switch_environment(self) -> None:
+        """Choose demo, sandbox or production."""
+        choose_environment(cast("SorApp", self))
+
+    def action_next_workspace(self) -> None:
+        """Keep this layout and show the next named workspace."""
+        switch_workspace(cast("SorApp", self))
 
 
 def open_board(app: SorApp) -> None:
@@ -53,8 +77,6 @@ def open_market(app: SorApp, market: str) -> None:
 
 def view_commands(app: SorApp) -> Iterator[SystemCommand]:
     """Command-palette entries for the charts, the board, workspaces and environments."""
-    from sor_tui.ui.workspace_actions import new_workspace, switch_workspace
-
     desk = app.desk
     yield SystemCommand("Chart", "Cycle the chart: candles, line, depth, off", desk.action_chart)
     yield SystemCommand("Chart timeframe", "Cycle 1s, 1m, 5m, 15m", desk.action_timeframe)
