@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 
 CHART_BINDINGS: list[BindingType] = [
     Binding(
-        "x",
+        "v",
         "chart",
         "Chart",
         id="desk.chart",

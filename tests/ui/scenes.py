@@ -74,8 +74,8 @@ SCENES = {
         Scene("errors", keys=("e",), script=tuple(problems())),
         Scene("credentials", keys=("k",)),
         Scene("help", keys=("question_mark",)),
-        Scene("chart-candles", keys=("x",), history=True, script=gap_script()),
-        Scene("chart-depth", keys=("x", "x", "x"), history=True),
+        Scene("chart-candles", keys=("v",), history=True, script=gap_script()),
+        Scene("chart-depth", keys=("v", "v", "v"), history=True),
         Scene("board", keys=("m",), history=True),
     )
 }

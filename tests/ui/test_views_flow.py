@@ -47,10 +47,10 @@ async def test_chart_replaces_the_ladder_when_narrow() -> None:
         await prepare(pilot, scene)
         ladders = app.desk.query_one("#ladders")
         assert ladders.display
-        await pilot.press("x")
+        await pilot.press("v")
         assert app.desk.query_one(ChartPanel).display and not ladders.display
         for _ in range(3):
-            await pilot.press("x")  # line, depth, off
+            await pilot.press("v")  # line, depth, off
         assert ladders.display and not app.desk.query_one(ChartPanel).display
 
 

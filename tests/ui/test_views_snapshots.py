@@ -13,12 +13,12 @@ class TestCharts:
 
     @pytest.mark.parametrize("size", SIZES)
     def test_candles(self, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
-        # "x" shows 1-minute candles with volume; the disconnect is a shaded gap.
+        # "v" shows 1-minute candles with volume; the disconnect is a shaded gap.
         check(snap_compare, SCENES["chart-candles"], size)
 
     @pytest.mark.parametrize("size", SIZES)
     def test_depth(self, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
-        # "x" three times: cumulative depth around the mid.
+        # "v" three times: cumulative depth around the mid.
         check(snap_compare, SCENES["chart-depth"], size)
 
 

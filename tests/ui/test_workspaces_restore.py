@@ -33,7 +33,7 @@ async def test_a_restart_restores_the_layout() -> None:
     first = app_for("sandbox")
     async with first.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
-        for key in ("n", "x", "i", "f", "g", "plus"):
+        for key in ("n", "v", "i", "f", "g", "plus"):
             await pilot.press(key)
         await pilot.press("q")
     path = open_profile("sandbox").path
