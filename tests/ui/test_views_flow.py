@@ -68,3 +68,33 @@ async def test_board_sorts_and_enter_opens_the_market() -> None:
         await pilot.pause()
         assert app.screen is app.desk
         assert app.desk.focused_market == "LTCUSD"
+
+
+async def test_board_takes_top_of_book_where_subscribed() -> None:
+    # A top-of-book event wins over the book for its market, and a market known only
+    # from the top-of-book channel still gets its row.
+    from decimal import Decimal
+
+    from sor_tui.core.events import PriceLevel, TopOfBook
+    from tests.ui.conftest import build_app
+    from tests.ui.fakes import EPOCH_NS, FakeFeed, build_state
+
+    state = build_state()
+    for market, bid, ask in (("BTCUSD", "64000", "64001"), ("PAXGUSD", "2400.5", "2401")):
+        top = TopOfBook(
+            market,
+            EPOCH_NS,
+            "",
+            PriceLevel(Decimal(bid), Decimal(1)),
+            PriceLevel(Decimal(ask), Decimal(2)),
+        )
+        state.apply(top, EPOCH_NS)
+    app = build_app(FakeFeed(state=state))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("m")
+        await frame(pilot)
+        assert isinstance(app.screen, BoardScreen)
+        rows = {row.market: row for row in app.screen.query_one(MarketsBoard).rows_shown}
+        assert (rows["BTCUSD"].best_bid, rows["BTCUSD"].source) == (Decimal(64000), "top")
+        assert rows["ETHUSD"].source == "book"
+        assert rows["PAXGUSD"].best_ask == Decimal(2401) and rows["PAXGUSD"].status == "TOP"
