@@ -35,7 +35,7 @@ class Workspace:
 
     markets: tuple[str, ...] = ()
     first: int = 0
-    depth: int = 25
+    depth: int | None = None  # None: the settings' book depth
     groups: dict[str, str] = field(default_factory=dict)  # market -> exact price step
     chart: str = "off"
     timeframe: str = "1m"
@@ -90,7 +90,7 @@ def _workspace(raw: object, problems: list[str], name: str) -> Workspace:
         problems.append(f"workspace {name!r}: markets must be names like BTCUSD")
     checks: list[tuple[str, Any]] = [
         ("first", lambda v: type(v) is int and 0 <= v < MAX_MARKETS),
-        ("depth", lambda v: type(v) is int and 5 <= v <= 500),
+        ("depth", lambda v: v is None or (type(v) is int and 5 <= v <= 500)),
         ("chart", lambda v: v in CHART_MODES),
         ("timeframe", lambda v: v in TIMEFRAMES),
         ("tape_filtered", lambda v: type(v) is bool),

@@ -43,7 +43,8 @@ def apply_layout(app: SorApp, workspace: Workspace) -> None:
     if workspace.markets:
         desk.markets[:] = list(workspace.markets)
     desk.first = workspace.first if workspace.first < len(desk.markets) else 0
-    desk.depth = workspace.depth
+    if workspace.depth is not None:
+        desk.depth = workspace.depth
     desk.groups = {market: Decimal(step) for market, step in workspace.groups.items()}
     desk.tape_filtered = workspace.tape_filtered
     desk.chart_panel.set_mode(workspace.chart)

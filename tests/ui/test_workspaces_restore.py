@@ -88,3 +88,19 @@ async def test_a_crafted_file_gives_a_message_and_the_defaults() -> None:
         assert app.desk.depth == 25 and app.desk.chart_panel.mode == "off"
         codes = [problem.code for _, problem in app.desk.query_one(ErrorLog).problems]
         assert "workspace_invalid" in codes
+
+
+async def test_without_a_saved_workspace_the_settings_hold() -> None:
+    workspaces = open_profile("sandbox")
+    settings = Settings(markets="BTCUSD,ETHUSD", book_depth=50, render_rate=20)  # type: ignore[call-arg]
+    app = make_app(
+        settings,
+        source=FakeSource(FakeFeed()),
+        store=CredentialStore(),
+        clock=FrozenClock(),
+        workspaces=workspaces,
+    )
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        assert app.desk.depth == 50 and app.desk.markets == ["BTCUSD", "ETHUSD"]
