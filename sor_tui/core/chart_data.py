@@ -92,15 +92,18 @@ class ChartData:
         self._markets: OrderedDict[str, MarketSeries] = OrderedDict()
         self.gaps: deque[tuple[int, int | None]] = deque(maxlen=GAPS_KEPT)
         self.version = 0  # changes whenever any series changes
-        self._versions: dict[str, int] = {}
+        self._versions: dict[str, int] = {}  # any change
+        self._print_versions: dict[str, int] = {}  # prints and gaps only (not mids)
 
     def series(self, market: str) -> MarketSeries | None:
         """The market's series, or None when nothing was seen for it."""
         return self._markets.get(market)
 
-    def market_version(self, market: str) -> int:
-        """Changes whenever the market's series (or the gaps) change."""
-        return self._versions.get(market, 0)
+    def market_version(self, market: str, *, prints_only: bool = False) -> int:
+        """Changes whenever the market's series (or the gaps) change; or, with
+        ``prints_only``, its candles or the gaps (what a candle chart shows)."""
+        versions = self._print_versions if prints_only else self._versions
+        return versions.get(market, 0)
 
     def _series_for(self, market: str) -> MarketSeries:
         series = self._markets.get(market)
@@ -108,12 +111,15 @@ class ChartData:
             if len(self._markets) >= self.max_markets:
                 old, _ = self._markets.popitem(last=False)
                 self._versions.pop(old, None)
+                self._print_versions.pop(old, None)
             series = self._markets[market] = MarketSeries()
         return series
 
-    def _touch(self, market: str) -> None:
+    def _touch(self, market: str, *, prints: bool = True) -> None:
         self.version += 1
         self._versions[market] = self.version
+        if prints:
+            self._print_versions[market] = self.version
 
     def add_executions(self, executions: list[Execution] | tuple[Execution, ...]) -> None:
         """Fold prints into every timeframe's candles, by the print's executed_at."""
@@ -153,7 +159,7 @@ class ChartData:
         if mids and time_ns < mids[-1].time_ns:
             return  # a clock step back: keep the series in time order
         mids.append(MidPoint(time_ns, mid))
-        self._touch(market)
+        self._touch(market, prints=False)
 
     def connection_lost(self, time_ns: int) -> None:
         """Open a gap: every mid series breaks here."""

@@ -214,3 +214,17 @@ def test_depth_curve_agrees_with_a_direct_sum(
     for column, size in enumerate(curve.asks):
         edge = curve.mid + step * (column + 1)
         assert size == sum((lv.amount for lv in book.asks if lv.price <= edge), Decimal(0))
+
+
+def test_a_mid_alone_does_not_change_the_print_version() -> None:
+    data = ChartData()
+    data.add_executions([print_at(0, "1")])
+    prints, any_change = (
+        data.market_version("BTCUSD", prints_only=True),
+        data.market_version("BTCUSD"),
+    )
+    data.add_mid("BTCUSD", T0 + SECOND_NS, Decimal(2))
+    assert data.market_version("BTCUSD", prints_only=True) == prints
+    assert data.market_version("BTCUSD") > any_change
+    data.connection_lost(T0 + 2 * SECOND_NS)
+    assert data.market_version("BTCUSD", prints_only=True) > prints

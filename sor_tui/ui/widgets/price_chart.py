@@ -69,7 +69,9 @@ class PriceChart(TextLines):
         """Take the chart's inputs; redraws only when one of them or the market's data changed."""
         width = TIMEFRAMES[timeframe]
         bucket = now_ns - now_ns % width
-        version = data.market_version(market) if market else 0
+        # Candles show no mids: a moving mid alone does not redraw them.
+        prints_only = style == "candles"
+        version = data.market_version(market, prints_only=prints_only) if market else 0
         key = (id(data), market, timeframe, style, bucket, version)
         self.data, self.market, self.timeframe, self.style_name = data, market, timeframe, style
         self.now_ns = now_ns
@@ -97,7 +99,8 @@ class PriceChart(TextLines):
         visible = [c for c in candles if c.start_ns > newest - step * (width - 12)]
         mids = [m for m in data.mids(market) if m.time_ns > newest - step * (width - 12)]
         prices = [c.high for c in visible] + [c.low for c in visible]
-        prices += [m.mid for m in mids if m.mid is not None]
+        if self.style_name == "line":
+            prices += [m.mid for m in mids if m.mid is not None]
         if not prices:
             lines.append(Text(" no prints or book yet", style=self._style("axis")))
             return lines
