@@ -160,7 +160,7 @@ async def _wait_live(app: Any, within: float = 20.0) -> None:
 
 
 async def measure(
-    sim: SimProcess, seconds: float, warmup: float, *, tune_gc: bool = True
+    sim: SimProcess, seconds: float, warmup: float, *, tune_gc: bool = True, chart: str = "off"
 ) -> dict[str, Any]:
     """Run the app headless on the simulator and return the window's figures."""
     settings = load_settings(
@@ -174,6 +174,7 @@ async def measure(
     app.inbox.on_event = recorder.wrap_inbox(app.inbox.on_event)  # type: ignore[method-assign]
     async with app.run_test(size=SIZE, message_hook=recorder.on_message):
         await _wait_live(app)
+        show_chart(app, chart)
         for index, ladder in enumerate(app.desk.ladders()):
             recorder.wrap_ladder(ladder, first=index == 0)
         await asyncio.sleep(warmup)
@@ -212,6 +213,37 @@ async def measure(
     }
 
 
+def show_chart(app: Any, chart: str) -> None:
+    """Show a chart beside the ladders; candles at 1 s, so they change every second."""
+    if chart == "off":
+        return
+    panel = app.desk.chart_panel
+    panel.set_mode(chart)
+    panel.set_timeframe("1s")
+    app.desk.refresh_layout()
+
+
+def chart_rows(sim: SimProcess, seconds: float, warmup: float, off: dict[str, Any]) -> list[Row]:
+    """CPU with each chart shown, beside the same run's figure with charts off."""
+    rows = []
+    for chart in ("candles", "depth"):
+        shown = asyncio.run(measure(sim, seconds, warmup, chart=chart))
+        rows.append(
+            Row(
+                NAME,
+                f"CPU (app + client) with the {chart} chart, 1k msgs/s offered",
+                shown["cpu"] * 100,
+                "% of a core",
+                target="<= 25%",
+                holds=shown["cpu"] <= 0.25,
+                higher_is_better=False,
+                baselines={"charts off": off["cpu"] * 100},
+                note=f"ingest {shown['ingest']:,.0f} msgs/s; chart beside two ladders",
+            )
+        )
+    return rows
+
+
 def run(quick: bool = False, rates: tuple[int, ...] | None = None) -> list[Row]:
     """One simulator process per rate; the app as launched (``GcPolicy``) and with CPython's
     default garbage collection (the baseline column)."""
@@ -227,8 +259,10 @@ def run(quick: bool = False, rates: tuple[int, ...] | None = None) -> list[Row]:
         with simulator(list(MARKETS), rate=rate / len(MARKETS), fast_steps=fast) as sim:
             plain = asyncio.run(measure(sim, seconds, warmup))
             default = plain if quick else asyncio.run(measure(sim, seconds, warmup, tune_gc=False))
+            charts = chart_rows(sim, seconds, warmup, plain) if rate == 1_000 else []
         plain["steps"] = default["steps"] = "fast" if fast else "full"
         rows.extend(_rows(rate, plain, default))
+        rows.extend(charts)
     return rows
 
 

@@ -19,6 +19,7 @@ from sor_tui.config.credentials import (
 )
 from sor_tui.config.file_trust import secret_file_warnings
 from sor_tui.config.settings import ConfigError, Settings, load_settings
+from sor_tui.config.workspaces import ProfileWorkspaces, open_profile
 from sor_tui.transport.status import Problem
 from sor_tui.ui.factory import make_app
 from sor_tui.ui.logfile import setup_logging
@@ -33,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--oauth-url", help="override the environment's token URL")
     parser.add_argument("--theme", help="sor-dark, sor-light, sor-colourblind or a Textual theme")
     add_trust_endpoint_argument(parser)
+    add_profile_argument(parser)
     add_record_arguments(parser)
 
 
@@ -44,6 +46,22 @@ def add_trust_endpoint_argument(parser: argparse.ArgumentParser) -> None:
         help="send the stored secret to the configured token URL even though it was "
         "verified with another host (prefer 'sor-tui login --oauth-url ...')",
     )
+
+
+def add_profile_argument(parser: argparse.ArgumentParser) -> None:
+    """``--profile NAME``: whose saved workspaces to restore (default: the environment)."""
+    parser.add_argument("--profile", help="workspace profile (default: the environment's name)")
+
+
+def with_profile(
+    settings: Settings, args: argparse.Namespace, chosen: dict[str, object], default: str
+) -> tuple[Settings, ProfileWorkspaces]:
+    """The profile's workspaces; their markets unless markets were given on the command line."""
+    workspaces = open_profile(getattr(args, "profile", None) or default)
+    markets = workspaces.book.active().markets
+    if markets and not getattr(args, "markets", None):
+        settings = load_settings(**chosen, markets=",".join(markets))
+    return settings, workspaces
 
 
 def add_record_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,7 +79,11 @@ def overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 def run_app_with(
-    settings: Settings, store: CredentialStore, *, trust_endpoint: bool = False
+    settings: Settings,
+    store: CredentialStore,
+    workspaces: ProfileWorkspaces | None = None,
+    *,
+    trust_endpoint: bool = False,
 ) -> int:
     """Resolve credentials, then run the desk until the user quits."""
     problems = [Problem("settings", "secret_file", text) for text in secret_file_warnings()]
@@ -88,6 +110,7 @@ def run_app_with(
             store=store,
             startup_problems=tuple(problems),
             tune_gc=True,
+            workspaces=workspaces,
         )
         app.run()
     finally:
@@ -99,7 +122,10 @@ def run(args: argparse.Namespace) -> int:
     """Run the ``tui`` command."""
     try:
         settings = load_settings(**overrides(args))
+        settings, workspaces = with_profile(settings, args, overrides(args), settings.environment)
     except ConfigError as error:
         print(f"sor-tui: {error}", file=sys.stderr)
         return 2
-    return run_app_with(settings, open_store(settings), trust_endpoint=args.trust_endpoint)
+    return run_app_with(
+        settings, open_store(settings), workspaces, trust_endpoint=args.trust_endpoint
+    )

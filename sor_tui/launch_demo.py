@@ -11,7 +11,7 @@ import sys
 
 from sor_tui.config.credentials import open_store
 from sor_tui.config.settings import ConfigError, load_settings
-from sor_tui.launch import add_record_arguments, overrides
+from sor_tui.launch import add_profile_argument, add_record_arguments, overrides, with_profile
 from sor_tui.ui.factory import make_app
 from sor_tui.ui.logfile import setup_logging
 from sor_tui.ui.sources import DemoSource
@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scenario", action="append", default=[], help="enable a simulator fault scenario"
     )
+    add_profile_argument(parser)
     add_record_arguments(parser)
 
 
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
         if "markets" not in settings.model_fields_set:
             # Nothing configured: the demo shows four markets to fill a wide terminal.
             settings = load_settings(**chosen, markets=",".join(DEMO_MARKETS))
+        settings, workspaces = with_profile(settings, args, chosen, "demo")
     except ConfigError as error:
         print(f"sor-tui: {error}", file=sys.stderr)
         return 2
@@ -57,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
             demo_seed=args.seed,
             startup_problems=tuple(logs.problems),
             tune_gc=True,
+            workspaces=workspaces,
         )
         app.run()
     finally:

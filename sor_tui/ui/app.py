@@ -21,16 +21,19 @@ from textual.screen import Screen
 from textual.widgets import TabbedContent
 from textual.worker import Worker, WorkerState
 
+from sor_tui.core.chart_data import ChartData
 from sor_tui.core.sanitize import sanitize
 from sor_tui.transport.status import FeedStatus, Problem
 from sor_tui.ui import alert_messages as alert_msg
 from sor_tui.ui import messages as msg
 from sor_tui.ui.alert_controller import DeskAlerts
 from sor_tui.ui.bindings import APP_BINDINGS
+from sor_tui.ui.board_feed import BoardFeed
 from sor_tui.ui.clock import Clock
 from sor_tui.ui.commands import desk_commands
 from sor_tui.ui.cursor_actions import cursor_text
 from sor_tui.ui.desk_config import CredentialsContext, DeskConfig
+from sor_tui.ui.environment_switch import mark_environment
 from sor_tui.ui.feed_thread import FeedThread
 from sor_tui.ui.frame import FrameComposer
 from sor_tui.ui.gaps import GapTracker
@@ -41,17 +44,20 @@ from sor_tui.ui.replay_actions import RECORD_BINDINGS, toggle_recording
 from sor_tui.ui.screens.desk import DeskScreen
 from sor_tui.ui.status_view import recording_problem, status_line
 from sor_tui.ui.themes import DEFAULT_THEME, DESK_VARIABLES, THEMES
+from sor_tui.ui.view_actions import ViewActions, refresh_board, view_commands
+from sor_tui.ui.view_bindings import VIEW_APP_BINDINGS
 from sor_tui.ui.widgets.trade_tape import last_price
+from sor_tui.ui.workspace_actions import restore_workspace, save_workspace
 
 STOP_TIMEOUT = 5.0  # seconds a stopping feed may take before the app moves on
 
 
-class SorApp(App[str | None]):
+class SorApp(ViewActions, App[str | None]):
     """The desk terminal app; built by ``make_app``."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "sor-tui"
-    BINDINGS = [*APP_BINDINGS, *RECORD_BINDINGS]
+    BINDINGS = [*APP_BINDINGS, *RECORD_BINDINGS, *VIEW_APP_BINDINGS]
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, config: DeskConfig, *, clock: Clock | None = None) -> None:
@@ -67,6 +73,9 @@ class SorApp(App[str | None]):
         self.gaps = GapTracker(self.clock)
         self.composer = FrameComposer(self.inbox, depth=config.depth)
         self.gc_policy = GcPolicy()
+        self.charts = ChartData()
+        self.board_feed = BoardFeed()
+        self.workspaces = config.workspaces
         self.desk = DeskScreen(
             config.markets, clock=self.clock, depth=config.depth, large_trade=config.large_trade
         )
@@ -91,6 +100,8 @@ class SorApp(App[str | None]):
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         self.push_screen(self.desk)
+        self.call_after_refresh(restore_workspace, self)
+        self.call_after_refresh(mark_environment, self)
         for problem in self.config.startup_problems:
             self.inbox.add_problem(problem)
         self.set_interval(1 / self.config.render_rate, self.render_frame, name="frame")
@@ -102,10 +113,11 @@ class SorApp(App[str | None]):
             self.call_later(self.offer_start)
 
     def on_unmount(self) -> None:
-        """Give the process its garbage-collector defaults back."""
+        """Give the process its garbage-collector defaults back; keep the layout."""
         if self.config.tune_gc:
             self.gc_policy.stop()
         self.alerts.close()
+        save_workspace(self)
 
     def offer_start(self) -> None:
         """No credentials: offer to enter them or to start the demo."""
@@ -144,7 +156,12 @@ class SorApp(App[str | None]):
             with contextlib.suppress(Exception):
                 if stopping is not None:
                     await asyncio.wait_for(asyncio.wrap_future(stopping), STOP_TIMEOUT)
-                await asyncio.wait_for(asyncio.wrap_future(previous.done), STOP_TIMEOUT)
+            # Not ``previous.done``: the cancelled previous worker cancelled that future, and
+            # awaiting it would cancel this worker too (the new feed would never start).
+            for _ in range(int(STOP_TIMEOUT / 0.02)):
+                if not previous.running:
+                    break
+                await asyncio.sleep(0.02)
         runner = FeedThread(source, self.inbox.on_event)
         self.runner = runner
         self.composer.invalidate()
@@ -185,10 +202,13 @@ class SorApp(App[str | None]):
             self.post_message(message)
         desk.tick_frame()
         self.alerts.tick(state, desk.markets)
+        first = desk.ladders()[0].view if desk.ladders() else None
+        desk.chart_panel.tick(self.charts, desk.focused_market, first, self.clock.wall_ns())
         line = status_line(
             self.feed, self.source, self.clock, desk.focused_market, self.feed_failure
         )
         desk.status_bar.show(replace(line, cursor=cursor_text(desk)))
+        refresh_board(self, line)
         problem = recording_problem(line, self.recording_failure)
         self.recording_failure = line.recording_error
         if problem is not None:
@@ -199,6 +219,7 @@ class SorApp(App[str | None]):
     @on(msg.BookChanged)
     def show_book(self, event: msg.BookChanged) -> None:
         """Route a book view to the desk."""
+        self.charts.add_mid(event.view.market, self.clock.wall_ns(), event.view.mid)
         if not self.desk.ready:
             return
         self.desk.show_book(event.view)
@@ -207,6 +228,7 @@ class SorApp(App[str | None]):
     def show_tape(self, event: msg.TapeChanged) -> None:
         """Route the tape view to the tape and the last prices to the ladders."""
         self.alerts.on_prints(event.new_executions)
+        self.charts.add_executions(event.new_executions)
         if not self.desk.ready:
             return
         self.desk.tape.show(event.tape)
@@ -251,7 +273,12 @@ class SorApp(App[str | None]):
         if not isinstance(status, FeedStatus):
             return
         self.alerts.on_status(status)
+        was_open = self.gaps.open
         closed = self.gaps.on_status(status)
+        if self.gaps.open and not was_open:
+            self.charts.connection_lost(self.gaps.gaps[-1].start_ns)
+        elif closed is not None and closed.end_ns is not None:
+            self.charts.connection_restored(closed.end_ns)
         if closed is not None:
             self.inbox.add_problem(closed.problem())
         if self.desk.ready:
@@ -366,6 +393,7 @@ class SorApp(App[str | None]):
         """Every action in the command palette."""
         yield from super().get_system_commands(screen)
         yield from desk_commands(self)
+        yield from view_commands(self)
 
     async def action_quit(self) -> None:
         """Stop the feed cleanly, wait (bounded) for its source to close, then exit."""

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from sor_tui.config.credentials import CredentialStore
+from sor_tui.config.credentials import Credentials, CredentialStore
 from sor_tui.config.settings import SOR_SCOPE
+from sor_tui.config.workspaces import WorkspaceBook
 from sor_tui.core.alerts.rules import AlertRule
 from sor_tui.transport.status import Problem
 from sor_tui.ui.ports import FeedSource
@@ -69,3 +70,11 @@ class DeskConfig:
     """Health and market alert rules (``make_app`` builds them from the settings)."""
     alert_delivery: AlertDelivery = field(default_factory=AlertDelivery)
     """Where alerts go."""
+    workspace_path: Path | None = None
+    """The profile's workspace file; None keeps no workspaces (tests, headless tools)."""
+    workspaces: WorkspaceBook | None = None
+    """The profile's workspaces as read at start."""
+    stored_environment: str = "sandbox"
+    """The environment whose stored credentials ``live_source`` resolves."""
+    environment_source: Callable[[str, Credentials], FeedSource] | None = None
+    """A source for another environment with credentials typed in for this session."""

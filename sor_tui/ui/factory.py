@@ -11,8 +11,14 @@ from typing import Any
 from sor_tui.config import paths
 from sor_tui.config.alert_rules import alert_rules
 from sor_tui.config.alert_settings import AlertSettings
-from sor_tui.config.credentials import CredentialStore, CredentialStoreError, resolve_credentials
-from sor_tui.config.settings import Settings
+from sor_tui.config.credentials import (
+    Credentials,
+    CredentialStore,
+    CredentialStoreError,
+    resolve_credentials,
+)
+from sor_tui.config.settings import ENVIRONMENT_URLS, Settings
+from sor_tui.config.workspaces import ProfileWorkspaces
 from sor_tui.transport.status import Problem
 from sor_tui.ui.app import SorApp
 from sor_tui.ui.clock import Clock
@@ -36,6 +42,21 @@ def live_source(settings: Settings, store: CredentialStore | None) -> LiveSource
     return LiveSource(settings, credentials) if credentials is not None else None
 
 
+def session_source(settings: Settings, environment: str, credentials: Credentials) -> LiveSource:
+    """A source for ``environment`` at its published URLs only, with session credentials."""
+    ws_url, oauth_url = ENVIRONMENT_URLS[environment]
+    chosen = settings.model_copy(
+        update={
+            "environment": environment,
+            "ws_url": ws_url,
+            "oauth_url": oauth_url,
+            "client_id": credentials.client_id,
+            "client_secret": None,
+        }
+    )
+    return LiveSource(chosen, credentials)
+
+
 def make_app(
     settings: Settings,
     *,
@@ -46,6 +67,7 @@ def make_app(
     sim_options: dict[str, Any] | None = None,
     startup_problems: tuple[Problem, ...] = (),
     tune_gc: bool = False,
+    workspaces: ProfileWorkspaces | None = None,
 ) -> SorApp:
     """The desk app for these settings; ``source=None`` offers credentials or the demo."""
     theme = DEFAULT_THEME if settings.theme in _UNCHOSEN_THEMES else settings.theme
@@ -75,7 +97,19 @@ def make_app(
         tune_gc=tune_gc,
         alert_rules=alert_rules(settings.alerts),
         alert_delivery=alert_delivery(settings.alerts),
+        stored_environment=settings.environment,
+        environment_source=lambda environment, credentials: session_source(
+            settings, environment, credentials
+        ),
     )
+    if workspaces is not None:
+        found = tuple(Problem("workspace", "workspace_invalid", p) for p in workspaces.problems)
+        config = replace(
+            config,
+            workspace_path=workspaces.path,
+            workspaces=workspaces.book,
+            startup_problems=(*config.startup_problems, *found),
+        )
     return SorApp(config, clock=clock)
 
 

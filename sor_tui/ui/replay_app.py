@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sor_tui.config.settings import Settings
+from sor_tui.core.chart_data import ChartData
 from sor_tui.record.replay_feed import ReplayFeed, ReplayFeedSource
 from sor_tui.ui.app import SorApp
 from sor_tui.ui.clock import Clock
@@ -32,6 +33,7 @@ class ReplayApp(SorApp):
         if feed is not None and id(feed.state) != self._shown_state:
             self._shown_state = id(feed.state)
             self.composer.invalidate()
+            self.charts = ChartData()  # the new state's prints are drained again from the start
         super().render_frame()
 
     def action_replay_pause(self) -> None:

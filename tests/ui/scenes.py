@@ -17,6 +17,7 @@ from sor_tui.transport.status import (
 )
 from sor_tui.ui.app import SorApp
 from sor_tui.ui.clock import FrozenClock
+from tests.ui.chart_history import add_history, gap_script
 from tests.ui.conftest import build_app
 from tests.ui.fakes import FakeFeed, build_state, entries, problems
 
@@ -30,6 +31,7 @@ class Scene:
     status: FeedStatus | None = None
     stale: bool = False
     script: tuple[object, ...] = field(default_factory=tuple)
+    history: bool = False  # 45 minutes of BTCUSD prints with a disconnect (chart pictures)
 
 
 _MONO = FrozenClock().mono
@@ -73,6 +75,9 @@ SCENES = {
         Scene("errors", keys=("e",), script=tuple(problems())),
         Scene("credentials", keys=("k",)),
         Scene("help", keys=("question_mark",)),
+        Scene("chart-candles", keys=("v",), history=True, script=gap_script()),
+        Scene("chart-depth", keys=("v", "v", "v"), history=True),
+        Scene("board", keys=("m",), history=True),
     )
 }
 
@@ -80,6 +85,8 @@ SCENES = {
 def build_scene(scene: Scene) -> SorApp:
     """The desk app showing ``scene`` once its first frame is drawn."""
     state = build_state()
+    if scene.history:
+        add_history(state)
     if scene.stale:
         state.connection_lost()
     feed = FakeFeed(state=state, script=list(scene.script))

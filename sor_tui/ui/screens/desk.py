@@ -26,8 +26,10 @@ from sor_tui.ui.clock import Clock
 from sor_tui.ui.cursor_actions import CURSOR_ACTIONS, CURSOR_BINDINGS, cursor_alert, step_cursor
 from sor_tui.ui.messages import MarketFocused, ResyncRequested
 from sor_tui.ui.replay_actions import COPY_BINDINGS, copy_book, copy_tape
+from sor_tui.ui.view_bindings import CHART_BINDINGS
 from sor_tui.ui.widgets.alerts_panel import AlertsPanel
 from sor_tui.ui.widgets.book_ladder import BookLadder, badge_of
+from sor_tui.ui.widgets.chart_panel import CHART_WIDTH, WIDE, ChartPanel
 from sor_tui.ui.widgets.error_log import ErrorLog
 from sor_tui.ui.widgets.market_bar import MarketBar
 from sor_tui.ui.widgets.status_bar import StatusBar
@@ -37,13 +39,32 @@ from sor_tui.ui.widgets.trade_tape import TradeTape
 QUIET_COPY_BINDINGS: list[BindingType] = [
     replace(b, show=False) if isinstance(b, Binding) else b for b in COPY_BINDINGS
 ]
+DESK_TAB_ACTIONS = (
+    "market",
+    "jump",
+    "group",
+    "filter_tape",
+    "toggle_tape",
+    "resync",
+    "depth",
+    "chart",
+    "timeframe",
+    *CURSOR_ACTIONS,
+)
+"""Actions that work only while the books tab is shown."""
 
 
 class DeskScreen(Screen[None]):
     """The main screen of the desk."""
 
     # Copy keys stay out of the footer: at 80 columns "Copy book" pushed Help off it.
-    BINDINGS = DESK_BINDINGS + QUIET_COPY_BINDINGS + MARKET_DIGIT_BINDINGS + CURSOR_BINDINGS
+    BINDINGS = (
+        DESK_BINDINGS
+        + CHART_BINDINGS
+        + QUIET_COPY_BINDINGS
+        + MARKET_DIGIT_BINDINGS
+        + CURSOR_BINDINGS
+    )
 
     def __init__(
         self,
@@ -85,6 +106,7 @@ class DeskScreen(Screen[None]):
                             id=f"ladder-{index}",
                             classes="ladder",
                         )
+                yield ChartPanel(id="chart-panel")
                 yield TradeTape(id="trade-tape")
             with TabPane("Subscriptions", id="subscriptions"):
                 yield SubscriptionPanel(self.markets, id="subscription-panel")
@@ -103,6 +125,7 @@ class DeskScreen(Screen[None]):
         self.subscription_panel = self.query_one(SubscriptionPanel)
         self.alerts_panel = self.query_one(AlertsPanel)
         self.tape = tape = self.query_one(TradeTape)
+        self.chart_panel = self.query_one(ChartPanel)
         tape.large_notional = self.large_trade
         for name in self.markets:
             info = market_info(name)
@@ -183,6 +206,12 @@ class DeskScreen(Screen[None]):
             self.query_one("#too-small", Static).update(
                 f"terminal too small\nneeds {MIN_WIDTH}x{MIN_HEIGHT}, has {width}x{height}"
             )
+        # A chart goes next to the ladders when there is room, instead of them otherwise.
+        chart = self.chart_panel
+        beside = chart.shown and width >= WIDE
+        self.query_one("#ladders").display = beside or not chart.shown
+        if beside:
+            layout = desk_layout(width - CHART_WIDTH, height, len(self.markets), self.tape_wanted)
         self.shown_count = layout.ladders
 
     def _show_markets(self) -> None:
@@ -203,6 +232,12 @@ class DeskScreen(Screen[None]):
         self._show_market_bar()
         if self.focused_market:
             self.post_message(MarketFocused(self.focused_market))
+
+    def refresh_layout(self) -> None:
+        """Lay every ladder out afresh (markets, grouping or chart changed all at once)."""
+        for ladder in self.ladders():
+            ladder.market = ""
+        self._arrange(self.size.width)
 
     def _show_market_bar(self) -> None:
         self.query_one(MarketBar).show(self.markets, self.visible_markets(), self.badges)
@@ -236,16 +271,7 @@ class DeskScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Desk keys work only while the books tab is shown."""
-        if action in (
-            "market",
-            "jump",
-            "group",
-            "filter_tape",
-            "toggle_tape",
-            "resync",
-            "depth",
-            *CURSOR_ACTIONS,
-        ):
+        if action in DESK_TAB_ACTIONS:
             return self.query_one(TabbedContent).active == "desk"
         return True
 
@@ -317,3 +343,12 @@ class DeskScreen(Screen[None]):
         self.notify(f"Book depth {self.depth}", timeout=1.5)
         if self.focused_market:
             self.post_message(MarketFocused(self.focused_market))
+
+    def action_chart(self) -> None:
+        """Cycle the chart: candles, line, depth, off."""
+        self.notify(f"Chart: {self.chart_panel.next_mode()}", timeout=1.5)
+        self._arrange(self.size.width)
+
+    def action_timeframe(self) -> None:
+        """Cycle the price chart's timeframe."""
+        self.notify(f"Chart timeframe: {self.chart_panel.next_timeframe()}", timeout=1.5)

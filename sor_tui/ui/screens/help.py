@@ -13,7 +13,9 @@ from textual.widgets import Static
 from sor_tui.ui.bindings import APP_BINDINGS, DESK_BINDINGS
 from sor_tui.ui.cursor_actions import CURSOR_BINDINGS
 from sor_tui.ui.replay_actions import COPY_BINDINGS, RECORD_BINDINGS
+from sor_tui.ui.screens.board import BoardScreen
 from sor_tui.ui.screens.credentials import CredentialsScreen
+from sor_tui.ui.view_bindings import BOARD_BINDINGS, CHART_BINDINGS, VIEW_APP_BINDINGS
 from sor_tui.ui.widgets.alerts_panel import AlertsPanel
 from sor_tui.ui.widgets.error_log import ErrorLog
 from sor_tui.ui.widgets.subscription_panel import SubscriptionPanel
@@ -79,6 +81,8 @@ class HelpScreen(ModalScreen[None]):
                 ("Errors", list(ErrorLog.BINDINGS)),
                 ("Alerts", list(AlertsPanel.BINDINGS)),
                 ("Credentials dialog", list(CredentialsScreen.BINDINGS)),
+                ("Charts, board, workspaces", [*CHART_BINDINGS, *VIEW_APP_BINDINGS]),
+                ("Markets board", [*BOARD_BINDINGS, *BoardScreen.BINDINGS]),
             ]
             for title, bindings in sections:
                 yield Static(_section(title, bindings, self.keymap), classes="help-section")
