@@ -61,7 +61,7 @@ def run_app_with(settings: Settings, store: CredentialStore) -> int:
             startup_problems=tuple(problems),
             tune_gc=True,
         )
-        app.run()
+        app.run(mouse=app.config.mouse)
     finally:
         logs.close()
     return app.return_code or 0

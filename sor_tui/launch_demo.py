@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
             startup_problems=tuple(logs.problems),
             tune_gc=True,
         )
-        app.run()
+        app.run(mouse=app.config.mouse)
     finally:
         logs.close()
     return app.return_code or 0

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from rich.traceback import Traceback
-from textual import on, work
-from textual.app import App, SystemCommand
+from textual import events, on, work
+from textual.app import SystemCommand
 from textual.screen import Screen
 from textual.widgets import TabbedContent
 from textual.worker import Worker, WorkerState
 
+from sor_tui.core.frame_pacing import FramePacer
 from sor_tui.core.sanitize import sanitize
 from sor_tui.transport.status import FeedStatus, Problem
 from sor_tui.ui import messages as msg
@@ -37,13 +39,14 @@ from sor_tui.ui.ports import FeedLike, FeedSource
 from sor_tui.ui.replay_actions import RECORD_BINDINGS, toggle_recording
 from sor_tui.ui.screens.desk import DeskScreen
 from sor_tui.ui.status_view import status_line
+from sor_tui.ui.terminal_output import TerminalOutputApp
 from sor_tui.ui.themes import DEFAULT_THEME, DESK_VARIABLES, THEMES
 from sor_tui.ui.widgets.trade_tape import last_price
 
 STOP_TIMEOUT = 5.0  # seconds a stopping feed may take before the app moves on
 
 
-class SorApp(App[str | None]):
+class SorApp(TerminalOutputApp[str | None]):
     """The desk terminal app; built by ``make_app``."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -63,6 +66,7 @@ class SorApp(App[str | None]):
         self.gaps = GapTracker(self.clock)
         self.composer = FrameComposer(self.inbox, depth=config.depth)
         self.gc_policy = GcPolicy()
+        self.pacer = FramePacer(enabled=config.render_pacing)
         self.desk = DeskScreen(
             config.markets, clock=self.clock, depth=config.depth, large_trade=config.large_trade
         )
@@ -85,6 +89,8 @@ class SorApp(App[str | None]):
             self.inbox.add_problem(Problem("settings", "unknown_theme", text))
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
+        config = self.config
+        self.use_span_writer(config.render_diff, "256" if config.low_bandwidth else None)
         self.push_screen(self.desk)
         for problem in self.config.startup_problems:
             self.inbox.add_problem(problem)
@@ -164,10 +170,23 @@ class SorApp(App[str | None]):
 
     # ---- the frame ---------------------------------------------------------------------
 
+    def frame_displayed(self, written: int) -> None:
+        """A frame reached the terminal's driver: ask for a round trip behind it."""
+        if self.pacer.frame_written(time.monotonic()):
+            self.request_round_trip()
+
+    def on_cursor_position(self, event: events.CursorPosition) -> None:
+        """The terminal answered: everything written before the question is on screen."""
+        self.pacer.answered(time.monotonic())
+
     def render_frame(self) -> None:
-        """Turn the latest state into messages; runs at the render rate, never per message."""
+        """Turn the latest state into messages; runs at the render rate, never per message.
+
+        Skipped while the terminal has not shown the previous frame, so frames never
+        queue up on a slow link and the next one drawn shows the latest state.
+        """
         desk = self.desk
-        if not desk.ready:
+        if not desk.ready or not self.pacer.may_draw(time.monotonic()):
             return
         self.composer.depth = desk.depth
         self.composer.groups = {m: g for m, g in desk.groups.items() if g}

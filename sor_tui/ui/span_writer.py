@@ -1,0 +1,321 @@
+"""Write only the cells that changed: a model of the terminal's screen and a minimal diff.
+
+Textual rewrites a changed line span whole, every segment with its full style and a reset.
+``SpanWriter`` keeps what the terminal shows (a character and a style per cell), compares
+each new line fragment with it, and writes only the changed runs of cells (short unchanged
+gaps are rewritten when that is cheaper than a cursor move), changing only the style
+attributes that differ from the terminal's current ones. The screen ends up identical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rich.cells import get_character_cell_size
+from rich.color import ColorSystem
+from rich.segment import Segment
+from rich.style import Style
+
+UNKNOWN = "\x00"  # a cell whose content the terminal may show differently: always written
+MAX_STYLES = 4096  # distinct styles remembered before the model starts afresh
+GAP = 10  # unchanged cells between two changes rewritten rather than skipped by a move
+_ATTRIBUTES = (
+    ("bold", "1"),
+    ("dim", "2"),
+    ("italic", "3"),
+    ("underline", "4"),
+    ("blink", "5"),
+    ("blink2", "6"),
+    ("reverse", "7"),
+    ("conceal", "8"),
+    ("strike", "9"),
+    ("underline2", "21"),
+    ("frame", "51"),
+    ("encircle", "52"),
+    ("overline", "53"),
+)
+
+
+# The code that turns each attribute off again.
+_OFF = {
+    "1": "22",
+    "2": "22",
+    "3": "23",
+    "4": "24",
+    "21": "24",
+    "5": "25",
+    "6": "25",
+    "7": "27",
+    "8": "28",
+    "9": "29",
+    "51": "54",
+    "52": "54",
+    "53": "55",
+}
+# Attributes that draw on a space (lines, inverse video): a space's colour shows with them.
+_INK_ON_BLANKS = frozenset({"4", "7", "9", "21", "51", "52", "53"})
+
+
+@dataclass(frozen=True)
+class _Pen:
+    """A style as the terminal sees it: attribute codes and colour codes."""
+
+    attributes: frozenset[str]
+    foreground: str
+    background: str
+
+    def codes(self) -> list[str]:
+        ordered = [code for _, code in _ATTRIBUTES if code in self.attributes]
+        return ordered + [c for c in (self.foreground, self.background) if c]
+
+
+_PLAIN = _Pen(frozenset(), "", "")
+
+
+def _delta(before: _Pen, after: _Pen) -> list[str]:
+    """SGR codes that turn ``before`` into ``after`` without a full reset."""
+    codes: list[str] = []
+    dropped = before.attributes - after.attributes
+    added = after.attributes - before.attributes
+    for code in sorted(dropped, key=int):
+        off = _OFF[code]
+        if off not in codes:
+            codes.append(off)
+    if "22" in codes:  # 22 turns off bold and dim together: keep the one still wanted
+        added |= after.attributes & {"1", "2"}
+    if "54" in codes:
+        added |= after.attributes & {"51", "52"}
+    if "24" in codes:
+        added |= after.attributes & {"4", "21"}
+    codes += [code for _, code in _ATTRIBUTES if code in added]
+    if after.foreground != before.foreground:
+        codes.append(after.foreground or "39")
+    if after.background != before.background:
+        codes.append(after.background or "49")
+    return codes
+
+
+class SpanWriter:
+    """The terminal's screen as last written, and the escape sequences that change it."""
+
+    def __init__(self, color_system: ColorSystem = ColorSystem.TRUECOLOR) -> None:
+        self.color_system = color_system
+        self.width = 0
+        self.height = 0
+        self._chars: list[list[str]] = []
+        self._styles: list[list[int]] = []
+        self._style_ids: dict[Style | None, int] = {None: 0}
+        self._pens: list[_Pen] = [_PLAIN]
+        self._pen_ids: dict[_Pen, int] = {_PLAIN: 0}
+        self._transitions: dict[tuple[int, int], str] = {}
+        self._blanks: dict[tuple[int, int], bool] = {}
+        self._out: list[str] = []
+        self._pen = 0
+        self._cursor: tuple[int, int] | None = None
+
+    # ---- one update --------------------------------------------------------------
+
+    def begin(self, width: int, height: int, *, full: bool) -> None:
+        """Start an update of a ``width`` x ``height`` screen (``full``: forget the model)."""
+        if full or (width, height) != (self.width, self.height):
+            self.width, self.height = width, height
+            self._chars = [[UNKNOWN] * width for _ in range(height)]
+            self._styles = [[-1] * width for _ in range(height)]
+        if len(self._style_ids) > MAX_STYLES:
+            self._forget_styles()
+        self._out = []
+        self._pen = 0  # Textual's own writes end with a reset
+        self._cursor = None  # and leave the cursor elsewhere
+
+    def put(self, y: int, x: int, segments: Iterable[Segment]) -> None:
+        """Draw one line fragment starting at column ``x`` of row ``y``."""
+        if not 0 <= y < self.height or x >= self.width:
+            return
+        chars, styles = self._cells(segments)
+        end = min(self.width, x + len(chars))
+        if end <= x:
+            return
+        row_chars, row_styles = self._chars[y], self._styles[y]
+        count = end - x
+        if row_chars[x:end] == chars[:count] and row_styles[x:end] == styles[:count]:
+            return
+        if x > 0 and row_chars[x] == "" and chars[0] != "":
+            row_chars[x - 1] = UNKNOWN  # its right half is overwritten: the left goes too
+        for first, last in self._changed_runs(row_chars, row_styles, chars, styles, x, end):
+            self._write_run(y, first, last, chars, styles, x)
+        row_chars[x:end] = chars[:count]
+        row_styles[x:end] = styles[:count]
+        if end < self.width and row_chars[end] == "":  # cut a wide character in two
+            row_chars[end] = UNKNOWN
+
+    def finish(self) -> str:
+        """The escape sequences of this update (the terminal's style left plain)."""
+        if self._pen != 0:
+            self._out.append("\x1b[0m")
+            self._pen = 0
+        text = "".join(self._out)
+        self._out = []
+        return text
+
+    # ---- cells and runs ------------------------------------------------------------
+
+    def _cells(self, segments: Iterable[Segment]) -> tuple[list[str], list[int]]:
+        chars: list[str] = []
+        styles: list[int] = []
+        ids = self._style_ids
+        for text, style, control in segments:
+            if control or not text:
+                continue
+            sid = ids.get(style)
+            if sid is None:
+                sid = self._intern(style)
+            if text.isascii():
+                chars.extend(text)
+                styles.extend([sid] * len(text))
+                continue
+            for char in text:
+                size = get_character_cell_size(char)
+                if size == 1:
+                    chars.append(char)
+                    styles.append(sid)
+                elif size == 2:
+                    chars.extend((char, ""))
+                    styles.extend((sid, sid))
+                elif chars:  # zero width: joins the previous cell
+                    chars[-1 if chars[-1] else -2] += char
+        return chars, styles
+
+    @staticmethod
+    def _changed_runs(
+        row_chars: list[str],
+        row_styles: list[int],
+        chars: list[str],
+        styles: list[int],
+        x: int,
+        end: int,
+    ) -> list[tuple[int, int]]:
+        """Runs [first, last) of columns to write, merging changes separated by short gaps."""
+        runs: list[tuple[int, int]] = []
+        first = last = -1
+        for column in range(x, end):
+            index = column - x
+            if row_chars[column] == chars[index] and row_styles[column] == styles[index]:
+                continue
+            if first >= 0 and column - last <= GAP:
+                last = column + 1
+                continue
+            if first >= 0:
+                runs.append((first, last))
+            first, last = column, column + 1
+        if first >= 0:
+            runs.append((first, last))
+        widened = []
+        for first, last in runs:
+            while first > x and chars[first - x] == "":
+                first -= 1  # start on the wide character, not its right half
+            if last < end and chars[last - x] == "":
+                last += 1
+            widened.append((first, last))
+        return widened
+
+    def _write_run(
+        self, y: int, first: int, last: int, chars: list[str], styles: list[int], x: int
+    ) -> None:
+        out = self._out
+        out.append(self._move(first, y))
+        pen = self._pen
+        blank = self._same_blank
+        for index in range(first - x, last - x):
+            char = chars[index]
+            if not char:
+                continue
+            sid = styles[index]
+            if sid != pen and not (char == " " and blank(pen, sid)):
+                out.append(self._transition(pen, sid))
+                pen = sid
+            out.append(char)
+        self._pen = pen
+        self._cursor = (last, y) if last < self.width else None
+
+    def _move(self, column: int, row: int) -> str:
+        """The shortest cursor move this writer uses to reach the cell."""
+        cursor = self._cursor
+        if cursor == (column, row):
+            return ""
+        if cursor is not None and cursor[1] == row and column > cursor[0]:
+            step = column - cursor[0]
+            return "\x1b[C" if step == 1 else f"\x1b[{step}C"
+        return f"\x1b[{row + 1}H" if column == 0 else f"\x1b[{row + 1};{column + 1}H"
+
+    # ---- styles ------------------------------------------------------------------
+
+    def _intern(self, style: Style | None) -> int:
+        """The id of the style's look (styles that differ only in meta share one)."""
+        pen = self._pen_of(style)
+        sid = self._pen_ids.get(pen)
+        if sid is None:
+            sid = self._pen_ids[pen] = len(self._pens)
+            self._pens.append(pen)
+        self._style_ids[style] = sid
+        return sid
+
+    def _pen_of(self, style: Style | None) -> _Pen:
+        if style is None:
+            return _PLAIN
+        attributes = frozenset(code for name, code in _ATTRIBUTES if getattr(style, name) is True)
+        system = self.color_system
+        foreground = background = ""
+        if style.color is not None:
+            foreground = ";".join(style.color.downgrade(system).get_ansi_codes(True))
+        if style.bgcolor is not None:
+            background = ";".join(style.bgcolor.downgrade(system).get_ansi_codes(False))
+        return _Pen(attributes, foreground, background)
+
+    def _same_blank(self, old: int, new: int) -> bool:
+        """True when a space looks the same in both styles (only the unseen colour differs)."""
+        key = (old, new)
+        same = self._blanks.get(key)
+        if same is None:
+            before, after = self._pens[old], self._pens[new]
+            same = (
+                before.attributes == after.attributes
+                and before.background == after.background
+                and not before.attributes & _INK_ON_BLANKS
+            )
+            self._blanks[key] = same
+        return same
+
+    def _transition(self, old: int, new: int) -> str:
+        key = (old, new)
+        cached = self._transitions.get(key)
+        if cached is not None:
+            return cached
+        before, after = self._pens[old], self._pens[new]
+        reset = ["0", *after.codes()]
+        codes = _delta(before, after)
+        if len(";".join(reset)) < len(";".join(codes)):
+            codes = reset
+        text = f"\x1b[{';'.join(codes)}m" if codes else ""
+        self._transitions[key] = text
+        return text
+
+    def _forget_styles(self) -> None:
+        self._style_ids = {None: 0}
+        self._pens = [_PLAIN]
+        self._pen_ids = {_PLAIN: 0}
+        self._transitions = {}
+        self._blanks = {}
+        self._chars = [[UNKNOWN] * self.width for _ in range(self.height)]
+        self._styles = [[-1] * self.width for _ in range(self.height)]
+
+    def has_links(self, segments: Iterable[Segment]) -> bool:
+        """True when a fragment carries a hyperlink (written Textual's way instead)."""
+        return any(style is not None and style.link for _, style, _ in segments)
+
+    def forget(self, y: int, x: int, width: int) -> None:
+        """Cells written by someone else: write them again next time."""
+        if 0 <= y < self.height:
+            end = min(self.width, x + width)
+            self._chars[y][x:end] = [UNKNOWN] * max(0, end - x)
+            self._styles[y][x:end] = [-1] * max(0, end - x)
