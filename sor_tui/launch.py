@@ -25,6 +25,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--oauth-url", help="override the environment's token URL")
     parser.add_argument("--theme", help="sor-dark, sor-light, sor-colourblind or a Textual theme")
     add_record_arguments(parser)
+    add_display_arguments(parser)
+
+
+def add_display_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options for slow links and remote terminals (shared by ``tui`` and ``demo``)."""
+    parser.add_argument(
+        "--fps", type=float, metavar="N", help="most frames a second (SOR_RENDER_RATE, 1-60)"
+    )
+    parser.add_argument(
+        "--low-bandwidth",
+        action="store_true",
+        default=None,
+        help="slow-link profile: 256 colours, no sparkline, at most 5 frames a second",
+    )
+    parser.add_argument(
+        "--no-mouse",
+        dest="mouse",
+        action="store_false",
+        default=None,
+        help="leave the mouse to the terminal (its own text selection works)",
+    )
 
 
 def add_record_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +59,14 @@ def add_record_arguments(parser: argparse.ArgumentParser) -> None:
 def overrides(args: argparse.Namespace) -> dict[str, object]:
     """Settings given on the command line (they win over env, .env and the TOML file)."""
     names = ("environment", "markets", "ws_url", "oauth_url", "theme", "record", "record_dir")
-    return {name: getattr(args, name) for name in names if getattr(args, name, None)}
+    chosen = {name: getattr(args, name) for name in names if getattr(args, name, None)}
+    if getattr(args, "fps", None):
+        chosen["render_rate"] = args.fps
+    if getattr(args, "low_bandwidth", None):
+        chosen["low_bandwidth"] = True
+    if getattr(args, "mouse", None) is False:
+        chosen["mouse"] = False
+    return chosen
 
 
 def run_app_with(settings: Settings, store: CredentialStore) -> int:

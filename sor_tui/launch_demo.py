@@ -11,7 +11,7 @@ import sys
 
 from sor_tui.config.credentials import CredentialStore
 from sor_tui.config.settings import ConfigError, load_settings
-from sor_tui.launch import add_record_arguments, overrides
+from sor_tui.launch import add_display_arguments, add_record_arguments, overrides
 from sor_tui.ui.factory import make_app
 from sor_tui.ui.logfile import setup_logging
 from sor_tui.ui.sources import DemoSource
@@ -29,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--scenario", action="append", default=[], help="enable a simulator fault scenario"
     )
     add_record_arguments(parser)
+    add_display_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:

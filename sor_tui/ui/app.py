@@ -39,6 +39,7 @@ from sor_tui.ui.ports import FeedLike, FeedSource
 from sor_tui.ui.replay_actions import RECORD_BINDINGS, toggle_recording
 from sor_tui.ui.screens.desk import DeskScreen
 from sor_tui.ui.status_view import status_line
+from sor_tui.ui.terminal_link import PAUSE_BINDINGS, DisplayPause, with_link
 from sor_tui.ui.terminal_output import TerminalOutputApp
 from sor_tui.ui.themes import DEFAULT_THEME, DESK_VARIABLES, THEMES
 from sor_tui.ui.widgets.trade_tape import last_price
@@ -51,7 +52,7 @@ class SorApp(TerminalOutputApp[str | None]):
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "sor-tui"
-    BINDINGS = [*APP_BINDINGS, *RECORD_BINDINGS]
+    BINDINGS = [*APP_BINDINGS, *RECORD_BINDINGS, *PAUSE_BINDINGS]
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, config: DeskConfig, *, clock: Clock | None = None) -> None:
@@ -67,8 +68,13 @@ class SorApp(TerminalOutputApp[str | None]):
         self.composer = FrameComposer(self.inbox, depth=config.depth)
         self.gc_policy = GcPolicy()
         self.pacer = FramePacer(enabled=config.render_pacing)
+        self.pause = DisplayPause()
         self.desk = DeskScreen(
-            config.markets, clock=self.clock, depth=config.depth, large_trade=config.large_trade
+            config.markets,
+            clock=self.clock,
+            depth=config.depth,
+            large_trade=config.large_trade,
+            sparkline=not config.low_bandwidth,
         )
 
     # ---- start-up ----------------------------------------------------------------------
@@ -192,13 +198,16 @@ class SorApp(TerminalOutputApp[str | None]):
         self.composer.groups = {m: g for m, g in desk.groups.items() if g}
         self.composer.tape_filter = desk.focused_market if desk.tape_filtered else None
         state = self.feed.state if self.feed is not None else None
-        for message in self.composer.compose(state, desk.visible_markets()):
+        frame = self.composer.compose(state, desk.visible_markets())
+        for message in self.pause.shown(frame):
             self.post_message(message)
-        desk.tick_frame()
+        if not self.pause.active:
+            desk.tick_frame()
         line = status_line(
             self.feed, self.source, self.clock, desk.focused_market, self.feed_failure
         )
-        desk.status_bar.show(line)
+        figures = self.pacer.figures(time.monotonic())
+        desk.status_bar.show(with_link(line, figures, self.pause, self.clock.monotonic()))
 
     # ---- facts -> widgets --------------------------------------------------------------
 
@@ -344,6 +353,12 @@ class SorApp(TerminalOutputApp[str | None]):
         oauth_url = str(getattr(simulator, "oauth_url", "") or "")
         client_id = str(getattr(simulator, "client_id", "") or "") or context.client_id
         return replace(context, oauth_url=oauth_url, client_id=client_id)
+
+    def action_toggle_pause(self) -> None:
+        """Freeze the display while the feed keeps running; again to resume."""
+        if not self.pause.toggle(self.clock.monotonic()):
+            self.composer.invalidate()  # resume: the next frame redraws the latest state
+        self.render_frame()
 
     def action_toggle_recording(self) -> None:
         """Start or stop recording the live feed (REC in the status bar while on)."""

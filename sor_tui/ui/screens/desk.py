@@ -57,8 +57,10 @@ class DeskScreen(Screen[None]):
         clock: Clock,
         depth: int = 25,
         large_trade: Decimal = Decimal("100000"),
+        sparkline: bool = True,
     ) -> None:
         super().__init__(id="desk-screen")
+        self.sparkline = sparkline
         self.markets = list(markets)
         self.clock = clock
         self.depth = depth
@@ -103,6 +105,7 @@ class DeskScreen(Screen[None]):
         self.subscription_panel = self.query_one(SubscriptionPanel)
         self.tape = tape = self.query_one(TradeTape)
         tape.large_notional = self.large_trade
+        tape.show_sparkline = self.sparkline
         for name in self.markets:
             info = market_info(name)
             if info is not None:

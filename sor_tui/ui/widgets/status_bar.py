@@ -25,6 +25,13 @@ class StatusLine:
     lag_ms: float | None = None
     reconnects: int = 0
     recording: bool = False
+    screen_lag_ms: float | None = None
+    """Round trip of the last frame to the terminal and back."""
+    frames_per_second: float | None = None
+    terminal_bound: bool = False
+    """Frames wait for the terminal: the link, not the feed, sets the frame rate."""
+    paused_for: float | None = None
+    """Seconds the display has been frozen (the age of what is on screen)."""
 
 
 NUMBERS_PERIOD = 0.25
@@ -85,6 +92,8 @@ class StatusBar(Widget):
         ]
         if line.recording:  # early in the line: narrow terminals must still show it
             parts.insert(1, (" REC ", style("rec")))
+        if line.paused_for is not None:  # first after the environment: never cut
+            parts.insert(1, (f" PAUSED {format_age(line.paused_for)} ", style("rec")))
         if line.retry_in is not None and line.state in ("RECONNECTING", "CONNECTING"):
             parts.append((f" retry {format_age(line.retry_in)}", style("warn")))
         if line.detail and line.state != "CONNECTED":
@@ -97,6 +106,14 @@ class StatusBar(Widget):
             parts.append((f" │ lag {line.lag_ms:,.0f} ms", style("dim")))
         if line.reconnects:
             parts.append((f" │ reconnects {line.reconnects}", style("dim")))
+        if line.screen_lag_ms is not None:
+            link = f" │ screen {line.screen_lag_ms:,.0f} ms"
+            if line.frames_per_second is not None:
+                link += f" {line.frames_per_second:.0f} fps"
+            if line.terminal_bound:
+                parts.append((link + " slow link", style("warn")))
+            else:
+                parts.append((link, style("dim")))
         text = Text(no_wrap=True, overflow="ellipsis")
         for part, part_style in parts:
             text.append(part, style=part_style)  # type: ignore[arg-type]
@@ -106,5 +123,12 @@ class StatusBar(Widget):
 def _facts(line: StatusLine) -> StatusLine:
     """The line without its running numbers (what must show without delay)."""
     return replace(
-        line, retry_in=None, token_expires_in=None, messages_per_second=None, lag_ms=None
+        line,
+        retry_in=None,
+        token_expires_in=None,
+        messages_per_second=None,
+        lag_ms=None,
+        screen_lag_ms=None,
+        frames_per_second=None,
+        paused_for=None if line.paused_for is None else 0.0,
     )
