@@ -24,7 +24,7 @@ PAUSE_BINDINGS: list[BindingType] = [
         "Pause",
         id="app.pause",
         show=False,
-        tooltip="Freeze the display (the feed keeps running); again to resume",
+        tooltip="Freeze the display (the feed runs on)",
     ),
 ]
 _FROZEN = (BookChanged, TapeChanged)  # what a paused display does not draw

@@ -1,4 +1,4 @@
-"""The one adapter onto Textual's private output path (``App._display``, compositor updates).
+"""The one adapter onto Textual's private parts: the output path and the toast rack.
 
 ``TerminalOutputApp`` sees every frame Textual writes: it can write the frame through a
 ``SpanWriter`` (only changed cells), counts the bytes, and calls ``frame_displayed`` after
@@ -17,6 +17,9 @@ from rich.console import Console
 from rich.segment import Segment
 from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
 from textual.app import App
+from textual.css.query import NoMatches
+from textual.widget import Widget
+from textual.widgets._toast import ToastRack
 
 from sor_tui.ui.span_writer import SpanWriter
 
@@ -54,6 +57,14 @@ def fragments(update: CompositorUpdate) -> Iterator[tuple[int, int, Strip]]:
                 yield y, x, chop
             else:
                 yield y, x, chop.crop(0, min(end, x2) - x)
+
+
+def toast_rack(screen: Screen[object]) -> Widget | None:
+    """The screen's notification toast container, if it has one."""
+    try:
+        return screen.get_child_by_type(ToastRack)
+    except NoMatches:
+        return None
 
 
 class DiffedUpdate(CompositorUpdate):
