@@ -10,7 +10,7 @@ when a Textual release changes them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from rich.color import ColorSystem
 from rich.console import Console
@@ -59,7 +59,7 @@ def fragments(update: CompositorUpdate) -> Iterator[tuple[int, int, Strip]]:
                 yield y, x, chop.crop(0, min(end, x2) - x)
 
 
-def toast_rack(screen: Screen[object]) -> Widget | None:
+def toast_rack(screen: Screen[Any]) -> Widget | None:
     """The screen's notification toast container, if it has one."""
     try:
         return screen.get_child_by_type(ToastRack)
