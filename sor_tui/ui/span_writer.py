@@ -19,7 +19,7 @@ from rich.style import Style
 
 UNKNOWN = "\x00"  # a cell whose content the terminal may show differently: always written
 MAX_STYLES = 4096  # distinct styles remembered before the model starts afresh
-GAP = 10  # unchanged cells between two changes rewritten rather than skipped by a move
+GAP = 3  # unchanged cells between two changes rewritten (a skip costs a 4-byte move)
 _ATTRIBUTES = (
     ("bold", "1"),
     ("dim", "2"),
