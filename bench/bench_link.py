@@ -5,7 +5,8 @@ today's rendering interleaved, the baseline being ours with frame pacing and cel
 switched off (``SOR_RENDER_PACING=false SOR_RENDER_DIFF=false``): Textual's own output.
 
 - bytes/s to the terminal: drained as fast as the app writes, at 80x24 and 160x48, at the
-  demo's rate (~60 msgs/s) and at ~1k msgs/s, counted after a warm-up;
+  demo's rate (~60 msgs/s) and at ~1k msgs/s, counted after a warm-up, with the CPU the
+  demo process used meanwhile (its in-process simulator included);
 - staleness: at 32 KB/s and 256 KB/s (160x48, demo rate) the terminal keeps a screen model;
   every 250 ms the newest print time on screen is compared with the wall clock; the figure
   is the worst age seen over the window;
@@ -27,15 +28,19 @@ KEY_CAP = 30.0  # seconds a key may take before it is reported as this cap
 
 def _bytes_per_second(
     size: tuple[int, int], env: dict[str, str], rate: str | None, warm: float, window: float
-) -> float:
+) -> tuple[float, float]:
+    """Bytes a second drained from the app, and the share of a core the app used."""
     options = ("--rate", rate) if rate else ()
     with slow_link(
         demo_argv(*options), columns=size[0], rows=size[1], rate=None, env=env, screen_model=False
     ) as terminal:
         time.sleep(warm)
         start, drained = time.monotonic(), terminal.stats.drained_bytes
+        cpu = terminal.cpu_seconds()
         time.sleep(window)
-        return (terminal.stats.drained_bytes - drained) / (time.monotonic() - start)
+        elapsed = time.monotonic() - start
+        used = (terminal.cpu_seconds() - cpu) / elapsed
+        return (terminal.stats.drained_bytes - drained) / elapsed, used
 
 
 def _staleness(rate: int, env: dict[str, str], warm: float, window: float) -> tuple[float, float]:
@@ -67,8 +72,8 @@ def run(
     for size in sizes:
         for rate in rates:
             label = "demo rate" if rate is None else "1k msgs/s"
-            ours = _bytes_per_second(size, {}, rate, warm, window)
-            base = _bytes_per_second(size, BASELINE, rate, warm, window)
+            ours, ours_cpu = _bytes_per_second(size, {}, rate, warm, window)
+            base, base_cpu = _bytes_per_second(size, BASELINE, rate, warm, window)
             target = targets.get(size) if rate is None else None
             rows.append(
                 Row(
@@ -79,6 +84,16 @@ def run(
                     target=f"<= {target / 1000:.0f} KB/s" if target else "",
                     holds=None if target is None else ours <= target,
                     baselines={"Textual output": base / 1000},
+                    higher_is_better=False,
+                )
+            )
+            rows.append(
+                Row(
+                    NAME,
+                    f"app CPU (simulator included) {size[0]}x{size[1]} {label}",
+                    ours_cpu * 100,
+                    "% core",
+                    baselines={"Textual output": base_cpu * 100},
                     higher_is_better=False,
                 )
             )

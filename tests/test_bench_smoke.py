@@ -109,5 +109,5 @@ def test_memory_and_startup_quick() -> None:
 @pytest.mark.timeout(120)
 def test_link_quick() -> None:
     rows = bench_link.run(quick=True, sizes=((80, 24),), rates=(None,), links=(256_000,))
-    assert [row.unit for row in rows] == ["KB/s", "s", "s"]
+    assert [row.unit for row in rows] == ["KB/s", "% core", "s", "s"]
     assert rows[0].value > 0 and rows[0].baselines["Textual output"] > 0

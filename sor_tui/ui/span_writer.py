@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from rich.cells import get_character_cell_size
 from rich.color import ColorSystem
@@ -96,6 +97,23 @@ def _delta(before: _Pen, after: _Pen) -> list[str]:
     return codes
 
 
+_Piece = tuple[int, int, int, str, int]  # row, first column, end column, text, style id
+
+
+def _move(cursor: tuple[int, int] | None, column: int, row: int) -> str:
+    """The shortest cursor move used to reach a cell from ``cursor`` (None: unknown)."""
+    if cursor is not None and cursor[1] == row and column > cursor[0]:
+        step = column - cursor[0]
+        return "\x1b[C" if step == 1 else f"\x1b[{step}C"
+    return f"\x1b[{row + 1}H" if column == 0 else f"\x1b[{row + 1};{column + 1}H"
+
+
+def _overlapping(pieces: list[_Piece]) -> bool:
+    """True when two pieces write the same cell (then their order matters)."""
+    ordered = sorted((row, start, end) for row, start, end, _, _ in pieces)
+    return any(a[0] == b[0] and b[1] < a[2] for a, b in pairwise(ordered))
+
+
 class SpanWriter:
     """The terminal's screen as last written, and the escape sequences that change it."""
 
@@ -110,9 +128,7 @@ class SpanWriter:
         self._pen_ids: dict[_Pen, int] = {_PLAIN: 0}
         self._transitions: dict[tuple[int, int], str] = {}
         self._blanks: dict[tuple[int, int], bool] = {}
-        self._out: list[str] = []
-        self._pen = 0
-        self._cursor: tuple[int, int] | None = None
+        self._pieces: list[_Piece] = []
 
     # ---- one update --------------------------------------------------------------
 
@@ -124,9 +140,7 @@ class SpanWriter:
             self._styles = [[-1] * width for _ in range(height)]
         if len(self._style_ids) > MAX_STYLES:
             self._forget_styles()
-        self._out = []
-        self._pen = 0  # Textual's own writes end with a reset
-        self._cursor = None  # and leave the cursor elsewhere
+        self._pieces = []
 
     def put(self, y: int, x: int, segments: Iterable[Segment]) -> None:
         """Draw one line fragment starting at column ``x`` of row ``y``."""
@@ -143,20 +157,45 @@ class SpanWriter:
         if x > 0 and row_chars[x] == "" and chars[0] != "":
             row_chars[x - 1] = UNKNOWN  # its right half is overwritten: the left goes too
         for first, last in self._changed_runs(row_chars, row_styles, chars, styles, x, end):
-            self._write_run(y, first, last, chars, styles, x)
+            self._add_pieces(y, first, last, chars, styles, x)
         row_chars[x:end] = chars[:count]
         row_styles[x:end] = styles[:count]
         if end < self.width and row_chars[end] == "":  # cut a wide character in two
             row_chars[end] = UNKNOWN
 
     def finish(self) -> str:
-        """The escape sequences of this update (the terminal's style left plain)."""
-        if self._pen != 0:
-            self._out.append("\x1b[0m")
-            self._pen = 0
-        text = "".join(self._out)
-        self._out = []
-        return text
+        """The escape sequences of this update (the terminal's style left plain).
+
+        The changed pieces are written either row by row, or grouped by style (a cursor
+        move is often cheaper than a style change); whichever is shorter.
+        """
+        pieces, self._pieces = self._pieces, []
+        if not pieces:
+            return ""
+        in_rows = self._emit(pieces)
+        by_style = sorted(pieces, key=lambda piece: (piece[4], piece[0], piece[1]))
+        if _overlapping(pieces):
+            return in_rows  # the order of writes matters then: keep Textual's
+        grouped = self._emit(by_style)
+        return grouped if len(grouped) < len(in_rows) else in_rows
+
+    def _emit(self, pieces: list[_Piece]) -> str:
+        """Write pieces in this order, from Textual's state (plain style, cursor unknown)."""
+        out: list[str] = []
+        pen = 0
+        cursor: tuple[int, int] | None = None
+        transition, move, width = self._transition, _move, self.width
+        for row, start, end, text, sid in pieces:
+            if cursor != (start, row):
+                out.append(move(cursor, start, row))
+            if sid != pen:
+                out.append(transition(pen, sid))
+                pen = sid
+            out.append(text)
+            cursor = (end, row) if end < width else None
+        if pen != 0:
+            out.append("\x1b[0m")
+        return "".join(out)
 
     # ---- cells and runs ------------------------------------------------------------
 
@@ -219,34 +258,27 @@ class SpanWriter:
             widened.append((first, last))
         return widened
 
-    def _write_run(
+    def _add_pieces(
         self, y: int, first: int, last: int, chars: list[str], styles: list[int], x: int
     ) -> None:
-        out = self._out
-        out.append(self._move(first, y))
-        pen = self._pen
+        """Cut a run of changed cells into pieces of one style each."""
         blank = self._same_blank
-        for index in range(first - x, last - x):
-            char = chars[index]
+        pieces = self._pieces
+        start = first
+        text: list[str] = []
+        pen = -1
+        for column in range(first, last):
+            char = chars[column - x]
             if not char:
-                continue
-            sid = styles[index]
-            if sid != pen and not (char == " " and blank(pen, sid)):
-                out.append(self._transition(pen, sid))
-                pen = sid
-            out.append(char)
-        self._pen = pen
-        self._cursor = (last, y) if last < self.width else None
-
-    def _move(self, column: int, row: int) -> str:
-        """The shortest cursor move this writer uses to reach the cell."""
-        cursor = self._cursor
-        if cursor == (column, row):
-            return ""
-        if cursor is not None and cursor[1] == row and column > cursor[0]:
-            step = column - cursor[0]
-            return "\x1b[C" if step == 1 else f"\x1b[{step}C"
-        return f"\x1b[{row + 1}H" if column == 0 else f"\x1b[{row + 1};{column + 1}H"
+                continue  # the right half of a wide character: written with its left half
+            sid = styles[column - x]
+            if sid != pen and not (char == " " and pen >= 0 and blank(pen, sid)):
+                if text:
+                    pieces.append((y, start, column, "".join(text), pen))
+                start, text, pen = column, [], sid
+            text.append(char)
+        if text:
+            pieces.append((y, start, last, "".join(text), pen))
 
     # ---- styles ------------------------------------------------------------------
 

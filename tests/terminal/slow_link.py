@@ -167,6 +167,15 @@ class SlowLinkTerminal:
         """How far (seconds) the newest time of day on screen is behind the wall clock."""
         return newest_clock_age(self.lines(), time.time() if now is None else now)
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the app process has used so far."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def close(self) -> None:
         """Stop the app (it was started here) and the reader."""
         if self.process.poll() is None:

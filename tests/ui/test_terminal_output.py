@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import random
+import re
 
 from rich.color import ColorSystem
 from rich.console import Console
@@ -154,3 +155,24 @@ async def test_the_desk_frames_leave_the_same_screen_as_textual(desk_app: AppBui
     assert any(isinstance(u, ChopsUpdate) for u in updates)
     assert sum(1 for u in updates for _ in fragments(u)) > height
     _check_same(updates, width, height)
+
+
+def test_pieces_grouped_by_style_when_that_is_shorter() -> None:
+    """Alternating styles across many rows: grouping by style needs fewer style changes."""
+    red, grey = STYLES[3], STYLES[1]
+    strips = [Strip([Segment("12.5", red), Segment(" 0.25", grey)] * 4) for _ in range(6)]
+    update = LayoutUpdate([[strip] for strip in strips], Region(0, 0, 36, 6))
+    writer = SpanWriter(ColorSystem.EIGHT_BIT)
+    text = DiffedUpdate(update, writer, (36, 6)).render_segments(CONSOLE)
+    textual = update.render_segments(CONSOLE)
+    assert len(re.findall(r"\x1b\[[\d;]*m", text)) == 3  # red, grey, reset
+    assert len(text) < len(textual) // 2
+    written = _check_same([update], 36, 6)
+    assert written == len(text)
+
+
+def test_overlapping_writes_keep_their_order() -> None:
+    from sor_tui.ui.span_writer import _overlapping
+
+    assert _overlapping([(0, 0, 5, "abcde", 1), (0, 3, 6, "xyz", 2)])
+    assert not _overlapping([(0, 0, 5, "abcde", 1), (0, 5, 8, "xyz", 2), (1, 0, 3, "q", 1)])
