@@ -23,6 +23,9 @@ LOST_AFTER = 10.0
 """Seconds after which an unanswered question is taken as lost and a new one may be sent."""
 WINDOW = 2.0
 """Seconds of history behind the frame rate and the screen lag shown."""
+BOUND_WAITS = 4
+"""Frames held back within ``WINDOW`` from which the terminal counts as the bottleneck (a
+single late answer on a busy machine does not)."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ class FramePacer:
         return LinkFigures(
             screen_lag_ms=lag,
             frames_per_second=len(self._draws) / WINDOW,
-            terminal_bound=bool(self._waits) and bool(self.answers),
+            terminal_bound=len(self._waits) >= BOUND_WAITS and bool(self.answers),
             answers=self.answers,
         )
 

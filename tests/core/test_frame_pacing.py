@@ -17,6 +17,8 @@ def test_the_next_frame_waits_for_the_answer() -> None:
     assert pacer.may_draw(0.0)
     assert pacer.frame_written(0.0)  # ask after the first frame
     assert not pacer.may_draw(0.05)  # not shown yet: no new frame
+    assert not pacer.figures(0.05).terminal_bound  # one late answer is no bottleneck
+    assert not any(pacer.may_draw(0.1 + i * 0.05) for i in range(3))
     assert not pacer.frame_written(0.06)  # a key's frame: no second question in flight
     pacer.answered(0.3)
     assert pacer.answers is True

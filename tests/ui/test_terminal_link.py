@@ -8,7 +8,7 @@ from sor_tui.config.settings import Settings, load_settings
 from sor_tui.core.frame_pacing import LinkFigures
 from sor_tui.launch import add_display_arguments, overrides
 from sor_tui.ui.clock import FrozenClock
-from sor_tui.ui.factory import render_rate
+from sor_tui.ui.factory import make_app, render_rate
 from sor_tui.ui.terminal_link import DisplayPause, with_link
 from sor_tui.ui.widgets.book_ladder import BookLadder
 from sor_tui.ui.widgets.status_bar import StatusLine
@@ -107,6 +107,7 @@ def test_fps_low_bandwidth_and_mouse_options() -> None:
     assert overrides(parser.parse_args([])) == {}
     assert render_rate(Settings(low_bandwidth=True)) == 5.0  # the profile's rate
     assert render_rate(Settings(low_bandwidth=True, render_rate=12)) == 12.0  # chosen wins
+    assert make_app(Settings(mouse=False)).config.mouse is False  # app.run(mouse=...) reads it
 
 
 def test_sor_render_rate_and_friends_from_the_environment(monkeypatch: object) -> None:

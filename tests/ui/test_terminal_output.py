@@ -23,7 +23,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 
 from sor_tui.ui.span_writer import SpanWriter
-from sor_tui.ui.terminal_output import DiffedUpdate, fragments
+from sor_tui.ui.terminal_output import DiffedUpdate, fragments, toast_rack
 from tests.ui.cell_screen import CellScreen
 from tests.ui.conftest import AppBuilder
 from tests.ui.fakes import FakeFeed, build_state
@@ -58,7 +58,17 @@ def test_textual_output_internals_are_still_there() -> None:
     layout = LayoutUpdate([[Strip([Segment("ab")])]], Region(0, 0, 2, 1))
     assert layout.region == Region(0, 0, 2, 1) and len(layout.strips) == 1
     assert issubclass(ChopsUpdate, CompositorUpdate) and issubclass(LayoutUpdate, CompositorUpdate)
-    assert hasattr(App, "_driver") or "_driver" in App.__init__.__code__.co_names
+
+
+async def test_the_driver_and_the_toast_rack_are_where_the_adapter_looks(
+    desk_app: AppBuilder,
+) -> None:
+    app = desk_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        assert app._driver is not None and callable(app._driver.write)
+        assert toast_rack(app.screen) is not None
+        assert not app.request_round_trip()  # headless: nothing to ask
 
 
 def test_a_cursor_position_report_arrives_as_an_event() -> None:
