@@ -9,6 +9,7 @@ attributes that differ from the terminal's current ones. The screen ends up iden
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -17,6 +18,7 @@ from rich.cells import get_character_cell_size
 from rich.color import ColorSystem
 from rich.segment import Segment
 from rich.style import Style
+from textual.strip import Strip
 
 UNKNOWN = "\x00"  # a cell whose content the terminal may show differently: always written
 MAX_STYLES = 4096  # distinct styles remembered before the model starts afresh
@@ -95,6 +97,37 @@ def _delta(before: _Pen, after: _Pen) -> list[str]:
     if after.background != before.background:
         codes.append(after.background or "49")
     return codes
+
+
+_SGR = re.compile(r"\x1b\[([\d;]*)m")
+
+
+def _pen_from_codes(codes: list[str]) -> _Pen:
+    """A pen from SGR codes (attributes, then foreground and background colours)."""
+    attributes: set[str] = set()
+    foreground = background = ""
+    index = 0
+    while index < len(codes):
+        code = codes[index]
+        if code in ("38", "48"):
+            length = 3 if index + 1 < len(codes) and codes[index + 1] == "5" else 5
+            value = ";".join(codes[index : index + length])
+            if code == "38":
+                foreground = value
+            else:
+                background = value
+            index += length
+            continue
+        if code.isdigit():
+            number = int(code)
+            if 30 <= number <= 37 or 90 <= number <= 97:
+                foreground = code
+            elif 40 <= number <= 47 or 100 <= number <= 107:
+                background = code
+            elif code in _OFF:
+                attributes.add(code)
+        index += 1
+    return _Pen(frozenset(attributes), foreground, background)
 
 
 _Piece = tuple[int, int, int, str, int]  # row, first column, end column, text, style id
@@ -293,16 +326,12 @@ class SpanWriter:
         return sid
 
     def _pen_of(self, style: Style | None) -> _Pen:
+        """The style's look, from the very SGR codes Textual writes for it."""
         if style is None:
             return _PLAIN
-        attributes = frozenset(code for name, code in _ATTRIBUTES if getattr(style, name) is True)
-        system = self.color_system
-        foreground = background = ""
-        if style.color is not None:
-            foreground = ";".join(style.color.downgrade(system).get_ansi_codes(True))
-        if style.bgcolor is not None:
-            background = ";".join(style.bgcolor.downgrade(system).get_ansi_codes(False))
-        return _Pen(attributes, foreground, background)
+        rendered = Strip.render_style(style, "", self.color_system)
+        match = _SGR.match(rendered)
+        return _pen_from_codes(match.group(1).split(";") if match else [])
 
     def _same_blank(self, old: int, new: int) -> bool:
         """True when a space looks the same in both styles (only the unseen colour differs)."""
