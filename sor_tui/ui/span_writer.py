@@ -4,7 +4,9 @@ Textual rewrites a changed line span whole, every segment with its full style an
 ``SpanWriter`` keeps what the terminal shows (a character and a style per cell), compares
 each new line fragment with it, and writes only the changed runs of cells (short unchanged
 gaps are rewritten when that is cheaper than a cursor move), changing only the style
-attributes that differ from the terminal's current ones. The screen ends up identical.
+attributes that differ from the terminal's current ones, and grouping the pieces by style
+when the cursor moves that costs are fewer bytes than the style changes it saves. The
+screen ends up identical; each style's codes are the ones Textual itself writes.
 """
 
 from __future__ import annotations
@@ -23,21 +25,8 @@ from textual.strip import Strip
 UNKNOWN = "\x00"  # a cell whose content the terminal may show differently: always written
 MAX_STYLES = 4096  # distinct styles remembered before the model starts afresh
 GAP = 3  # unchanged cells between two changes rewritten (a skip costs a 4-byte move)
-_ATTRIBUTES = (
-    ("bold", "1"),
-    ("dim", "2"),
-    ("italic", "3"),
-    ("underline", "4"),
-    ("blink", "5"),
-    ("blink2", "6"),
-    ("reverse", "7"),
-    ("conceal", "8"),
-    ("strike", "9"),
-    ("underline2", "21"),
-    ("frame", "51"),
-    ("encircle", "52"),
-    ("overline", "53"),
-)
+_ATTRIBUTES = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "21", "51", "52", "53")
+"""SGR attribute codes in the order Textual writes them (bold, dim, italic ... overline)."""
 
 
 # The code that turns each attribute off again.
@@ -69,7 +58,7 @@ class _Pen:
     background: str
 
     def codes(self) -> list[str]:
-        ordered = [code for _, code in _ATTRIBUTES if code in self.attributes]
+        ordered = [code for code in _ATTRIBUTES if code in self.attributes]
         return ordered + [c for c in (self.foreground, self.background) if c]
 
 
@@ -91,7 +80,7 @@ def _delta(before: _Pen, after: _Pen) -> list[str]:
         added |= after.attributes & {"51", "52"}
     if "24" in codes:
         added |= after.attributes & {"4", "21"}
-    codes += [code for _, code in _ATTRIBUTES if code in added]
+    codes += [code for code in _ATTRIBUTES if code in added]
     if after.foreground != before.foreground:
         codes.append(after.foreground or "39")
     if after.background != before.background:
