@@ -107,13 +107,13 @@ class StatusBar(Widget):
         if line.reconnects:
             parts.append((f" │ reconnects {line.reconnects}", style("dim")))
         if line.screen_lag_ms is not None:
-            link = f" │ screen {line.screen_lag_ms:,.0f} ms"
-            if line.frames_per_second is not None:
-                link += f" {line.frames_per_second:.0f} fps"
-            if line.terminal_bound:
-                parts.append((link + " slow link", style("warn")))
+            rate = "" if line.frames_per_second is None else f" {line.frames_per_second:.0f} fps"
+            if line.terminal_bound:  # right after the state: a narrow bar must still show it
+                state = next(i for i, (text, _) in enumerate(parts) if text == f" {line.state}")
+                link = f" │ slow link {line.screen_lag_ms:,.0f} ms{rate}"
+                parts.insert(state + 1, (link, style("warn")))
             else:
-                parts.append((link, style("dim")))
+                parts.append((f" │ screen {line.screen_lag_ms:,.0f} ms{rate}", style("dim")))
         text = Text(no_wrap=True, overflow="ellipsis")
         for part, part_style in parts:
             text.append(part, style=part_style)  # type: ignore[arg-type]
