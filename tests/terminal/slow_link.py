@@ -69,8 +69,10 @@ class SlowLinkTerminal:
         rate: float | None,
         env: dict[str, str] | None = None,
         screen_model: bool = True,
+        answers: bool = True,
     ) -> None:
         self.columns = columns
+        self.answers = answers  # False: a terminal that ignores queries
         self.rows = rows
         self.rate = rate  # None: drain as fast as the app writes
         self.stats = LinkStats()
@@ -101,6 +103,8 @@ class SlowLinkTerminal:
     # ---- the far end ---------------------------------------------------------------
 
     def _write_answer(self, data: str) -> None:
+        if not self.answers:
+            return
         self.stats.answered_queries += 1
         try:
             os.write(self._master, data.encode())
@@ -242,10 +246,17 @@ def slow_link(
     rate: float | None = 32_000,
     env: dict[str, str] | None = None,
     screen_model: bool = True,
+    answers: bool = True,
 ) -> Iterator[SlowLinkTerminal]:
     """The app behind a slow link for the duration of the block."""
     terminal = SlowLinkTerminal(
-        argv, columns=columns, rows=rows, rate=rate, env=env, screen_model=screen_model
+        argv,
+        columns=columns,
+        rows=rows,
+        rate=rate,
+        env=env,
+        screen_model=screen_model,
+        answers=answers,
     )
     try:
         yield terminal

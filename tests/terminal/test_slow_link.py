@@ -51,3 +51,20 @@ def test_screen_stays_fresh_and_keys_answer_at_32kbps_wide() -> None:
         back = terminal.wait_for(lambda text: "spread" in text, 30)
         assert back is not None and back <= MAX_KEY, f"back to the books took {back} s"
         assert terminal.stats.bytes_per_second() <= RATE * 1.05  # the link was the limit
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_a_terminal_that_never_answers_still_gets_fresh_frames() -> None:
+    """No answer to the cursor-position question: after a few seconds frames flow freely."""
+    with slow_link(demo_argv(), columns=80, rows=24, rate=None, answers=False) as terminal:
+        assert terminal.wait_for(lambda text: "CONNECTED" in text, 20) is not None
+        time.sleep(6)  # the pacer gives up waiting 5 s after its first question
+        ages = []
+        for _ in range(8):
+            age = terminal.newest_print_age()
+            if age is not None:
+                ages.append(age)
+            time.sleep(0.25)
+        assert ages and max(ages) <= 1.5, ages
+        assert terminal.screen.queries >= 1 and terminal.stats.answered_queries == 0
