@@ -67,4 +67,10 @@ def test_a_terminal_that_never_answers_still_gets_fresh_frames() -> None:
                 ages.append(age)
             time.sleep(0.25)
         assert ages and max(ages) <= 1.5, ages
+        changes, last = 0, terminal.text()
+        for _ in range(40):  # 2 s: a held-back desk would draw once a second
+            time.sleep(0.05)
+            text = terminal.text()
+            changes, last = changes + (text != last), text
+        assert changes >= 8, f"only {changes} screen changes in 2 s"
         assert terminal.screen.queries >= 1 and terminal.stats.answered_queries == 0
