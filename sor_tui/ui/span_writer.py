@@ -151,6 +151,7 @@ class SpanWriter:
         self._transitions: dict[tuple[int, int], str] = {}
         self._blanks: dict[tuple[int, int], bool] = {}
         self._pieces: list[_Piece] = []
+        self._linked: set[int] = set()
 
     # ---- one update --------------------------------------------------------------
 
@@ -164,18 +165,24 @@ class SpanWriter:
             self._forget_styles()
         self._pieces = []
 
-    def put(self, y: int, x: int, segments: Iterable[Segment]) -> None:
-        """Draw one line fragment starting at column ``x`` of row ``y``."""
+    def put(self, y: int, x: int, segments: Iterable[Segment]) -> bool:
+        """Draw one line fragment starting at column ``x`` of row ``y``.
+
+        False when the fragment carries a hyperlink: nothing is written, the caller writes
+        it whole and calls ``forget``.
+        """
         if not 0 <= y < self.height or x >= self.width:
-            return
+            return True
         chars, styles = self._cells(segments)
+        if self._linked and not self._linked.isdisjoint(styles):
+            return False
         end = min(self.width, x + len(chars))
         if end <= x:
-            return
+            return True
         row_chars, row_styles = self._chars[y], self._styles[y]
         count = end - x
         if row_chars[x:end] == chars[:count] and row_styles[x:end] == styles[:count]:
-            return
+            return True
         if x > 0 and row_chars[x] == "" and chars[0] != "":
             row_chars[x - 1] = UNKNOWN  # its right half is overwritten: the left goes too
         for first, last in self._changed_runs(row_chars, row_styles, chars, styles, x, end):
@@ -184,6 +191,7 @@ class SpanWriter:
         row_styles[x:end] = styles[:count]
         if end < self.width and row_chars[end] == "":  # cut a wide character in two
             row_chars[end] = UNKNOWN
+        return True
 
     def finish(self) -> str:
         """The escape sequences of this update (the terminal's style left plain).
@@ -257,12 +265,16 @@ class SpanWriter:
         end: int,
     ) -> list[tuple[int, int]]:
         """Runs [first, last) of columns to write, merging changes separated by short gaps."""
+        changed = [
+            column
+            for column, old_char, new_char, old_style, new_style in zip(
+                range(x, end), row_chars[x:end], chars, row_styles[x:end], styles, strict=False
+            )
+            if old_char != new_char or old_style != new_style
+        ]
         runs: list[tuple[int, int]] = []
         first = last = -1
-        for column in range(x, end):
-            index = column - x
-            if row_chars[column] == chars[index] and row_styles[column] == styles[index]:
-                continue
+        for column in changed:
             if first >= 0 and column - last <= GAP:
                 last = column + 1
                 continue
@@ -283,30 +295,35 @@ class SpanWriter:
     def _add_pieces(
         self, y: int, first: int, last: int, chars: list[str], styles: list[int], x: int
     ) -> None:
-        """Cut a run of changed cells into pieces of one style each."""
+        """Cut a run of changed cells into pieces of one style each (a blank that looks the
+        same in the current piece's style stays in it)."""
         blank = self._same_blank
         pieces = self._pieces
-        start = first
-        text: list[str] = []
-        pen = -1
-        for column in range(first, last):
-            char = chars[column - x]
-            if not char:
-                continue  # the right half of a wide character: written with its left half
-            sid = styles[column - x]
-            if sid != pen and not (char == " " and pen >= 0 and blank(pen, sid)):
-                if text:
-                    pieces.append((y, start, column, "".join(text), pen))
-                start, text, pen = column, [], sid
-            text.append(char)
-        if text:
-            pieces.append((y, start, last, "".join(text), pen))
+        low, high = first - x, last - x
+        cuts = [i for i in range(low + 1, high) if styles[i] != styles[i - 1]]
+        start, parts, pen = first, [], -1
+        for a, b in zip([low, *cuts], [*cuts, high], strict=True):
+            text = "".join(chars[a:b])  # a wide character's right half ("") adds nothing
+            sid = styles[a]
+            if sid != pen and not (pen >= 0 and not text.strip(" ") and blank(pen, sid)):
+                if parts:
+                    pieces.append((y, start, a + x, "".join(parts), pen))
+                start, parts, pen = a + x, [], sid
+            parts.append(text)
+        if parts:
+            pieces.append((y, start, last, "".join(parts), pen))
 
     # ---- styles ------------------------------------------------------------------
 
     def _intern(self, style: Style | None) -> int:
         """The id of the style's look (styles that differ only in meta share one)."""
         pen = self._pen_of(style)
+        if style is not None and style.link:  # its own id: such fragments are not diffed
+            sid = len(self._pens)
+            self._pens.append(pen)
+            self._linked.add(sid)
+            self._style_ids[style] = sid
+            return sid
         sid = self._pen_ids.get(pen)
         if sid is None:
             sid = self._pen_ids[pen] = len(self._pens)
@@ -354,14 +371,11 @@ class SpanWriter:
         self._style_ids = {None: 0}
         self._pens = [_PLAIN]
         self._pen_ids = {_PLAIN: 0}
+        self._linked = set()
         self._transitions = {}
         self._blanks = {}
         self._chars = [[UNKNOWN] * self.width for _ in range(self.height)]
         self._styles = [[-1] * self.width for _ in range(self.height)]
-
-    def has_links(self, segments: Iterable[Segment]) -> bool:
-        """True when a fragment carries a hyperlink (written Textual's way instead)."""
-        return any(style is not None and style.link for _, style, _ in segments)
 
     def forget(self, y: int, x: int, width: int) -> None:
         """Cells written by someone else: write them again next time."""

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from rich.color import ColorSystem
 from rich.console import Console
-from rich.segment import Segment
 from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
 from textual.app import App
 from textual.css.query import NoMatches
@@ -85,12 +84,9 @@ class DiffedUpdate(CompositorUpdate):
         writer.begin(*self.size, full=isinstance(self.update, LayoutUpdate))
         linked: list[str] = []
         for y, x, strip in fragments(self.update):
-            segments: list[Segment] = list(strip)
-            if writer.has_links(segments):  # hyperlinks: written whole, Textual's way
+            if not writer.put(y, x, strip):  # hyperlinks: written whole, Textual's way
                 linked.append(f"\x1b[{y + 1};{x + 1}H{strip.render(console)}")
                 writer.forget(y, x, strip.cell_length)
-            else:
-                writer.put(y, x, segments)
         self.text = writer.finish() + "".join(linked)
         return self.text
 
