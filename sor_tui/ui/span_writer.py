@@ -301,7 +301,8 @@ class SpanWriter:
         pieces = self._pieces
         low, high = first - x, last - x
         cuts = [i for i in range(low + 1, high) if styles[i] != styles[i - 1]]
-        start, parts, pen = first, [], -1
+        parts: list[str] = []
+        start, pen = first, -1
         for a, b in zip([low, *cuts], [*cuts, high], strict=True):
             text = "".join(chars[a:b])  # a wide character's right half ("") adds nothing
             sid = styles[a]
@@ -319,14 +320,15 @@ class SpanWriter:
         """The id of the style's look (styles that differ only in meta share one)."""
         pen = self._pen_of(style)
         if style is not None and style.link:  # its own id: such fragments are not diffed
-            sid = len(self._pens)
+            linked = len(self._pens)
             self._pens.append(pen)
-            self._linked.add(sid)
-            self._style_ids[style] = sid
-            return sid
-        sid = self._pen_ids.get(pen)
-        if sid is None:
-            sid = self._pen_ids[pen] = len(self._pens)
+            self._linked.add(linked)
+            self._style_ids[style] = linked
+            return linked
+        known = self._pen_ids.get(pen)
+        sid = known if known is not None else len(self._pens)
+        if known is None:
+            self._pen_ids[pen] = sid
             self._pens.append(pen)
         self._style_ids[style] = sid
         return sid

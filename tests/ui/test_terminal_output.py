@@ -186,3 +186,15 @@ def test_overlapping_writes_keep_their_order() -> None:
 
     assert _overlapping([(0, 0, 5, "abcde", 1), (0, 3, 6, "xyz", 2)])
     assert not _overlapping([(0, 0, 5, "abcde", 1), (0, 5, 8, "xyz", 2), (1, 0, 3, "q", 1)])
+
+
+def test_a_hyperlinked_fragment_is_written_whole_and_rewritten_next_time() -> None:
+    link = Style(color="cyan", link="https://example.invalid/docs")
+    strip = Strip([Segment("docs", link), Segment(" plain", STYLES[1])])
+    update = LayoutUpdate([[strip]], Region(0, 0, 10, 1))
+    writer = SpanWriter(ColorSystem.EIGHT_BIT)
+    first = DiffedUpdate(update, writer, (10, 1)).render_segments(CONSOLE)
+    assert "\x1b]8;" in first  # Textual's own hyperlink sequence
+    again = ChopsUpdate([{0: strip}], [(0, 0, 10)], [[10]])
+    assert "\x1b]8;" in DiffedUpdate(again, writer, (10, 1)).render_segments(CONSOLE)
+    _check_same([update, again], 10, 1)
