@@ -48,7 +48,19 @@ def _benchmarks() -> dict[str, Callable[[bool], list[Row]]]:
 
         return bench_startup.run(quick)
 
-    return {"core": core, "e2e": e2e, "tui": tui, "memory": memory, "startup": startup}
+    def link(quick: bool) -> list[Row]:
+        from bench import bench_link
+
+        return bench_link.run(quick)
+
+    return {
+        "core": core,
+        "e2e": e2e,
+        "tui": tui,
+        "memory": memory,
+        "startup": startup,
+        "link": link,
+    }
 
 
 def _figure(value: float) -> str:

@@ -36,6 +36,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_trust_endpoint_argument(parser)
     add_profile_argument(parser)
     add_record_arguments(parser)
+    add_display_arguments(parser)
+
+
+def add_display_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options for slow links and remote terminals (shared by ``tui`` and ``demo``)."""
+    parser.add_argument(
+        "--fps", type=float, metavar="N", help="most frames a second (SOR_RENDER_RATE, 1-60)"
+    )
+    parser.add_argument(
+        "--low-bandwidth",
+        action="store_true",
+        default=None,
+        help="slow-link profile: 256 colours, no sparkline, at most 5 frames a second",
+    )
+    parser.add_argument(
+        "--no-mouse",
+        dest="mouse",
+        action="store_false",
+        default=None,
+        help="leave the mouse to the terminal (its own text selection works)",
+    )
 
 
 def add_trust_endpoint_argument(parser: argparse.ArgumentParser) -> None:
@@ -75,7 +96,14 @@ def add_record_arguments(parser: argparse.ArgumentParser) -> None:
 def overrides(args: argparse.Namespace) -> dict[str, object]:
     """Settings given on the command line (they win over env, .env and the TOML file)."""
     names = ("environment", "markets", "ws_url", "oauth_url", "theme", "record", "record_dir")
-    return {name: getattr(args, name) for name in names if getattr(args, name, None)}
+    chosen = {name: getattr(args, name) for name in names if getattr(args, name, None)}
+    if getattr(args, "fps", None):
+        chosen["render_rate"] = args.fps
+    if getattr(args, "low_bandwidth", None):
+        chosen["low_bandwidth"] = True
+    if getattr(args, "mouse", None) is False:
+        chosen["mouse"] = False
+    return chosen
 
 
 def run_app_with(
@@ -112,7 +140,7 @@ def run_app_with(
             tune_gc=True,
             workspaces=workspaces,
         )
-        app.run()
+        app.run(mouse=app.config.mouse)
     finally:
         logs.close()
     return app.return_code or 0

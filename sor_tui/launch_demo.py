@@ -11,7 +11,13 @@ import sys
 
 from sor_tui.config.credentials import open_store
 from sor_tui.config.settings import ConfigError, load_settings
-from sor_tui.launch import add_profile_argument, add_record_arguments, overrides, with_profile
+from sor_tui.launch import (
+    add_display_arguments,
+    add_profile_argument,
+    add_record_arguments,
+    overrides,
+    with_profile,
+)
 from sor_tui.ui.factory import make_app
 from sor_tui.ui.logfile import setup_logging
 from sor_tui.ui.sources import DemoSource
@@ -30,6 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_profile_argument(parser)
     add_record_arguments(parser)
+    add_display_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             tune_gc=True,
             workspaces=workspaces,
         )
-        app.run()
+        app.run(mouse=app.config.mouse)
     finally:
         logs.close()
     return app.return_code or 0

@@ -44,5 +44,5 @@ def run(args: argparse.Namespace) -> int:
     from sor_tui.ui.replay_app import make_replay_app  # Textual only once the file is good
 
     app = make_replay_app(settings, source)
-    app.run()
+    app.run(mouse=app.config.mouse)
     return app.return_code or 0

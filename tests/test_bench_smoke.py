@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import bench_core, bench_e2e, bench_memory, bench_startup, bench_tui
+from bench import bench_core, bench_e2e, bench_link, bench_memory, bench_startup, bench_tui
 from bench.__main__ import format_table, main
 from bench.baselines.c_book import CBook
 from bench.baselines.vendor_book import VendorBook
@@ -103,3 +103,11 @@ def test_memory_and_startup_quick() -> None:
     assert memory[0].value > 0 and set(memory[0].baselines) == {"vendor", "c-ext"}
     assert "2 ladders showing books" in memory[1].note
     assert bench_startup.run(quick=True)[0].value > 0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_link_quick() -> None:
+    rows = bench_link.run(quick=True, sizes=((80, 24),), rates=(None,), links=(256_000,))
+    assert [row.unit for row in rows] == ["KB/s", "% core", "s", "s"]
+    assert rows[0].value > 0 and rows[0].baselines["Textual output"] > 0

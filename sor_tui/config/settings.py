@@ -169,6 +169,14 @@ class Settings(BaseSettings):
     """Price levels shown per book side."""
     render_rate: float = Field(20.0, ge=1, le=60)
     """Most screen redraws per second."""
+    render_pacing: bool = True
+    """Draw a frame only after the terminal has shown the previous one (slow links)."""
+    render_diff: bool = True
+    """Write only the changed cells of a line, changing only the style that differs."""
+    low_bandwidth: bool = False
+    """Slow-link profile: 256 colours, no sparkline, at most 5 frames a second."""
+    mouse: bool = True
+    """Capture the mouse; off leaves text selection to the terminal."""
     large_trade: Decimal = Field(Decimal("100000"), gt=0)
     """Notional (price x amount, quote currency) from which a trade is highlighted."""
     theme: str = "textual-dark"

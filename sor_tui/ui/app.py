@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from rich.traceback import Traceback
-from textual import on, work
-from textual.app import App, SystemCommand
+from textual import events, on, work
+from textual.app import SystemCommand
 from textual.screen import Screen
 from textual.widgets import TabbedContent
 from textual.worker import Worker, WorkerState
 
 from sor_tui.core.chart_data import ChartData
+from sor_tui.core.frame_pacing import FramePacer
 from sor_tui.core.sanitize import sanitize
 from sor_tui.transport.status import FeedStatus, Problem
 from sor_tui.ui import alert_messages as alert_msg
@@ -43,6 +45,8 @@ from sor_tui.ui.ports import FeedLike, FeedSource
 from sor_tui.ui.replay_actions import RECORD_BINDINGS, toggle_recording
 from sor_tui.ui.screens.desk import DeskScreen
 from sor_tui.ui.status_view import recording_problem, status_line
+from sor_tui.ui.terminal_link import PAUSE_BINDINGS, DisplayPause, with_link
+from sor_tui.ui.terminal_output import TerminalOutputApp
 from sor_tui.ui.themes import DEFAULT_THEME, DESK_VARIABLES, THEMES
 from sor_tui.ui.view_actions import ViewActions, refresh_board, view_commands
 from sor_tui.ui.view_bindings import VIEW_APP_BINDINGS
@@ -52,12 +56,12 @@ from sor_tui.ui.workspace_actions import restore_workspace, save_workspace
 STOP_TIMEOUT = 5.0  # seconds a stopping feed may take before the app moves on
 
 
-class SorApp(ViewActions, App[str | None]):
+class SorApp(ViewActions, TerminalOutputApp[str | None]):
     """The desk terminal app; built by ``make_app``."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "sor-tui"
-    BINDINGS = [*APP_BINDINGS, *RECORD_BINDINGS, *VIEW_APP_BINDINGS]
+    BINDINGS = [*APP_BINDINGS, *RECORD_BINDINGS, *VIEW_APP_BINDINGS, *PAUSE_BINDINGS]
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, config: DeskConfig, *, clock: Clock | None = None) -> None:
@@ -76,8 +80,14 @@ class SorApp(ViewActions, App[str | None]):
         self.charts = ChartData()
         self.board_feed = BoardFeed()
         self.workspaces = config.workspaces
+        self.pacer = FramePacer(enabled=config.render_pacing)
+        self.pause = DisplayPause()
         self.desk = DeskScreen(
-            config.markets, clock=self.clock, depth=config.depth, large_trade=config.large_trade
+            config.markets,
+            clock=self.clock,
+            depth=config.depth,
+            large_trade=config.large_trade,
+            sparkline=not config.low_bandwidth,
         )
         self.alerts = DeskAlerts(self, config.alert_rules, config.alert_delivery)
 
@@ -99,6 +109,8 @@ class SorApp(ViewActions, App[str | None]):
             self.inbox.add_problem(Problem("settings", "unknown_theme", text))
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
+        config = self.config
+        self.use_span_writer(config.render_diff, "256" if config.low_bandwidth else None)
         self.push_screen(self.desk)
         self.call_after_refresh(restore_workspace, self)
         self.call_after_refresh(mark_environment, self)
@@ -189,24 +201,41 @@ class SorApp(ViewActions, App[str | None]):
 
     # ---- the frame ---------------------------------------------------------------------
 
+    def frame_displayed(self, written: int) -> None:
+        """A frame reached the terminal's driver: ask for a round trip behind it."""
+        if self.pacer.frame_written(time.monotonic()):
+            self.request_round_trip()
+
+    def on_cursor_position(self, event: events.CursorPosition) -> None:
+        """The terminal answered: everything written before the question is on screen."""
+        self.pacer.answered(time.monotonic())
+
     def render_frame(self) -> None:
-        """Turn the latest state into messages; runs at the render rate, never per message."""
+        """Turn the latest state into messages; runs at the render rate, never per message.
+
+        Skipped while the terminal has not shown the previous frame, so frames never
+        queue up on a slow link and the next one drawn shows the latest state.
+        """
         desk = self.desk
-        if not desk.ready:
+        if not desk.ready or not self.pacer.may_draw(time.monotonic()):
             return
         self.composer.depth = desk.view_depth
         self.composer.groups = {m: g for m, g in desk.groups.items() if g}
         self.composer.tape_filter = desk.focused_market if desk.tape_filtered else None
         state = self.feed.state if self.feed is not None else None
-        for message in self.composer.compose(state, desk.visible_markets()):
+        frame = self.composer.compose(state, desk.visible_markets())
+        for message in self.pause.shown(frame):
             self.post_message(message)
-        desk.tick_frame()
+        if not self.pause.active:
+            desk.tick_frame()
+            first = desk.ladders()[0].view if desk.ladders() else None
+            desk.chart_panel.tick(self.charts, desk.focused_market, first, self.clock.wall_ns())
         self.alerts.tick(state, desk.markets)
-        first = desk.ladders()[0].view if desk.ladders() else None
-        desk.chart_panel.tick(self.charts, desk.focused_market, first, self.clock.wall_ns())
         line = status_line(
             self.feed, self.source, self.clock, desk.focused_market, self.feed_failure
         )
+        figures = self.pacer.figures(time.monotonic())
+        line = with_link(line, figures, self.pause, self.clock.monotonic())
         desk.status_bar.show(replace(line, cursor=cursor_text(desk)))
         refresh_board(self, line)
         problem = recording_problem(line, self.recording_failure)
@@ -377,6 +406,12 @@ class SorApp(ViewActions, App[str | None]):
         oauth_url = str(getattr(simulator, "oauth_url", "") or "")
         client_id = str(getattr(simulator, "client_id", "") or "") or context.client_id
         return replace(context, oauth_url=oauth_url, client_id=client_id)
+
+    def action_toggle_pause(self) -> None:
+        """Freeze the display while the feed keeps running; again to resume."""
+        if not self.pause.toggle(self.clock.monotonic()):
+            self.composer.invalidate()  # resume: the next frame redraws the latest state
+        self.render_frame()
 
     def action_toggle_recording(self) -> None:
         """Start or stop recording the live feed (REC in the status bar while on)."""

@@ -66,6 +66,11 @@ def desk_commands(app: SorApp) -> Iterator[SystemCommand]:
         lambda: app.post_message(SubscriptionListRequested()),
     )
     yield SystemCommand(
+        "Pause display",
+        "Freeze the screen (the feed keeps running); again to resume",
+        app.action_toggle_pause,
+    )
+    yield SystemCommand(
         "Next theme", "Cycle the desk themes (one is colour-blind safe)", app.action_next_theme
     )
     yield from _panel_commands(app)

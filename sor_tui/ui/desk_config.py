@@ -50,6 +50,13 @@ class DeskConfig:
     markets: tuple[str, ...] = ("BTCUSD", "ETHUSD")
     depth: int = 25
     render_rate: float = 20.0
+    render_pacing: bool = True
+    """Wait for the terminal's answer to a frame before drawing the next."""
+    render_diff: bool = True
+    """Write frames by changed cells (``SpanWriter``) instead of whole spans."""
+    low_bandwidth: bool = False
+    """256 colours, no sparkline, a low frame rate."""
+    mouse: bool = True
     large_trade: Decimal = Decimal("100000")
     theme: str = DEFAULT_THEME
     keymap: dict[str, str] = field(default_factory=dict)

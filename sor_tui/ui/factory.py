@@ -57,6 +57,17 @@ def session_source(settings: Settings, environment: str, credentials: Credential
     return LiveSource(chosen, credentials)
 
 
+LOW_BANDWIDTH_RATE = 5.0  # frames a second at most in the low-bandwidth profile
+
+
+def render_rate(settings: Settings) -> float:
+    """Frames a second: the setting, capped in the low-bandwidth profile unless chosen."""
+    chosen = "render_rate" in settings.model_fields_set
+    if settings.low_bandwidth and not chosen:
+        return min(settings.render_rate, LOW_BANDWIDTH_RATE)
+    return settings.render_rate
+
+
 def make_app(
     settings: Settings,
     *,
@@ -75,7 +86,11 @@ def make_app(
         environment=source.environment if source is not None else settings.environment,
         markets=tuple(settings.markets),
         depth=settings.book_depth,
-        render_rate=settings.render_rate,
+        render_rate=render_rate(settings),
+        render_pacing=settings.render_pacing,
+        render_diff=settings.render_diff,
+        low_bandwidth=settings.low_bandwidth,
+        mouse=settings.mouse,
         large_trade=settings.large_trade,
         theme=theme,
         keymap=dict(settings.keymap),

@@ -16,7 +16,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from sor_tui.config.credentials import CredentialStoreError
@@ -26,10 +25,11 @@ from sor_tui.core.sanitize import sanitize
 from sor_tui.transport.oauth import TokenError, TokenProvider
 from sor_tui.ui.desk_config import CredentialsContext
 from sor_tui.ui.messages import CredentialsChanged
+from sor_tui.ui.screens.dialog import DialogScreen
 from sor_tui.ui.widgets.secret_input import SecretInput
 
 
-class CredentialsScreen(ModalScreen[None]):
+class CredentialsScreen(DialogScreen[None]):
     """A dialog with the client id, a masked secret and save / test / delete."""
 
     BINDINGS = [

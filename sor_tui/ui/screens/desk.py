@@ -73,8 +73,10 @@ class DeskScreen(Screen[None]):
         clock: Clock,
         depth: int = 25,
         large_trade: Decimal = Decimal("100000"),
+        sparkline: bool = True,
     ) -> None:
         super().__init__(id="desk-screen")
+        self.sparkline = sparkline
         self.markets = list(markets)
         self.clock = clock
         self.depth = depth
@@ -127,6 +129,7 @@ class DeskScreen(Screen[None]):
         self.tape = tape = self.query_one(TradeTape)
         self.chart_panel = self.query_one(ChartPanel)
         tape.large_notional = self.large_trade
+        tape.show_sparkline = self.sparkline
         for name in self.markets:
             info = market_info(name)
             if info is not None:

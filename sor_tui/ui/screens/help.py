@@ -7,7 +7,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from sor_tui.ui.bindings import APP_BINDINGS, DESK_BINDINGS
@@ -15,6 +14,8 @@ from sor_tui.ui.cursor_actions import CURSOR_BINDINGS
 from sor_tui.ui.replay_actions import COPY_BINDINGS, RECORD_BINDINGS
 from sor_tui.ui.screens.board import BoardScreen
 from sor_tui.ui.screens.credentials import CredentialsScreen
+from sor_tui.ui.screens.dialog import DialogScreen
+from sor_tui.ui.terminal_link import PAUSE_BINDINGS
 from sor_tui.ui.view_bindings import BOARD_BINDINGS, CHART_BINDINGS, VIEW_APP_BINDINGS
 from sor_tui.ui.widgets.alerts_panel import AlertsPanel
 from sor_tui.ui.widgets.error_log import ErrorLog
@@ -56,7 +57,7 @@ def _section(title: str, bindings: list[BindingType], keymap: dict[str, str]) ->
     return table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(DialogScreen[None]):
     """Keys by area with their binding ids."""
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
@@ -74,7 +75,12 @@ class HelpScreen(ModalScreen[None]):
             sections: list[tuple[str, list[BindingType]]] = [
                 (
                     "Everywhere",
-                    [*APP_BINDINGS, *RECORD_BINDINGS, Binding("ctrl+p", "", "Command palette")],
+                    [
+                        *APP_BINDINGS,
+                        *RECORD_BINDINGS,
+                        *PAUSE_BINDINGS,
+                        Binding("ctrl+p", "", "Command palette"),
+                    ],
                 ),
                 ("Books", [*DESK_BINDINGS, *COPY_BINDINGS, digits, *CURSOR_BINDINGS]),
                 ("Subscriptions", list(SubscriptionPanel.BINDINGS)),

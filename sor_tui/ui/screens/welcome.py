@@ -7,13 +7,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from sor_tui.core.sanitize import sanitize
+from sor_tui.ui.screens.dialog import DialogScreen
 
 
-class WelcomeScreen(ModalScreen[str]):
+class WelcomeScreen(DialogScreen[str]):
     """Offer the two ways in: credentials for the configured environment, or the demo."""
 
     BINDINGS = [

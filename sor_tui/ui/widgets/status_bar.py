@@ -31,6 +31,13 @@ class StatusLine:
     """The book cursor's level (side, price, cumulative size, notional, bps from mid)."""
     clock_offset_s: float | None = None
     """The server clock minus ours, shown when it is a second or more."""
+    screen_lag_ms: float | None = None
+    """Round trip of the last frame to the terminal and back."""
+    frames_per_second: float | None = None
+    terminal_bound: bool = False
+    """Frames wait for the terminal: the link, not the feed, sets the frame rate."""
+    paused_for: float | None = None
+    """Seconds the display has been frozen (the age of what is on screen)."""
 
 
 NUMBERS_PERIOD = 0.25
@@ -97,6 +104,8 @@ class StatusBar(Widget):
             parts.insert(1, (" REC ", style("rec"), 0))
         if line.cursor:
             parts.append((f" │ {sanitize(line.cursor, 80)}", style("env"), 1))
+        if line.paused_for is not None:  # first after the environment: never cut
+            parts.insert(1, (f" PAUSED {format_age(line.paused_for)} ", style("rec"), 0))
         if line.retry_in is not None and line.state in ("RECONNECTING", "CONNECTING"):
             parts.append((f" retry {format_age(line.retry_in)}", style("warn"), 1))
         reason: tuple[str, object, int] | None = None
@@ -114,6 +123,15 @@ class StatusBar(Widget):
         if line.clock_offset_s is not None and abs(line.clock_offset_s) >= 1.0:
             offset = f" │ server clock {line.clock_offset_s:+,.1f} s"
             parts.append((offset, style("warn"), 2))
+        if line.screen_lag_ms is not None:
+            rate = "" if line.frames_per_second is None else f" {line.frames_per_second:.0f} fps"
+            if line.terminal_bound:  # right after the state: a narrow bar must still show it
+                state = next(i for i, p in enumerate(parts) if p[0] == f" {line.state}")
+                link = f" │ slow link {line.screen_lag_ms:,.0f} ms{rate}"
+                parts.insert(state + 1, (link, style("warn"), 1))
+            else:
+                screen = f" │ screen {line.screen_lag_ms:,.0f} ms{rate}"
+                parts.append((screen, style("dim"), 3))
         width = self.size.width or 80
         kept = [parts[i] for i in parts_that_fit([(len(p[0]), p[2]) for p in parts], width)]
         room = width - sum(len(part) for part, _, _ in kept)
@@ -131,5 +149,12 @@ class StatusBar(Widget):
 def _facts(line: StatusLine) -> StatusLine:
     """The line without its running numbers (what must show without delay)."""
     return replace(
-        line, retry_in=None, token_expires_in=None, messages_per_second=None, lag_ms=None
+        line,
+        retry_in=None,
+        token_expires_in=None,
+        messages_per_second=None,
+        lag_ms=None,
+        screen_lag_ms=None,
+        frames_per_second=None,
+        paused_for=None if line.paused_for is None else 0.0,
     )

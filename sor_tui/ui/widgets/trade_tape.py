@@ -70,6 +70,7 @@ class TradeTape(TextLines):
         self.stats_market: str | None = None
         self.places: dict[str, int] = {}
         self.large_notional = Decimal("100000")
+        self.show_sparkline = True  # off in the low-bandwidth profile
         self.gaps: tuple[Gap, ...] = ()
         self._last_columns = TapeColumns(None, None)  # the columns of the last build
         self._columns_version = 0
@@ -113,7 +114,7 @@ class TradeTape(TextLines):
         spark_prices = [
             e.execution.price for e in reversed(entries) if e.execution.market == market
         ]
-        spark = sparkline(spark_prices, max(0, width - 2))
+        spark = sparkline(spark_prices, max(0, width - 2)) if self.show_sparkline else ""
         lines.append(Text(" " + spark, style=self._style("spark"), no_wrap=True))
         show_market = self.market_filter is None
         wide = width >= 48
