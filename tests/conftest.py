@@ -1,7 +1,9 @@
-"""Test isolation: temporary config and home dirs, no SOR_* variables, in-memory keyring."""
+"""Test isolation: temporary config and home dirs, no SOR_* variables, in-memory keyring,
+and logging handlers as they were (a command run in-process adds its own)."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,5 +29,25 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.chdir(tmp_path)
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
+    handlers = _logging_handlers()
     yield
     keyring.set_keyring(previous)
+    _restore_logging_handlers(handlers)
+
+
+def _loggers() -> list[logging.Logger]:
+    known = logging.Logger.manager.loggerDict.values()
+    return [logging.root, *(lg for lg in known if isinstance(lg, logging.Logger))]
+
+
+def _logging_handlers() -> dict[str, tuple[list[logging.Handler], int]]:
+    return {lg.name: (list(lg.handlers), lg.level) for lg in _loggers()}
+
+
+def _restore_logging_handlers(saved: dict[str, tuple[list[logging.Handler], int]]) -> None:
+    """A handler left on a logger by a test writes to a closed capture stream later on."""
+    for logger in _loggers():
+        handlers, level = saved.get(logger.name, ([], logging.NOTSET))
+        if logger.handlers != handlers:
+            logger.handlers[:] = handlers
+            logger.setLevel(level)
