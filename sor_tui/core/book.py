@@ -1,4 +1,7 @@
-"""One market's aggregated order book: snapshot/buffer synchronization, integrity, views.
+"""One market's aggregated order book: snapshot/buffer synchronization and integrity.
+
+The levels live in ``book_levels`` (one ``Side`` each); the views read from them live in
+``book_views``.
 
 Synchronization follows protocol §8.1-§8.2: UPDATEs received while SYNCING are buffered
 (bounded; overflow asks for a resync instead of dropping anything), the SNAPSHOT at time T
@@ -38,9 +41,9 @@ from sor_tui.core.book_levels import (
     Side,
     scale_for,
 )
-from sor_tui.core.book_view import Figures, ViewCache, integrity_flags
+from sor_tui.core.book_views import Figures, SideWatch, ViewCache, integrity_flags
 from sor_tui.core.events import BookSnapshot, BookUpdate, PriceLevel
-from sor_tui.core.fast_views import FAST_VIEWS, VIEW_FIELDS, ViewSlots
+from sor_tui.core.frozen import twin
 from sor_tui.core.views import BookStatus, BookView, LevelView
 
 IDLE = BookStatus.IDLE
@@ -51,6 +54,20 @@ RESYNCING = BookStatus.RESYNCING
 
 # Invalid levels, NaN or infinite decimals; TypeError: a signalling NaN cannot be hashed.
 _BAD_LEVEL = (ValueError, ArithmeticError, TypeError)
+_BOOK_VIEW = twin(BookView)
+COUNTERS = (
+    "updates_applied",
+    "levels_applied",
+    "dropped_stale_time",
+    "dropped_not_live",
+    "dropped_overflow",
+    "snapshots_ignored",
+    "time_regressions",
+    "future_times",
+    "oversized_frames",
+    "long_crosses",
+    "late_updates",
+)
 
 
 class OrderBook:
@@ -146,24 +163,18 @@ class OrderBook:
 
     def counters(self) -> dict[str, int]:
         """All counters by name (for metrics and the status bar)."""
-        return {
-            "updates_applied": self.updates_applied,
-            "levels_applied": self.levels_applied,
-            "dropped_stale_time": self.dropped_stale_time,
-            "dropped_not_live": self.dropped_not_live,
-            "dropped_overflow": self.dropped_overflow,
-            "snapshots_ignored": self.snapshots_ignored,
-            "time_regressions": self.time_regressions,
-            "future_times": self.future_times,
-            "oversized_frames": self.oversized_frames,
-            "long_crosses": self.long_crosses,
-            "late_updates": self.late_updates,
-            "buffered": len(self._buffer),
-        }
+        counters = {name: getattr(self, name) for name in COUNTERS}
+        counters["buffered"] = len(self._buffer)
+        return counters
+
+    def view_stats(self) -> dict[str, int]:
+        """How the views are read: view states kept, and side reads (builds and refreshes)."""
+        return {"kept": self._views.kept, "side_reads": self._views.side_reads}
 
     def _clear(self) -> None:
         self._bids.clear()
         self._asks.clear()
+        self._views.touch_all()
         self._buffer = []
         self._overflowed = False
         self._snapshot_ns = None
@@ -232,8 +243,8 @@ class OrderBook:
             self._drop_at_or_before = snap_ns
             self._last_ns = snap_ns
         try:
-            self._set_levels(self._bids, event.bids)
-            self._set_levels(self._asks, event.asks)
+            self._set_levels(self._bids, self._views.bid_watch, event.bids)
+            self._set_levels(self._asks, self._views.ask_watch, event.asks)
         except _BAD_LEVEL as exc:
             self.request_resync(f"invalid snapshot level: {exc}")
             return True
@@ -299,9 +310,9 @@ class OrderBook:
             # The common case in one go; a price needing a larger scale takes the slow path.
             factor = self._factor
             if bids:
-                self._bids.apply(bids, factor)
+                self._bids.apply(bids, factor, self._views.bid_watch)
             if asks:
-                self._asks.apply(asks, factor)
+                self._asks.apply(asks, factor, self._views.ask_watch)
             self.levels_applied += len(bids) + len(asks)
         except ScaleTooSmall:
             self._apply_rescaling(bids, asks)
@@ -313,15 +324,15 @@ class OrderBook:
     def _apply_rescaling(self, bids: Sequence[PriceLevel], asks: Sequence[PriceLevel]) -> None:
         # Re-applying bids that were already applied is harmless: every operation is a set.
         try:
-            self._set_levels(self._bids, bids)
-            self._set_levels(self._asks, asks)
+            self._set_levels(self._bids, self._views.bid_watch, bids)
+            self._set_levels(self._asks, self._views.ask_watch, asks)
         except _BAD_LEVEL as exc:
             self.request_resync(f"invalid update level: {exc}")
 
-    def _set_levels(self, side: Side, levels: Sequence[PriceLevel]) -> None:
+    def _set_levels(self, side: Side, watch: SideWatch, levels: Sequence[PriceLevel]) -> None:
         while True:
             try:
-                side.apply(levels, self._factor, False)
+                side.apply(levels, self._factor, watch, False)
             except ScaleTooSmall as small:
                 self._grow_scale(small.denominator)
             else:
@@ -389,12 +400,10 @@ class OrderBook:
         ``group`` sums levels into price buckets of that size (bids floor, asks ceil).
         """
         if group is None:
-            view = self._views.plain(depth, self._version, self._bids, self._asks, self._assemble)
-            if view is not None:
-                return view
+            return self._views.plain(depth, self._version, self._bids, self._asks, self._assemble)
         sides = (self._bids, self._asks)
-        return self._views.view(
-            (depth, group), self._version, sides, self._group_key, self._assemble
+        return self._views.grouped(
+            depth, group, self._version, sides, self._group_key, self._assemble
         )
 
     def _flags(self) -> tuple[str, ...]:
@@ -426,8 +435,7 @@ class OrderBook:
             flags = self._flags()
         else:
             flags = ()  # the usual case, on every view
-        # fast_views.make_view inlined (a redraw's fixed cost): fill the twin, then retype.
-        view: Any = ViewSlots()
+        view: Any = _BOOK_VIEW()  # built through its twin (core.frozen): a redraw's fixed cost
         view.market = self.market
         view.status = self._status
         view.bids = bids
@@ -446,7 +454,5 @@ class OrderBook:
         view.updates_applied = self.updates_applied
         view.version = self._version
         view.flags = flags
-        if not FAST_VIEWS:  # BookView's fields changed: build it the plain way
-            return BookView(*(getattr(view, name) for name in VIEW_FIELDS))
         view.__class__ = BookView
         return view  # type: ignore[no-any-return]  # a BookView now

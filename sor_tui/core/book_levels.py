@@ -11,11 +11,15 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Sequence
 from decimal import Context, Decimal, localcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sortedcontainers import SortedList
 
+from sor_tui.core.bounded import BoundedCache
 from sor_tui.core.events import PriceLevel
+
+if TYPE_CHECKING:
+    from sor_tui.core.book_views import SideWatch
 
 MAX_SCALE = 40
 """More fractional digits than this in a price is treated as a protocol error."""
@@ -122,15 +126,11 @@ class Side:
         "best",
         "compact",
         "descending",
-        "high_base",
-        "high_touch",
         "levels",
         "rank_factor",
         "rank_of",
         "ranks",
         "sign",
-        "top_touches",
-        "watch_floor",
     )
 
     def __init__(self, descending: bool) -> None:
@@ -140,19 +140,11 @@ class Side:
         self.compact = False
         self.ranks: Any = []  # list[int], or a SortedList of them from LARGE_SIDE levels
         self.best: int | None = None
-        # Views skip re-reading a side whose shown top did not change: every change at a
-        # rank >= watch_floor (a lower bound of every view's lowest shown rank) counts.
-        self.watch_floor = WATCH_ALL
-        self.top_touches = 0
-        # The best rank touched (at or above watch_floor) since top_touches was high_base:
-        # every level above it is unchanged since then, so a view need not compare them.
-        self.high_touch = SHOWS_NOTHING
-        self.high_base = 0
         # Valid prices already seen -> their rank at ``rank_factor``. The decoder hands the
         # same Decimal object for a repeated price text; a dict hit (hash cached in the
         # object) costs a fifth of ``as_integer_ratio``. Keyed by value, so "1.0" and "1"
         # share the entry, as they share the rank. Bounded; emptied when the scale grows.
-        self.rank_of: dict[Decimal, int] = {}
+        self.rank_of: BoundedCache[Decimal, int] = BoundedCache(RANK_CACHE_MAX)
         self.rank_factor = 0
 
     def clear(self) -> None:
@@ -161,8 +153,6 @@ class Side:
         self.ranks = []
         self.compact = False
         self.best = None
-        self.top_touches += 1
-        self.high_touch = SHOWS_NOTHING
 
     def __len__(self) -> int:
         return len(self.levels)
@@ -170,24 +160,24 @@ class Side:
     def rescale(self, multiplier: int) -> None:
         """Multiply every key by ``multiplier`` (the book's scale grew)."""
         self.levels = {rank * multiplier: amount for rank, amount in self.levels.items()}
-        self.rank_of = {}
+        self.rank_of.clear()
         self.ranks = sorted_ranks(self.levels)
         if self.best is not None:
             self.best *= multiplier
-        self.watch_floor = WATCH_ALL
-        self.top_touches += 1
-        self.high_touch = SHOWS_NOTHING
 
     def floor_for(self, depth: int) -> int:
-        """The lowest rank a view of ``depth`` levels shows (changes below it are unseen)."""
+        """The rank of the ``depth``-th best level, the lowest a view of ``depth`` shows."""
         if depth <= 0:
             return SHOWS_NOTHING
         ranks = self.ranks
         return ranks[-depth] if len(ranks) >= depth else WATCH_ALL
 
-    def apply(self, levels: Sequence[PriceLevel], factor: int, remember: bool = True) -> None:
+    def apply(
+        self, levels: Sequence[PriceLevel], factor: int, watch: SideWatch, remember: bool = True
+    ) -> None:
         """Set or delete each level in order (the last occurrence of a price wins).
 
+        Changes at or above ``watch.floor`` are recorded in ``watch`` for the views.
         ``remember`` caches the rank of each new price (live updates); snapshot loads pass
         False so a deep snapshot does not fill the cache with prices rarely seen again.
 
@@ -197,7 +187,10 @@ class Side:
         """
         book = self.levels
         if not book and len(levels) >= BULK_LOAD_MIN:
-            self._load(levels, factor)
+            try:
+                self._load(levels, factor)
+            finally:
+                watch.touch_all()
             return
         ranks = self.ranks
         sign = self.sign
@@ -209,8 +202,8 @@ class Side:
         # (which carries the side's sign, turning a numerator straight into a rank).
         last_denominator = 0
         multiplier = 0
-        floor = self.watch_floor
-        high = self.high_touch
+        floor = watch.floor
+        high = watch.high_touch
         touched = False
         large = type(ranks) is not list
         try:
@@ -228,9 +221,7 @@ class Side:
                         raise InvalidLevelError("price is not positive")
                     rank = numerator * multiplier
                     if remember:
-                        if len(rank_of) >= RANK_CACHE_MAX:
-                            rank_of.clear()  # prices drift: start over rather than freeze
-                        rank_of[price] = rank
+                        rank_of.put(price, rank)
                 if rank >= floor:
                     touched = True
                     if rank > high:
@@ -265,8 +256,8 @@ class Side:
                 ranks = self.ranks = list(ranks)
             self.best = ranks[-1] * sign if ranks else None
             if touched:
-                self.top_touches += 1
-                self.high_touch = high
+                watch.touches += 1
+                watch.high_touch = high
 
     def _load(self, levels: Sequence[PriceLevel], factor: int) -> None:
         """``apply`` into an empty side (a snapshot): the dict first, then one sort.
@@ -301,8 +292,6 @@ class Side:
             # applies again, or asks for a resync).
             ranks = self.ranks = sorted_ranks(book)
             self.best = ranks[-1] * sign if ranks else None
-            self.top_touches += 1
-            self.high_touch = SHOWS_NOTHING
         if len(ranks) > MAX_LEVELS_PER_SIDE:
             raise TooManyLevelsError(f"more than {MAX_LEVELS_PER_SIDE} levels on one side")
         if len(ranks) > SNAPSHOT_DECIMAL_LEVELS:

@@ -1,0 +1,306 @@
+"""One side of a book view: what the previous view showed, and its incremental rebuild.
+
+A new view reuses the previous level objects down to the first level that differs (only
+the levels below a change get a new cumulative size). The usual redraw (an ungrouped view
+after a few updates) reads only the levels from the best touched rank down: the side's
+``SideWatch`` says which ranks were touched since the view last read it.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, getcontext, setcontext
+from typing import Any
+
+from sor_tui.core.book_levels import (
+    EXACT,
+    SHOWS_NOTHING,
+    WATCH_ALL,
+    ZERO,
+    Side,
+    decimal_amounts,
+)
+from sor_tui.core.bounded import BoundedCache
+from sor_tui.core.frozen import twin
+from sor_tui.core.views import LevelChange, LevelView
+
+_NONE = LevelChange.NONE
+_NEW = LevelChange.NEW
+_UP = LevelChange.UP
+_DOWN = LevelChange.DOWN
+LEVEL_TWIN = twin(LevelView)
+
+
+class SideWatch:
+    """The views' record of changes to one side's shown top (updated by ``Side.apply``).
+
+    Every change at a rank >= ``floor`` (a lower bound of every ungrouped view's lowest
+    shown rank) counts as a touch. ``high_touch`` is the best rank touched since
+    ``touches`` was ``high_base``: every level above it is unchanged since then, so a view
+    need not compare them.
+    """
+
+    __slots__ = ("floor", "high_base", "high_touch", "touches")
+
+    def __init__(self) -> None:
+        self.floor = WATCH_ALL
+        self.touches = 0
+        self.high_touch = SHOWS_NOTHING
+        self.high_base = 0
+
+    def touch_all(self) -> None:
+        """Anything on the side may have changed (cleared, loaded, rescaled)."""
+        self.touches += 1
+        self.high_touch = SHOWS_NOTHING
+
+
+class SidePrices(BoundedCache[int, Decimal]):
+    """Decimal prices of one side's recently shown ranks (bounded; emptied on rescale)."""
+
+    __slots__ = ("scale", "sign")
+
+    def __init__(self, sign: int) -> None:
+        super().__init__(4096)
+        self.sign = sign
+        self.scale = 0
+
+    def rescale(self, scale: int) -> None:
+        """Ranks now mean units of ``10**-scale``."""
+        self.clear()
+        self.scale = scale
+
+    def __missing__(self, rank: int) -> Decimal:
+        return self.put(rank, EXACT.scaleb(Decimal(rank * self.sign), -self.scale))
+
+    def price(self, key: int) -> Decimal:
+        """The exact Decimal price of a price key (a rank times the side's sign)."""
+        return self[key * self.sign]
+
+
+@dataclass(slots=True)
+class SideState:
+    """What one side of the previous view showed: its ranks, amounts and level objects."""
+
+    ranks: list[int]  # best first; for grouped views, the ranks of the buckets
+    amounts: list[Decimal]
+    levels: tuple[LevelView, ...]  # what the view shows
+    marks: list[int]  # positions of the levels with a change mark (usually 0-3)
+    level_list: list[LevelView]  # the same levels, updated in place
+    touches: int = -1  # the watch's touches when read (-1: never trust, e.g. grouped)
+    floor: int = SHOWS_NOTHING  # the lowest rank shown (ungrouped views only)
+
+
+def unmark(level_list: list[LevelView], positions: list[int], below: int | None = None) -> None:
+    """Clear the change marks at ``positions`` of ``level_list`` (those < ``below``), in place."""
+    level: Any
+    for position in positions:
+        if below is None or position < below:
+            old = level_list[position]
+            level = LEVEL_TWIN()
+            level.price = old.price
+            level.amount = old.amount
+            level.cumulative = old.cumulative
+            level.change = _NONE
+            level.__class__ = LevelView
+            level_list[position] = level
+
+
+def clear_marks(state: SideState) -> None:
+    """Clear the change marks of ``state``'s levels (nothing changed since its view)."""
+    if state.marks:
+        unmark(state.level_list, state.marks)
+        state.levels = tuple(state.level_list)
+        state.marks = []
+
+
+def build_side(
+    ranks: list[int],
+    amounts: Sequence[Decimal],
+    previous: SideState | None,
+    prices: SidePrices,
+) -> SideState:
+    """Level views for best-first ``ranks``/``amounts``, marked against ``previous``.
+
+    A first view (no ``previous``) marks nothing. Amounts are compared by value (grouped
+    sums are new objects on every read); levels above the first difference are reused.
+    """
+    if previous is None:
+        built, _ = levels_below(ranks, amounts, 0, 0, [WATCH_ALL], [], [], 0, ZERO, prices, _NONE)
+        return SideState(ranks, list(amounts), tuple(built), [], built)
+    old_ranks = previous.ranks
+    old_amounts = previous.amounts
+    limit = min(len(ranks), len(old_ranks))
+    start = 0
+    # A plain loop: for 25 levels it beats any C-level search's set-up cost.
+    while start < limit and ranks[start] == old_ranks[start]:
+        if amounts[start] != old_amounts[start]:
+            break
+        start += 1
+    level_list = previous.level_list
+    if previous.marks:
+        unmark(level_list, previous.marks, start)
+    if start == limit and len(ranks) == len(old_ranks):
+        built = level_list
+        marks: list[int] = []
+    else:
+        cumulative = level_list[start - 1].cumulative if start else ZERO
+        old_ranks.append(WATCH_ALL)
+        tail, marks = levels_below(
+            ranks, amounts, start, 0, old_ranks, old_amounts, level_list, start, cumulative, prices
+        )
+        built = level_list[:start] + tail
+    previous.ranks = ranks
+    previous.amounts = list(amounts)
+    previous.level_list = built
+    previous.levels = tuple(built)
+    previous.marks = marks
+    return previous
+
+
+def levels_below(
+    ranks: Sequence[int],
+    amounts: Sequence[Decimal],
+    begin: int,
+    offset: int,
+    old_ranks: list[int],
+    old_amounts: Sequence[Decimal],
+    old_levels: Sequence[LevelView],
+    old_begin: int,
+    cumulative: Decimal,
+    prices: SidePrices,
+    new: LevelChange = _NEW,
+) -> tuple[list[Any], list[int]]:
+    """Build the levels of ``ranks[begin:]``, marked against the previous view's.
+
+    The previous view's ranks (from ``old_begin``, ending in a sentinel below every rank)
+    are walked alongside, both best first: a rank shown before keeps its price object and
+    is marked by its amount's change; a new rank is marked ``new`` (a first view passes
+    ``LevelChange.NONE``: it marks nothing). Marks are positions
+    ``offset + index``. Cumulative sums continue from ``cumulative`` and are exact. This is
+    the one loop that builds view levels; calls are inlined because it runs per level.
+    """
+    marks: list[int] = []
+    built: list[Any] = []
+    append = built.append
+    position = old_begin
+    old_rank = old_ranks[position]
+    make, frozen = LEVEL_TWIN, LevelView
+    # EXACT becomes the current context for the loop (localcontext() would copy it).
+    saved = getcontext()
+    setcontext(EXACT)
+    try:
+        for index in range(begin, len(ranks)):
+            rank = ranks[index]
+            amount = amounts[index]
+            while old_rank > rank:
+                position += 1
+                old_rank = old_ranks[position]
+            if old_rank == rank:
+                price = old_levels[position].price
+                prior = old_amounts[position]
+                if prior is amount or prior == amount:
+                    change = _NONE
+                else:
+                    change = _UP if amount > prior else _DOWN
+                    marks.append(offset + index)
+            else:
+                price = prices[rank]
+                change = new
+                if new:
+                    marks.append(offset + index)
+            cumulative = cumulative + amount
+            level = make()
+            level.price = price
+            level.amount = amount
+            level.cumulative = cumulative
+            level.change = change
+            level.__class__ = frozen
+            append(level)
+    finally:
+        setcontext(saved)
+        old_ranks.pop()  # the sentinel
+    return built, marks
+
+
+def refresh_side(
+    side: Side, state: SideState, depth: int, prices: SidePrices, watch: SideWatch
+) -> bool:
+    """Bring an ungrouped view's state of a touched ``side`` up to date; True if its floor moved."""
+    floor = state.floor
+    refresh_top(side, state, depth, prices, watch)
+    state.touches = watch.touches
+    ranks = state.ranks
+    state.floor = ranks[-1] if ranks and len(ranks) == depth else side.floor_for(depth)
+    return state.floor != floor
+
+
+def refresh_top(
+    side: Side, state: SideState, depth: int, prices: SidePrices, watch: SideWatch
+) -> None:
+    """Bring an ungrouped view's state of ``side`` up to its best ``depth`` levels, in place.
+
+    Levels above the best rank touched since the state was read are known to be unchanged
+    (``watch.high_touch``); only the levels from the first difference down are looked up,
+    compared and rebuilt, and the state's lists are updated by slice assignment so the
+    unchanged best levels are not copied.
+    """
+    book_ranks = side.ranks
+    size = len(book_ranks)
+    if state.touches < watch.high_base:
+        known = 0  # another view of this side restarted the record
+    else:
+        known = size - bisect_right(book_ranks, watch.high_touch)
+    watch.high_base = watch.touches
+    watch.high_touch = WATCH_ALL
+    shown = size if size < depth else depth
+    old_ranks = state.ranks
+    old_amounts = state.amounts
+    old_shown = len(old_ranks)
+    common = shown if shown < old_shown else old_shown
+    if known > common:
+        known = common
+    # The shown levels from ``known`` down, best first.
+    tail_ranks = book_ranks[size - shown : size - known]
+    tail_ranks.reverse()
+    levels = side.levels
+    tail_amounts = list(map(levels.__getitem__, tail_ranks))
+    if side.compact and int in map(type, tail_amounts):
+        decimal_amounts(levels, tail_ranks, tail_amounts)
+    limit = common - known
+    skip = 0
+    while skip < limit and tail_ranks[skip] == old_ranks[known + skip]:
+        if tail_amounts[skip] is not old_amounts[known + skip]:
+            break
+        skip += 1
+    start = known + skip
+    level_list = state.level_list
+    if state.marks:
+        # The previous view's marks are cleared (those at or below ``start`` are rebuilt).
+        unmark(level_list, state.marks, start)
+        if start == shown == old_shown:
+            state.levels = tuple(level_list)
+            state.marks = []
+            return
+    elif start == shown == old_shown:
+        return  # touched, but nothing shown changed (say, a delete of an absent level)
+    old_ranks.append(WATCH_ALL)
+    cumulative = level_list[start - 1].cumulative if start else ZERO
+    built, marks = levels_below(
+        tail_ranks,
+        tail_amounts,
+        skip,
+        known,
+        old_ranks,
+        old_amounts,
+        level_list,
+        start,
+        cumulative,
+        prices,
+    )
+    old_ranks[known:] = tail_ranks
+    old_amounts[known:] = tail_amounts
+    level_list[start:] = built
+    state.levels = tuple(level_list)
+    state.marks = marks
