@@ -22,8 +22,7 @@ Decisions where the protocol is silent (documented here, tested in tests/core):
   and the book asks for a resync.
 - A persistent cross (best bid > best ask for ``max_crossed_updates`` consecutive messages
   or ``max_crossed_ns`` of wall time) is flagged and asks for at most one resync per
-  episode (``crossed_resync``; the episode ends when the book uncrosses): a consolidated
-  book may legitimately stay crossed, and a resync loop would never fix that.
+  episode (``crossed_resync``; ``book_integrity`` says why).
 - A level that cannot be valid (non-positive price, negative or NaN amount) asks for a
   resync; the rest of that message is not applied.
 """
@@ -35,13 +34,9 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sor_tui.core.book_levels import (
-    MAX_LEVELS_PER_FRAME,
-    ScaleTooSmall,
-    Side,
-    scale_for,
-)
-from sor_tui.core.book_views import Figures, SideWatch, ViewCache, integrity_flags
+from sor_tui.core.book_integrity import CrossWatch, integrity_flags
+from sor_tui.core.book_levels import MAX_LEVELS_PER_FRAME, BookLevels, ScaleTooSmall, Side
+from sor_tui.core.book_views import Figures, ViewCache
 from sor_tui.core.events import BookSnapshot, BookUpdate, PriceLevel
 from sor_tui.core.frozen import twin
 from sor_tui.core.views import BookStatus, BookView, LevelView
@@ -88,12 +83,10 @@ class OrderBook:
         self._max_buffer = max_buffer
         self._tolerance = future_tolerance_ns
         self._wall = wall_clock_ns
-        self._max_crossed_updates = max_crossed_updates
-        self._max_crossed_ns = max_crossed_ns
-        self._bids = Side(descending=True)
-        self._asks = Side(descending=False)
-        self._scale = 0
-        self._factor = 1
+        self._views = ViewCache()
+        self._levels = BookLevels(self._views)
+        self._bids = self._levels.bids
+        self._asks = self._levels.asks
         self._status = IDLE
         self._buffer: list[BookUpdate] = []
         self._overflowed = False
@@ -106,11 +99,8 @@ class OrderBook:
         self._version = 0
         self._needs_resync = False
         self._resync_reason: str | None = None
-        self._crossed_count = 0
-        self._crossed_since: int | None = None
+        self._cross = CrossWatch(max_crossed_updates, max_crossed_ns, wall_clock_ns)
         self._crossed_resync = crossed_resync
-        self._crossed_episode = False  # a long cross was flagged; survives resyncs
-        self._views = ViewCache()
         self.updates_applied = 0
         self.levels_applied = 0
         self.dropped_stale_time = 0
@@ -172,16 +162,13 @@ class OrderBook:
         return {"kept": self._views.kept, "side_reads": self._views.side_reads}
 
     def _clear(self) -> None:
-        self._bids.clear()
-        self._asks.clear()
-        self._views.touch_all()
+        self._levels.clear()
         self._buffer = []
         self._overflowed = False
         self._snapshot_ns = None
         self._drop_at_or_before = None
         self._last_ns = None
-        self._crossed_count = 0
-        self._crossed_since = None
+        self._cross.reset()
         self._version += 1
 
     def begin_sync(self) -> None:
@@ -243,8 +230,8 @@ class OrderBook:
             self._drop_at_or_before = snap_ns
             self._last_ns = snap_ns
         try:
-            self._set_levels(self._bids, self._views.bid_watch, event.bids)
-            self._set_levels(self._asks, self._views.ask_watch, event.asks)
+            self._set_levels(self._bids, event.bids)
+            self._set_levels(self._asks, event.asks)
         except _BAD_LEVEL as exc:
             self.request_resync(f"invalid snapshot level: {exc}")
             return True
@@ -265,7 +252,7 @@ class OrderBook:
                 self.late_updates += 1  # counted, applied: amounts are absolute
             self._apply(event)
             best_bid = self._bids.best
-            if self._crossed_count or (
+            if self._cross.count or (
                 best_bid is not None and self._asks.best is not None and best_bid > self._asks.best
             ):
                 self._check_cross()
@@ -308,7 +295,7 @@ class OrderBook:
             return
         try:
             # The common case in one go; a price needing a larger scale takes the slow path.
-            factor = self._factor
+            factor = self._levels.factor
             if bids:
                 self._bids.apply(bids, factor, self._views.bid_watch)
             if asks:
@@ -324,74 +311,27 @@ class OrderBook:
     def _apply_rescaling(self, bids: Sequence[PriceLevel], asks: Sequence[PriceLevel]) -> None:
         # Re-applying bids that were already applied is harmless: every operation is a set.
         try:
-            self._set_levels(self._bids, self._views.bid_watch, bids)
-            self._set_levels(self._asks, self._views.ask_watch, asks)
+            self._set_levels(self._bids, bids)
+            self._set_levels(self._asks, asks)
         except _BAD_LEVEL as exc:
             self.request_resync(f"invalid update level: {exc}")
 
-    def _set_levels(self, side: Side, watch: SideWatch, levels: Sequence[PriceLevel]) -> None:
-        while True:
-            try:
-                side.apply(levels, self._factor, watch, False)
-            except ScaleTooSmall as small:
-                self._grow_scale(small.denominator)
-            else:
-                self.levels_applied += len(levels)
-                return
-
-    def _grow_scale(self, denominator: int) -> None:
-        scale = scale_for(denominator, self._scale)
-        multiplier = 10 ** (scale - self._scale)
-        self._bids.rescale(multiplier)
-        self._asks.rescale(multiplier)
-        self._views.rescale(multiplier, scale)
-        self._scale = scale
-        self._factor = 10**scale
+    def _set_levels(self, side: Side, levels: Sequence[PriceLevel]) -> None:
+        self._levels.load(side, levels)
+        self.levels_applied += len(levels)
 
     def _check_cross(self) -> None:
         best_bid = self._bids.best
         best_ask = self._asks.best
-        if best_bid is not None and best_ask is not None and best_bid > best_ask:
-            self._crossed_count += 1
-            now = self._wall()
-            if self._crossed_since is None:
-                self._crossed_since = now
-            if not self._crossed_episode and (
-                self._crossed_count >= self._max_crossed_updates
-                or now - self._crossed_since >= self._max_crossed_ns
-            ):
-                self._crossed_episode = True
+        cross = self._cross
+        if cross.observe(best_bid is not None and best_ask is not None and best_bid > best_ask):
+            if cross.episode:
                 self.long_crosses += 1
-                self._version += 1
-                if self._crossed_resync:
-                    reason = f"book crossed for {self._crossed_count} consecutive messages"
-                    self.request_resync(reason)
-        else:
-            self._crossed_count = 0
-            self._crossed_since = None
-            if self._crossed_episode:
-                self._crossed_episode = False
-                self._version += 1
+            self._version += 1
+            if cross.episode and self._crossed_resync:
+                self.request_resync(f"book crossed for {cross.count} consecutive messages")
 
     # -- views ------------------------------------------------------------------------
-
-    def best_bid(self) -> Decimal | None:
-        """The best bid price, or None when the side is empty."""
-        key = self._bids.best
-        return None if key is None else self._views.bid_prices.price(key)
-
-    def best_ask(self) -> Decimal | None:
-        """The best ask price, or None when the side is empty."""
-        key = self._asks.best
-        return None if key is None else self._views.ask_prices.price(key)
-
-    def _group_key(self, group: Decimal) -> int:
-        if not group.is_finite() or group <= 0:
-            raise ValueError("group must be a positive finite decimal")
-        numerator, denominator = group.as_integer_ratio()
-        if self._factor % denominator:
-            self._grow_scale(denominator)
-        return numerator * (self._factor // denominator)
 
     def view(self, depth: int, group: Decimal | None = None) -> BookView:
         """A frozen best-first view; change marks compare with the previous call's view.
@@ -403,7 +343,7 @@ class OrderBook:
             return self._views.plain(depth, self._version, self._bids, self._asks, self._assemble)
         sides = (self._bids, self._asks)
         return self._views.grouped(
-            depth, group, self._version, sides, self._group_key, self._assemble
+            depth, group, self._version, sides, self._levels.group_key, self._assemble
         )
 
     def _flags(self) -> tuple[str, ...]:
@@ -412,7 +352,7 @@ class OrderBook:
             self.time_regressions - self._flag_base[0],
             self.future_times - self._flag_base[1],
             self._overflowed,
-            self._crossed_episode,
+            self._cross.episode,
         )
 
     def _assemble(
@@ -428,7 +368,7 @@ class OrderBook:
         if (
             self._needs_resync
             or self._overflowed
-            or self._crossed_episode
+            or self._cross.episode
             or self.time_regressions != base[0]
             or self.future_times != base[1]
         ):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Sequence
-from decimal import Context, Decimal, localcontext
+from decimal import Context, Decimal
 from typing import TYPE_CHECKING, Any
 
 from sortedcontainers import SortedList
@@ -19,7 +19,7 @@ from sor_tui.core.bounded import BoundedCache
 from sor_tui.core.events import PriceLevel
 
 if TYPE_CHECKING:
-    from sor_tui.core.book_views import SideWatch
+    from sor_tui.core.book_views import SideWatch, ViewCache
 
 MAX_SCALE = 40
 """More fractional digits than this in a price is treated as a protocol error."""
@@ -307,49 +307,56 @@ class Side:
                 book[rank] = numerator * (factor // denominator)
         self.compact = True
 
-    def top(self, depth: int) -> tuple[list[int], tuple[Decimal, ...]]:
-        """The ranks and amounts of the best ``depth`` levels, best first (C-level passes)."""
-        ranks = self.ranks[-depth:] if depth > 0 else []
-        ranks.reverse()
-        amounts = list(map(self.levels.__getitem__, ranks))
-        if self.compact and int in map(type, amounts):
-            decimal_amounts(self.levels, ranks, amounts)
-        return ranks, tuple(amounts)
 
-    def grouped(self, depth: int, group_key: int) -> tuple[list[int], tuple[Decimal, ...]]:
-        """Levels summed into buckets of ``group_key`` (bids floor, asks ceil), best first.
+class BookLevels:
+    """Both sides of one book, keyed in one fixed-point scale that grows when a price needs it.
 
-        Returns the bucket ranks (a bucket's price times the side's sign) and their sums.
-        """
-        if depth <= 0:
-            return [], ()
-        with localcontext(EXACT):  # bucket sums must never round
-            buckets, totals = self._buckets(depth, group_key)
-        return buckets, tuple(totals)
+    Changes are recorded in the views' watch of each side, and a rescale is passed on to
+    the views (their states hold ranks).
+    """
 
-    def _buckets(self, depth: int, group_key: int) -> tuple[list[int], list[Decimal]]:
-        buckets: list[int] = []
-        totals: list[Decimal] = []
-        levels = self.levels
-        current: int | None = None
-        total = ZERO
-        for rank in reversed(self.ranks):
-            # Flooring the rank floors a bid and ceils an ask (rank = -key): every bucket
-            # stays on the conservative side of its levels.
-            bucket = rank // group_key * group_key
-            if bucket != current:
-                if current is not None:
-                    buckets.append(current)
-                    totals.append(total)
-                    if len(buckets) == depth:
-                        return buckets, totals
-                current = bucket
-                total = ZERO
-            amount: Any = levels[rank]
-            if type(amount) is int:  # a compact deep level (not stored back: grouping reads all)
-                amount = decimal_amount(amount)
-            total = total + amount
-        if current is not None:
-            buckets.append(current)
-            totals.append(total)
-        return buckets, totals
+    __slots__ = ("asks", "bids", "factor", "scale", "views")
+
+    def __init__(self, views: ViewCache) -> None:
+        self.bids = Side(descending=True)
+        self.asks = Side(descending=False)
+        self.scale = 0
+        self.factor = 1  # 10**scale
+        self.views = views
+
+    def clear(self) -> None:
+        """Remove every level of both sides."""
+        self.bids.clear()
+        self.asks.clear()
+        self.views.touch_all()
+
+    def load(self, side: Side, levels: Sequence[PriceLevel]) -> None:
+        """Apply ``levels`` to ``side`` without remembering their prices, growing the scale."""
+        views = self.views
+        watch = views.bid_watch if side is self.bids else views.ask_watch
+        while True:
+            try:
+                side.apply(levels, self.factor, watch, False)
+            except ScaleTooSmall as small:
+                self.grow_scale(small.denominator)
+            else:
+                return
+
+    def grow_scale(self, denominator: int) -> None:
+        """Grow the scale so that ``denominator`` divides ``10**scale``."""
+        scale = scale_for(denominator, self.scale)
+        multiplier = 10 ** (scale - self.scale)
+        self.bids.rescale(multiplier)
+        self.asks.rescale(multiplier)
+        self.views.rescale(multiplier, scale)
+        self.scale = scale
+        self.factor = 10**scale
+
+    def group_key(self, group: Decimal) -> int:
+        """The bucket size ``group`` in the scale's units (the scale grows to hold it)."""
+        if not group.is_finite() or group <= 0:
+            raise ValueError("group must be a positive finite decimal")
+        numerator, denominator = group.as_integer_ratio()
+        if self.factor % denominator:
+            self.grow_scale(denominator)
+        return numerator * (self.factor // denominator)

@@ -9,7 +9,6 @@ from sor_tui.core.book_views.cache import (
     BPS_QUANTUM,
     Figures,
     ViewCache,
-    integrity_flags,
     spread_figures,
 )
 from sor_tui.core.book_views.sides import SideWatch
@@ -20,6 +19,5 @@ __all__ = [
     "Figures",
     "SideWatch",
     "ViewCache",
-    "integrity_flags",
     "spread_figures",
 ]

@@ -21,7 +21,9 @@ from sor_tui.core.book_views.sides import (
     SideWatch,
     build_side,
     clear_marks,
+    grouped_levels,
     refresh_side,
+    top_levels,
 )
 from sor_tui.core.views import BookView, LevelView
 
@@ -51,28 +53,6 @@ class ViewState:
     best_keys: tuple[int | None, int | None]
     figures: Figures
     last_read: int
-
-
-def integrity_flags(
-    resync_reason: str | None,
-    regressions: int,
-    future: int,
-    overflowed: bool,
-    long_cross: bool = False,
-) -> tuple[str, ...]:
-    """Human-readable integrity warnings of a book (empty in the usual case)."""
-    flags: list[str] = []
-    if long_cross:
-        flags.append("crossed for long")
-    if resync_reason is not None:
-        flags.append(f"resync needed: {resync_reason}")
-    if regressions:
-        flags.append(f"time went backwards {regressions}x")
-    if future:
-        flags.append(f"far-future time {future}x")
-    if overflowed:
-        flags.append("update buffer overflowed")
-    return tuple(flags)
 
 
 def spread_figures(
@@ -213,8 +193,8 @@ class ViewCache:
             if state.version == version:
                 return _unchanged(state)
         group_key = group_key_of(group)
-        bid_ranks, bid_amounts = sides[0].grouped(depth, group_key)
-        ask_ranks, ask_amounts = sides[1].grouped(depth, group_key)
+        bid_ranks, bid_amounts = grouped_levels(sides[0], depth, group_key)
+        ask_ranks, ask_amounts = grouped_levels(sides[1], depth, group_key)
         self.side_reads += 2
         best_keys = (sides[0].best, sides[1].best)
         if state is None:
@@ -254,7 +234,7 @@ class ViewCache:
 
     @staticmethod
     def _first_side(side: Side, depth: int, prices: SidePrices, watch: SideWatch) -> SideState:
-        ranks, amounts = side.top(depth)
+        ranks, amounts = top_levels(side, depth)
         # The levels are read now: the touch record restarts (other views notice it).
         watch.high_base = watch.touches
         watch.high_touch = WATCH_ALL

@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, getcontext, setcontext
+from decimal import Decimal, getcontext, localcontext, setcontext
 from typing import Any
 
 from sor_tui.core.book_levels import (
@@ -20,6 +20,7 @@ from sor_tui.core.book_levels import (
     WATCH_ALL,
     ZERO,
     Side,
+    decimal_amount,
     decimal_amounts,
 )
 from sor_tui.core.bounded import BoundedCache
@@ -90,6 +91,51 @@ class SideState:
     level_list: list[LevelView]  # the same levels, updated in place
     touches: int = -1  # the watch's touches when read (-1: never trust, e.g. grouped)
     floor: int = SHOWS_NOTHING  # the lowest rank shown (ungrouped views only)
+
+
+def top_levels(side: Side, depth: int) -> tuple[list[int], tuple[Decimal, ...]]:
+    """The ranks and amounts of ``side``'s best ``depth`` levels, best first."""
+    ranks = side.ranks[-depth:] if depth > 0 else []
+    ranks.reverse()
+    amounts = list(map(side.levels.__getitem__, ranks))
+    if side.compact and int in map(type, amounts):
+        decimal_amounts(side.levels, ranks, amounts)
+    return ranks, tuple(amounts)
+
+
+def grouped_levels(side: Side, depth: int, group_key: int) -> tuple[list[int], list[Decimal]]:
+    """``side``'s levels summed into buckets of ``group_key`` (bids floor, asks ceil), best first.
+
+    Returns the bucket ranks (a bucket's price times the side's sign) and their exact sums.
+    """
+    buckets: list[int] = []
+    totals: list[Decimal] = []
+    if depth <= 0:
+        return buckets, totals
+    levels = side.levels
+    current: int | None = None
+    total = ZERO
+    with localcontext(EXACT):  # bucket sums must never round
+        for rank in reversed(side.ranks):
+            # Flooring the rank floors a bid and ceils an ask (rank = -key): every bucket
+            # stays on the conservative side of its levels.
+            bucket = rank // group_key * group_key
+            if bucket != current:
+                if current is not None:
+                    buckets.append(current)
+                    totals.append(total)
+                    if len(buckets) == depth:
+                        return buckets, totals
+                current = bucket
+                total = ZERO
+            amount: Any = levels[rank]
+            if type(amount) is int:  # a compact deep level (not stored back: grouping reads all)
+                amount = decimal_amount(amount)
+            total = total + amount
+    if current is not None:
+        buckets.append(current)
+        totals.append(total)
+    return buckets, totals
 
 
 def unmark(level_list: list[LevelView], positions: list[int], below: int | None = None) -> None:
