@@ -116,7 +116,8 @@ class Side:
     Overwriting an amount touches only the dict.
 
     Memory: a loaded snapshot's deep levels hold their amount as an int of 1E-8 units when
-    that is exact (32 B instead of a 104 B Decimal; most of a deep book is never shown).
+    that is exact (a small int is a fraction of a Decimal's size; most of a deep book is
+    never shown).
     Readers of amounts (views, grouping) turn them back into the same Decimal value, spelled
     as the decoder spells amounts (no trailing zeros); ``compact`` says whether any may
     remain. Live updates always store the Decimal given.
@@ -142,7 +143,7 @@ class Side:
         self.best: int | None = None
         # Valid prices already seen -> their rank at ``rank_factor``. The decoder hands the
         # same Decimal object for a repeated price text; a dict hit (hash cached in the
-        # object) costs a fifth of ``as_integer_ratio``. Keyed by value, so "1.0" and "1"
+        # object) is far cheaper than ``as_integer_ratio``. Keyed by value, so "1.0" and "1"
         # share the entry, as they share the rank. Bounded; emptied when the scale grows.
         self.rank_of: BoundedCache[Decimal, int] = BoundedCache(RANK_CACHE_MAX)
         self.rank_factor = 0
