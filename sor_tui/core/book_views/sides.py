@@ -75,10 +75,6 @@ class SidePrices(BoundedCache[int, Decimal]):
     def __missing__(self, rank: int) -> Decimal:
         return self.put(rank, EXACT.scaleb(Decimal(rank * self.sign), -self.scale))
 
-    def price(self, key: int) -> Decimal:
-        """The exact Decimal price of a price key (a rank times the side's sign)."""
-        return self[key * self.sign]
-
 
 @dataclass(slots=True)
 class SideState:
