@@ -87,6 +87,8 @@ class OrderBook:
         self._levels = BookLevels(self._views)
         self._bids = self._levels.bids
         self._asks = self._levels.asks
+        self._bid_watch = self._views.bid_watch
+        self._ask_watch = self._views.ask_watch
         self._status = IDLE
         self._buffer: list[BookUpdate] = []
         self._overflowed = False
@@ -297,9 +299,9 @@ class OrderBook:
             # The common case in one go; a price needing a larger scale takes the slow path.
             factor = self._levels.factor
             if bids:
-                self._bids.apply(bids, factor, self._views.bid_watch)
+                self._bids.apply(bids, factor, self._bid_watch)
             if asks:
-                self._asks.apply(asks, factor, self._views.ask_watch)
+                self._asks.apply(asks, factor, self._ask_watch)
             self.levels_applied += len(bids) + len(asks)
         except ScaleTooSmall:
             self._apply_rescaling(bids, asks)

@@ -134,11 +134,11 @@ def grouped_levels(side: Side, depth: int, group_key: int) -> tuple[list[int], l
     return buckets, totals
 
 
-def unmark(level_list: list[LevelView], positions: list[int], below: int | None = None) -> None:
+def unmark(level_list: list[LevelView], positions: list[int], below: int) -> None:
     """Clear the change marks at ``positions`` of ``level_list`` (those < ``below``), in place."""
     level: Any
     for position in positions:
-        if below is None or position < below:
+        if position < below:
             old = level_list[position]
             level = LEVEL_TWIN()
             level.price = old.price
@@ -152,7 +152,7 @@ def unmark(level_list: list[LevelView], positions: list[int], below: int | None 
 def clear_marks(state: SideState) -> None:
     """Clear the change marks of ``state``'s levels (nothing changed since its view)."""
     if state.marks:
-        unmark(state.level_list, state.marks)
+        unmark(state.level_list, state.marks, len(state.level_list))
         state.levels = tuple(state.level_list)
         state.marks = []
 
@@ -269,19 +269,7 @@ def levels_below(
 def refresh_side(
     side: Side, state: SideState, depth: int, prices: SidePrices, watch: SideWatch
 ) -> bool:
-    """Bring an ungrouped view's state of a touched ``side`` up to date; True if its floor moved."""
-    floor = state.floor
-    refresh_top(side, state, depth, prices, watch)
-    state.touches = watch.touches
-    ranks = state.ranks
-    state.floor = ranks[-1] if ranks and len(ranks) == depth else side.floor_for(depth)
-    return state.floor != floor
-
-
-def refresh_top(
-    side: Side, state: SideState, depth: int, prices: SidePrices, watch: SideWatch
-) -> None:
-    """Bring an ungrouped view's state of ``side`` up to its best ``depth`` levels, in place.
+    """Bring an ungrouped view's state of a touched ``side`` up to date; True if its floor moved.
 
     Levels above the best rank touched since the state was read are known to be unchanged
     (``watch.high_touch``); only the levels from the first difference down are looked up,
@@ -294,7 +282,7 @@ def refresh_top(
         known = 0  # another view of this side restarted the record
     else:
         known = size - bisect_right(book_ranks, watch.high_touch)
-    watch.high_base = watch.touches
+    watch.high_base = state.touches = watch.touches
     watch.high_touch = WATCH_ALL
     shown = size if size < depth else depth
     old_ranks = state.ranks
@@ -324,9 +312,9 @@ def refresh_top(
         if start == shown == old_shown:
             state.levels = tuple(level_list)
             state.marks = []
-            return
+            return False  # nothing shown changed: neither did the floor
     elif start == shown == old_shown:
-        return  # touched, but nothing shown changed (say, a delete of an absent level)
+        return False  # touched, but nothing shown changed (say, a delete of an absent level)
     old_ranks.append(WATCH_ALL)
     cumulative = level_list[start - 1].cumulative if start else ZERO
     built, marks = levels_below(
@@ -346,3 +334,6 @@ def refresh_top(
     level_list[start:] = built
     state.levels = tuple(level_list)
     state.marks = marks
+    floor = state.floor
+    state.floor = old_ranks[-1] if old_ranks and len(old_ranks) == depth else side.floor_for(depth)
+    return state.floor != floor
