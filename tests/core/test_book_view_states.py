@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sor_tui.core.book_views.cache import KEEP_READS
 from tests.core.book_helpers import NOW_NS, make_book, sides, snapshot, update
 
 T = NOW_NS - 10**9
@@ -30,11 +31,11 @@ def test_a_one_off_full_depth_read_does_not_slow_later_top_views() -> None:
     book = deep_book()
     book.view(25)
     book.view(FULL)  # once, never again
-    for step in range(200):
+    for step in range(2 * KEEP_READS):
         deep_update(book, step)
         book.view(25)
     reads = book.view_stats()["side_reads"]
-    for step in range(200, 300):
+    for step in range(2 * KEEP_READS, 3 * KEEP_READS):
         deep_update(book, step)
         book.view(25)
     # Changes below the shown top: the 25-level view reuses both sides without reading them.
@@ -44,7 +45,7 @@ def test_a_one_off_full_depth_read_does_not_slow_later_top_views() -> None:
 
 def test_views_read_every_frame_keep_their_state_and_stay_right() -> None:
     book = deep_book()
-    for step in range(300):
+    for step in range(3 * KEEP_READS):
         deep_update(book, step)
         top = book.view(25)
         full = book.view(FULL)
@@ -63,10 +64,12 @@ def test_views_read_every_frame_keep_their_state_and_stay_right() -> None:
 def test_a_dropped_view_is_rebuilt_whole_when_read_again() -> None:
     book = deep_book()
     first = book.view(FULL)
-    for step in range(200):
+    steps = 2 * KEEP_READS
+    for step in range(steps):
         deep_update(book, step)
         book.view(25)
+    assert book.view_stats()["kept"] == 1
     again = book.view(FULL)
     assert len(again.bids) == len(first.bids) == DEEP
     assert all(level.change == 0 for level in again.bids)  # a first view marks nothing
-    assert again.bids[90].amount == 2 + 199 % 5
+    assert again.bids[90].amount == 2 + (steps - 1) % 5

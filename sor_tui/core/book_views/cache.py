@@ -33,9 +33,9 @@ BPS_QUANTUM = Decimal("0.01")
 """Spreads in basis points are shown to a hundredth of a basis point (half-even)."""
 _BPS_CONTEXT = Context(prec=34)
 KEEP_READS = 64
-"""A view state not read within this many reads of the book's views is dropped."""
-_PRUNE_MASK = 63
-"""Stale view states are looked for once every 64 reads."""
+"""A view state not read within this many reads of the book's views is dropped. Stale
+states are looked for at most once per ``KEEP_READS`` reads, and only by a read that
+re-reads levels anyway (a stale state costs nothing until it makes a view re-read)."""
 
 Figures = tuple[Decimal | None, Decimal | None, Decimal | None, Decimal | None, Decimal | None]
 """Best bid, best ask, spread, spread in basis points, mid."""
@@ -85,6 +85,7 @@ class ViewCache:
 
     __slots__ = (
         "_grouped",
+        "_next_prune",
         "_plain",
         "_reads",
         "ask_prices",
@@ -98,8 +99,8 @@ class ViewCache:
         self._plain: dict[int, ViewState] = {}  # ungrouped views, by depth
         self._grouped: dict[tuple[int, Decimal], ViewState] = {}
         self._reads = 0
-        self.side_reads = 0
-        """How many times a view read a side's levels (a build or a refresh)."""
+        self._next_prune = KEEP_READS
+        self.side_reads = 0  # how many times a view read a side's levels (build or refresh)
         self.bid_prices = SidePrices(1)
         self.ask_prices = SidePrices(-1)
         self.bid_watch = SideWatch()
@@ -135,10 +136,7 @@ class ViewCache:
         self, depth: int, version: int, bid_side: Side, ask_side: Side, assemble: Assembler
     ) -> BookView:
         """The ungrouped view of ``depth`` at ``version``, marked against the previous one."""
-        reads = self._reads + 1
-        self._reads = reads
-        if not reads & _PRUNE_MASK:
-            self._prune(reads)
+        reads = self._reads = self._reads + 1
         state = self._plain.get(depth)
         if state is None:
             return self._first(depth, version, bid_side, ask_side, assemble, reads)
@@ -152,12 +150,16 @@ class ViewCache:
         if bids.touches != watch.touches:
             moved = refresh_side(bid_side, bids, depth, self.bid_prices, watch)
             self.side_reads += 1
+            if reads >= self._next_prune:
+                moved = self._prune(reads) or moved
         elif bids.marks:
             clear_marks(bids)
         watch = self.ask_watch
         if asks.touches != watch.touches:
             moved = refresh_side(ask_side, asks, depth, self.ask_prices, watch) or moved
             self.side_reads += 1
+            if reads >= self._next_prune:
+                moved = self._prune(reads) or moved
         elif asks.marks:
             clear_marks(asks)
         bid_key = bid_side.best
@@ -182,16 +184,15 @@ class ViewCache:
         assemble: Assembler,
     ) -> BookView:
         """The view of ``depth`` buckets of ``group`` at ``version``, marked like ``plain``."""
-        reads = self._reads + 1
-        self._reads = reads
-        if not reads & _PRUNE_MASK:
-            self._prune(reads)
+        reads = self._reads = self._reads + 1
         key = (depth, group)
         state = self._grouped.get(key)
         if state is not None:
             state.last_read = reads
             if state.version == version:
                 return _unchanged(state)
+        if reads >= self._next_prune and self._prune(reads):
+            self._watch()
         group_key = group_key_of(group)
         bid_ranks, bid_amounts = grouped_levels(sides[0], depth, group_key)
         ask_ranks, ask_amounts = grouped_levels(sides[1], depth, group_key)
@@ -229,6 +230,8 @@ class ViewCache:
         figures = self._figures(*best_keys)
         view = assemble(bids.levels, asks.levels, figures)
         self._plain[depth] = ViewState(version, view, bids, asks, best_keys, figures, reads)
+        if reads >= self._next_prune:
+            self._prune(reads)
         self._watch()
         return view
 
@@ -262,13 +265,14 @@ class ViewCache:
             self.bid_watch.floor = min(other.bids.floor for other in states)
             self.ask_watch.floor = min(other.asks.floor for other in states)
 
-    def _prune(self, reads: int) -> None:
-        """Drop the view states not read within ``KEEP_READS`` reads."""
+    def _prune(self, reads: int) -> bool:
+        """Drop the view states not read within ``KEEP_READS`` reads; True if an ungrouped
+        one went (the caller recomputes the watch floors)."""
+        self._next_prune = reads + KEEP_READS
         oldest = reads - KEEP_READS
         stale = [depth for depth, state in self._plain.items() if state.last_read <= oldest]
         for depth in stale:
             del self._plain[depth]
         for key in [key for key, state in self._grouped.items() if state.last_read <= oldest]:
             del self._grouped[key]
-        if stale:
-            self._watch()
+        return bool(stale)
