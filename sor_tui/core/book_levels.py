@@ -28,10 +28,6 @@ EXACT = Context(prec=100)
 """Enough precision that sums and conversions of wire decimals never round."""
 
 ZERO = Decimal(0)
-WATCH_ALL = -(10**200)
-"""A watch floor below every rank: every change counts as a change of the shown top."""
-SHOWS_NOTHING = 10**200
-"""The floor of a view that shows no level: no change can affect it."""
 BULK_LOAD_MIN = 16
 """From this many levels, loading into an empty side sorts once instead of inserting each."""
 RANK_CACHE_MAX = 4096
@@ -165,13 +161,6 @@ class Side:
         self.ranks = sorted_ranks(self.levels)
         if self.best is not None:
             self.best *= multiplier
-
-    def floor_for(self, depth: int) -> int:
-        """The rank of the ``depth``-th best level, the lowest a view of ``depth`` shows."""
-        if depth <= 0:
-            return SHOWS_NOTHING
-        ranks = self.ranks
-        return ranks[-depth] if len(ranks) >= depth else WATCH_ALL
 
     def apply(
         self, levels: Sequence[PriceLevel], factor: int, watch: SideWatch, remember: bool = True

@@ -14,13 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Context, Decimal
 
-from sor_tui.core.book_levels import EXACT, WATCH_ALL, Side
+from sor_tui.core.book_levels import EXACT, Side
 from sor_tui.core.book_views.sides import (
+    WATCH_ALL,
     SidePrices,
     SideState,
     SideWatch,
     build_side,
     clear_marks,
+    floor_of,
     grouped_levels,
     refresh_side,
     top_levels,
@@ -243,7 +245,7 @@ class ViewCache:
         watch.high_touch = WATCH_ALL
         built = build_side(ranks, amounts, None, prices)
         built.touches = watch.touches
-        built.floor = side.floor_for(depth)
+        built.floor = floor_of(side, depth)
         return built
 
     def _figures(self, bid_key: int | None, ask_key: int | None) -> Figures:

@@ -14,15 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, getcontext, localcontext, setcontext
 from typing import Any
 
-from sor_tui.core.book_levels import (
-    EXACT,
-    SHOWS_NOTHING,
-    WATCH_ALL,
-    ZERO,
-    Side,
-    decimal_amount,
-    decimal_amounts,
-)
+from sor_tui.core.book_levels import EXACT, ZERO, Side, decimal_amount, decimal_amounts
 from sor_tui.core.bounded import BoundedCache
 from sor_tui.core.frozen import twin
 from sor_tui.core.views import LevelChange, LevelView
@@ -32,6 +24,18 @@ _NEW = LevelChange.NEW
 _UP = LevelChange.UP
 _DOWN = LevelChange.DOWN
 LEVEL_TWIN = twin(LevelView)
+WATCH_ALL = -(10**200)
+"""A watch floor below every rank: every change counts as a change of the shown top."""
+SHOWS_NOTHING = 10**200
+"""The floor of a view that shows no level: no change can affect it."""
+
+
+def floor_of(side: Side, depth: int) -> int:
+    """The lowest rank a view of ``depth`` levels of ``side`` shows (changes below are unseen)."""
+    if depth <= 0:
+        return SHOWS_NOTHING
+    ranks = side.ranks
+    return ranks[-depth] if len(ranks) >= depth else WATCH_ALL
 
 
 class SideWatch:
@@ -335,5 +339,5 @@ def refresh_side(
     state.levels = tuple(level_list)
     state.marks = marks
     floor = state.floor
-    state.floor = old_ranks[-1] if old_ranks and len(old_ranks) == depth else side.floor_for(depth)
+    state.floor = old_ranks[-1] if old_ranks and len(old_ranks) == depth else floor_of(side, depth)
     return state.floor != floor
