@@ -1,4 +1,7 @@
-"""One market's aggregated order book: snapshot/buffer synchronization, integrity, views.
+"""One market's aggregated order book: snapshot/buffer synchronization and integrity.
+
+The levels live in ``book_levels`` (one ``Side`` each); the views read from them live in
+``book_views``.
 
 Synchronization follows protocol §8.1-§8.2: UPDATEs received while SYNCING are buffered
 (bounded; overflow asks for a resync instead of dropping anything), the SNAPSHOT at time T
@@ -19,8 +22,7 @@ Decisions where the protocol is silent (documented here, tested in tests/core):
   and the book asks for a resync.
 - A persistent cross (best bid > best ask for ``max_crossed_updates`` consecutive messages
   or ``max_crossed_ns`` of wall time) is flagged and asks for at most one resync per
-  episode (``crossed_resync``; the episode ends when the book uncrosses): a consolidated
-  book may legitimately stay crossed, and a resync loop would never fix that.
+  episode (``crossed_resync``; ``book_integrity`` says why).
 - A level that cannot be valid (non-positive price, negative or NaN amount) asks for a
   resync; the rest of that message is not applied.
 """
@@ -32,15 +34,11 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sor_tui.core.book_levels import (
-    MAX_LEVELS_PER_FRAME,
-    ScaleTooSmall,
-    Side,
-    scale_for,
-)
-from sor_tui.core.book_view import Figures, ViewCache, integrity_flags
+from sor_tui.core.book_integrity import CrossWatch, integrity_flags
+from sor_tui.core.book_levels import MAX_LEVELS_PER_FRAME, BookLevels, ScaleTooSmall, Side
+from sor_tui.core.book_views import Figures, ViewCache
 from sor_tui.core.events import BookSnapshot, BookUpdate, PriceLevel
-from sor_tui.core.fast_views import FAST_VIEWS, VIEW_FIELDS, ViewSlots
+from sor_tui.core.frozen import twin
 from sor_tui.core.views import BookStatus, BookView, LevelView
 
 IDLE = BookStatus.IDLE
@@ -51,6 +49,20 @@ RESYNCING = BookStatus.RESYNCING
 
 # Invalid levels, NaN or infinite decimals; TypeError: a signalling NaN cannot be hashed.
 _BAD_LEVEL = (ValueError, ArithmeticError, TypeError)
+_BOOK_VIEW = twin(BookView)
+COUNTERS = (
+    "updates_applied",
+    "levels_applied",
+    "dropped_stale_time",
+    "dropped_not_live",
+    "dropped_overflow",
+    "snapshots_ignored",
+    "time_regressions",
+    "future_times",
+    "oversized_frames",
+    "long_crosses",
+    "late_updates",
+)
 
 
 class OrderBook:
@@ -71,12 +83,12 @@ class OrderBook:
         self._max_buffer = max_buffer
         self._tolerance = future_tolerance_ns
         self._wall = wall_clock_ns
-        self._max_crossed_updates = max_crossed_updates
-        self._max_crossed_ns = max_crossed_ns
-        self._bids = Side(descending=True)
-        self._asks = Side(descending=False)
-        self._scale = 0
-        self._factor = 1
+        self._views = ViewCache()
+        self._levels = BookLevels(self._views)
+        self._bids = self._levels.bids
+        self._asks = self._levels.asks
+        self._bid_watch = self._views.bid_watch
+        self._ask_watch = self._views.ask_watch
         self._status = IDLE
         self._buffer: list[BookUpdate] = []
         self._overflowed = False
@@ -89,11 +101,8 @@ class OrderBook:
         self._version = 0
         self._needs_resync = False
         self._resync_reason: str | None = None
-        self._crossed_count = 0
-        self._crossed_since: int | None = None
+        self._cross = CrossWatch(max_crossed_updates, max_crossed_ns, wall_clock_ns)
         self._crossed_resync = crossed_resync
-        self._crossed_episode = False  # a long cross was flagged; survives resyncs
-        self._views = ViewCache()
         self.updates_applied = 0
         self.levels_applied = 0
         self.dropped_stale_time = 0
@@ -146,31 +155,22 @@ class OrderBook:
 
     def counters(self) -> dict[str, int]:
         """All counters by name (for metrics and the status bar)."""
-        return {
-            "updates_applied": self.updates_applied,
-            "levels_applied": self.levels_applied,
-            "dropped_stale_time": self.dropped_stale_time,
-            "dropped_not_live": self.dropped_not_live,
-            "dropped_overflow": self.dropped_overflow,
-            "snapshots_ignored": self.snapshots_ignored,
-            "time_regressions": self.time_regressions,
-            "future_times": self.future_times,
-            "oversized_frames": self.oversized_frames,
-            "long_crosses": self.long_crosses,
-            "late_updates": self.late_updates,
-            "buffered": len(self._buffer),
-        }
+        counters = {name: getattr(self, name) for name in COUNTERS}
+        counters["buffered"] = len(self._buffer)
+        return counters
+
+    def view_stats(self) -> dict[str, int]:
+        """How the views are read: view states kept, and side reads (builds and refreshes)."""
+        return {"kept": self._views.kept, "side_reads": self._views.side_reads}
 
     def _clear(self) -> None:
-        self._bids.clear()
-        self._asks.clear()
+        self._levels.clear()
         self._buffer = []
         self._overflowed = False
         self._snapshot_ns = None
         self._drop_at_or_before = None
         self._last_ns = None
-        self._crossed_count = 0
-        self._crossed_since = None
+        self._cross.reset()
         self._version += 1
 
     def begin_sync(self) -> None:
@@ -254,7 +254,7 @@ class OrderBook:
                 self.late_updates += 1  # counted, applied: amounts are absolute
             self._apply(event)
             best_bid = self._bids.best
-            if self._crossed_count or (
+            if self._cross.count or (
                 best_bid is not None and self._asks.best is not None and best_bid > self._asks.best
             ):
                 self._check_cross()
@@ -297,11 +297,11 @@ class OrderBook:
             return
         try:
             # The common case in one go; a price needing a larger scale takes the slow path.
-            factor = self._factor
+            factor = self._levels.factor
             if bids:
-                self._bids.apply(bids, factor)
+                self._bids.apply(bids, factor, self._bid_watch)
             if asks:
-                self._asks.apply(asks, factor)
+                self._asks.apply(asks, factor, self._ask_watch)
             self.levels_applied += len(bids) + len(asks)
         except ScaleTooSmall:
             self._apply_rescaling(bids, asks)
@@ -319,68 +319,21 @@ class OrderBook:
             self.request_resync(f"invalid update level: {exc}")
 
     def _set_levels(self, side: Side, levels: Sequence[PriceLevel]) -> None:
-        while True:
-            try:
-                side.apply(levels, self._factor, False)
-            except ScaleTooSmall as small:
-                self._grow_scale(small.denominator)
-            else:
-                self.levels_applied += len(levels)
-                return
-
-    def _grow_scale(self, denominator: int) -> None:
-        scale = scale_for(denominator, self._scale)
-        multiplier = 10 ** (scale - self._scale)
-        self._bids.rescale(multiplier)
-        self._asks.rescale(multiplier)
-        self._views.rescale(multiplier, scale)
-        self._scale = scale
-        self._factor = 10**scale
+        self._levels.load(side, levels)
+        self.levels_applied += len(levels)
 
     def _check_cross(self) -> None:
         best_bid = self._bids.best
         best_ask = self._asks.best
-        if best_bid is not None and best_ask is not None and best_bid > best_ask:
-            self._crossed_count += 1
-            now = self._wall()
-            if self._crossed_since is None:
-                self._crossed_since = now
-            if not self._crossed_episode and (
-                self._crossed_count >= self._max_crossed_updates
-                or now - self._crossed_since >= self._max_crossed_ns
-            ):
-                self._crossed_episode = True
+        cross = self._cross
+        if cross.observe(best_bid is not None and best_ask is not None and best_bid > best_ask):
+            if cross.episode:
                 self.long_crosses += 1
-                self._version += 1
-                if self._crossed_resync:
-                    reason = f"book crossed for {self._crossed_count} consecutive messages"
-                    self.request_resync(reason)
-        else:
-            self._crossed_count = 0
-            self._crossed_since = None
-            if self._crossed_episode:
-                self._crossed_episode = False
-                self._version += 1
+            self._version += 1
+            if cross.episode and self._crossed_resync:
+                self.request_resync(f"book crossed for {cross.count} consecutive messages")
 
     # -- views ------------------------------------------------------------------------
-
-    def best_bid(self) -> Decimal | None:
-        """The best bid price, or None when the side is empty."""
-        key = self._bids.best
-        return None if key is None else self._views.bid_prices.price(key)
-
-    def best_ask(self) -> Decimal | None:
-        """The best ask price, or None when the side is empty."""
-        key = self._asks.best
-        return None if key is None else self._views.ask_prices.price(key)
-
-    def _group_key(self, group: Decimal) -> int:
-        if not group.is_finite() or group <= 0:
-            raise ValueError("group must be a positive finite decimal")
-        numerator, denominator = group.as_integer_ratio()
-        if self._factor % denominator:
-            self._grow_scale(denominator)
-        return numerator * (self._factor // denominator)
 
     def view(self, depth: int, group: Decimal | None = None) -> BookView:
         """A frozen best-first view; change marks compare with the previous call's view.
@@ -389,12 +342,10 @@ class OrderBook:
         ``group`` sums levels into price buckets of that size (bids floor, asks ceil).
         """
         if group is None:
-            view = self._views.plain(depth, self._version, self._bids, self._asks, self._assemble)
-            if view is not None:
-                return view
+            return self._views.plain(depth, self._version, self._bids, self._asks, self._assemble)
         sides = (self._bids, self._asks)
-        return self._views.view(
-            (depth, group), self._version, sides, self._group_key, self._assemble
+        return self._views.grouped(
+            depth, group, self._version, sides, self._levels.group_key, self._assemble
         )
 
     def _flags(self) -> tuple[str, ...]:
@@ -403,7 +354,7 @@ class OrderBook:
             self.time_regressions - self._flag_base[0],
             self.future_times - self._flag_base[1],
             self._overflowed,
-            self._crossed_episode,
+            self._cross.episode,
         )
 
     def _assemble(
@@ -419,15 +370,14 @@ class OrderBook:
         if (
             self._needs_resync
             or self._overflowed
-            or self._crossed_episode
+            or self._cross.episode
             or self.time_regressions != base[0]
             or self.future_times != base[1]
         ):
             flags = self._flags()
         else:
             flags = ()  # the usual case, on every view
-        # fast_views.make_view inlined (a redraw's fixed cost): fill the twin, then retype.
-        view: Any = ViewSlots()
+        view: Any = _BOOK_VIEW()  # built through its twin (core.frozen): a redraw's fixed cost
         view.market = self.market
         view.status = self._status
         view.bids = bids
@@ -446,7 +396,5 @@ class OrderBook:
         view.updates_applied = self.updates_applied
         view.version = self._version
         view.flags = flags
-        if not FAST_VIEWS:  # BookView's fields changed: build it the plain way
-            return BookView(*(getattr(view, name) for name in VIEW_FIELDS))
         view.__class__ = BookView
         return view  # type: ignore[no-any-return]  # a BookView now

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sor_tui.core.book_levels import EXACT
-from sor_tui.core.book_view import BPS, BPS_QUANTUM
+from sor_tui.core.book_views import BPS, BPS_QUANTUM
 from sor_tui.core.views import BookView
 
 

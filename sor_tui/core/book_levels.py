@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Sequence
-from decimal import Context, Decimal, localcontext
-from typing import Any
+from decimal import Context, Decimal
+from typing import TYPE_CHECKING, Any
 
 from sortedcontainers import SortedList
 
+from sor_tui.core.bounded import BoundedCache
 from sor_tui.core.events import PriceLevel
+
+if TYPE_CHECKING:
+    from sor_tui.core.book_views import SideWatch, ViewCache
 
 MAX_SCALE = 40
 """More fractional digits than this in a price is treated as a protocol error."""
@@ -24,10 +28,6 @@ EXACT = Context(prec=100)
 """Enough precision that sums and conversions of wire decimals never round."""
 
 ZERO = Decimal(0)
-WATCH_ALL = -(10**200)
-"""A watch floor below every rank: every change counts as a change of the shown top."""
-SHOWS_NOTHING = 10**200
-"""The floor of a view that shows no level: no change can affect it."""
 BULK_LOAD_MIN = 16
 """From this many levels, loading into an empty side sorts once instead of inserting each."""
 RANK_CACHE_MAX = 4096
@@ -112,7 +112,8 @@ class Side:
     Overwriting an amount touches only the dict.
 
     Memory: a loaded snapshot's deep levels hold their amount as an int of 1E-8 units when
-    that is exact (32 B instead of a 104 B Decimal; most of a deep book is never shown).
+    that is exact (a small int is a fraction of a Decimal's size; most of a deep book is
+    never shown).
     Readers of amounts (views, grouping) turn them back into the same Decimal value, spelled
     as the decoder spells amounts (no trailing zeros); ``compact`` says whether any may
     remain. Live updates always store the Decimal given.
@@ -122,15 +123,11 @@ class Side:
         "best",
         "compact",
         "descending",
-        "high_base",
-        "high_touch",
         "levels",
         "rank_factor",
         "rank_of",
         "ranks",
         "sign",
-        "top_touches",
-        "watch_floor",
     )
 
     def __init__(self, descending: bool) -> None:
@@ -140,19 +137,11 @@ class Side:
         self.compact = False
         self.ranks: Any = []  # list[int], or a SortedList of them from LARGE_SIDE levels
         self.best: int | None = None
-        # Views skip re-reading a side whose shown top did not change: every change at a
-        # rank >= watch_floor (a lower bound of every view's lowest shown rank) counts.
-        self.watch_floor = WATCH_ALL
-        self.top_touches = 0
-        # The best rank touched (at or above watch_floor) since top_touches was high_base:
-        # every level above it is unchanged since then, so a view need not compare them.
-        self.high_touch = SHOWS_NOTHING
-        self.high_base = 0
         # Valid prices already seen -> their rank at ``rank_factor``. The decoder hands the
         # same Decimal object for a repeated price text; a dict hit (hash cached in the
-        # object) costs a fifth of ``as_integer_ratio``. Keyed by value, so "1.0" and "1"
+        # object) is far cheaper than ``as_integer_ratio``. Keyed by value, so "1.0" and "1"
         # share the entry, as they share the rank. Bounded; emptied when the scale grows.
-        self.rank_of: dict[Decimal, int] = {}
+        self.rank_of: BoundedCache[Decimal, int] = BoundedCache(RANK_CACHE_MAX)
         self.rank_factor = 0
 
     def clear(self) -> None:
@@ -161,8 +150,6 @@ class Side:
         self.ranks = []
         self.compact = False
         self.best = None
-        self.top_touches += 1
-        self.high_touch = SHOWS_NOTHING
 
     def __len__(self) -> int:
         return len(self.levels)
@@ -170,24 +157,17 @@ class Side:
     def rescale(self, multiplier: int) -> None:
         """Multiply every key by ``multiplier`` (the book's scale grew)."""
         self.levels = {rank * multiplier: amount for rank, amount in self.levels.items()}
-        self.rank_of = {}
+        self.rank_of.clear()
         self.ranks = sorted_ranks(self.levels)
         if self.best is not None:
             self.best *= multiplier
-        self.watch_floor = WATCH_ALL
-        self.top_touches += 1
-        self.high_touch = SHOWS_NOTHING
 
-    def floor_for(self, depth: int) -> int:
-        """The lowest rank a view of ``depth`` levels shows (changes below it are unseen)."""
-        if depth <= 0:
-            return SHOWS_NOTHING
-        ranks = self.ranks
-        return ranks[-depth] if len(ranks) >= depth else WATCH_ALL
-
-    def apply(self, levels: Sequence[PriceLevel], factor: int, remember: bool = True) -> None:
+    def apply(
+        self, levels: Sequence[PriceLevel], factor: int, watch: SideWatch, remember: bool = True
+    ) -> None:
         """Set or delete each level in order (the last occurrence of a price wins).
 
+        Changes at or above ``watch.floor`` are recorded in ``watch`` for the views.
         ``remember`` caches the rank of each new price (live updates); snapshot loads pass
         False so a deep snapshot does not fill the cache with prices rarely seen again.
 
@@ -197,7 +177,10 @@ class Side:
         """
         book = self.levels
         if not book and len(levels) >= BULK_LOAD_MIN:
-            self._load(levels, factor)
+            try:
+                self._load(levels, factor)
+            finally:
+                watch.touch_all()
             return
         ranks = self.ranks
         sign = self.sign
@@ -209,8 +192,8 @@ class Side:
         # (which carries the side's sign, turning a numerator straight into a rank).
         last_denominator = 0
         multiplier = 0
-        floor = self.watch_floor
-        high = self.high_touch
+        floor = watch.floor
+        high = watch.high_touch
         touched = False
         large = type(ranks) is not list
         try:
@@ -228,9 +211,7 @@ class Side:
                         raise InvalidLevelError("price is not positive")
                     rank = numerator * multiplier
                     if remember:
-                        if len(rank_of) >= RANK_CACHE_MAX:
-                            rank_of.clear()  # prices drift: start over rather than freeze
-                        rank_of[price] = rank
+                        rank_of.put(price, rank)
                 if rank >= floor:
                     touched = True
                     if rank > high:
@@ -265,8 +246,8 @@ class Side:
                 ranks = self.ranks = list(ranks)
             self.best = ranks[-1] * sign if ranks else None
             if touched:
-                self.top_touches += 1
-                self.high_touch = high
+                watch.touches += 1
+                watch.high_touch = high
 
     def _load(self, levels: Sequence[PriceLevel], factor: int) -> None:
         """``apply`` into an empty side (a snapshot): the dict first, then one sort.
@@ -301,8 +282,6 @@ class Side:
             # applies again, or asks for a resync).
             ranks = self.ranks = sorted_ranks(book)
             self.best = ranks[-1] * sign if ranks else None
-            self.top_touches += 1
-            self.high_touch = SHOWS_NOTHING
         if len(ranks) > MAX_LEVELS_PER_SIDE:
             raise TooManyLevelsError(f"more than {MAX_LEVELS_PER_SIDE} levels on one side")
         if len(ranks) > SNAPSHOT_DECIMAL_LEVELS:
@@ -318,49 +297,56 @@ class Side:
                 book[rank] = numerator * (factor // denominator)
         self.compact = True
 
-    def top(self, depth: int) -> tuple[list[int], tuple[Decimal, ...]]:
-        """The ranks and amounts of the best ``depth`` levels, best first (C-level passes)."""
-        ranks = self.ranks[-depth:] if depth > 0 else []
-        ranks.reverse()
-        amounts = list(map(self.levels.__getitem__, ranks))
-        if self.compact and int in map(type, amounts):
-            decimal_amounts(self.levels, ranks, amounts)
-        return ranks, tuple(amounts)
 
-    def grouped(self, depth: int, group_key: int) -> tuple[list[int], tuple[Decimal, ...]]:
-        """Levels summed into buckets of ``group_key`` (bids floor, asks ceil), best first.
+class BookLevels:
+    """Both sides of one book, keyed in one fixed-point scale that grows when a price needs it.
 
-        Returns the bucket ranks (a bucket's price times the side's sign) and their sums.
-        """
-        if depth <= 0:
-            return [], ()
-        with localcontext(EXACT):  # bucket sums must never round
-            buckets, totals = self._buckets(depth, group_key)
-        return buckets, tuple(totals)
+    Changes are recorded in the views' watch of each side, and a rescale is passed on to
+    the views (their states hold ranks).
+    """
 
-    def _buckets(self, depth: int, group_key: int) -> tuple[list[int], list[Decimal]]:
-        buckets: list[int] = []
-        totals: list[Decimal] = []
-        levels = self.levels
-        current: int | None = None
-        total = ZERO
-        for rank in reversed(self.ranks):
-            # Flooring the rank floors a bid and ceils an ask (rank = -key): every bucket
-            # stays on the conservative side of its levels.
-            bucket = rank // group_key * group_key
-            if bucket != current:
-                if current is not None:
-                    buckets.append(current)
-                    totals.append(total)
-                    if len(buckets) == depth:
-                        return buckets, totals
-                current = bucket
-                total = ZERO
-            amount: Any = levels[rank]
-            if type(amount) is int:  # a compact deep level (not stored back: grouping reads all)
-                amount = decimal_amount(amount)
-            total = total + amount
-        if current is not None:
-            buckets.append(current)
-            totals.append(total)
-        return buckets, totals
+    __slots__ = ("asks", "bids", "factor", "scale", "views")
+
+    def __init__(self, views: ViewCache) -> None:
+        self.bids = Side(descending=True)
+        self.asks = Side(descending=False)
+        self.scale = 0
+        self.factor = 1  # 10**scale
+        self.views = views
+
+    def clear(self) -> None:
+        """Remove every level of both sides."""
+        self.bids.clear()
+        self.asks.clear()
+        self.views.touch_all()
+
+    def load(self, side: Side, levels: Sequence[PriceLevel]) -> None:
+        """Apply ``levels`` to ``side`` without remembering their prices, growing the scale."""
+        views = self.views
+        watch = views.bid_watch if side is self.bids else views.ask_watch
+        while True:
+            try:
+                side.apply(levels, self.factor, watch, False)
+            except ScaleTooSmall as small:
+                self.grow_scale(small.denominator)
+            else:
+                return
+
+    def grow_scale(self, denominator: int) -> None:
+        """Grow the scale so that ``denominator`` divides ``10**scale``."""
+        scale = scale_for(denominator, self.scale)
+        multiplier = 10 ** (scale - self.scale)
+        self.bids.rescale(multiplier)
+        self.asks.rescale(multiplier)
+        self.views.rescale(multiplier, scale)
+        self.scale = scale
+        self.factor = 10**scale
+
+    def group_key(self, group: Decimal) -> int:
+        """The bucket size ``group`` in the scale's units (the scale grows to hold it)."""
+        if not group.is_finite() or group <= 0:
+            raise ValueError("group must be a positive finite decimal")
+        numerator, denominator = group.as_integer_ratio()
+        if self.factor % denominator:
+            self.grow_scale(denominator)
+        return numerator * (self.factor // denominator)

@@ -35,6 +35,7 @@ from operator import attrgetter
 
 from sortedcontainers import SortedKeyList
 
+from sor_tui.core.bounded import BoundedCache
 from sor_tui.core.events import Execution
 from sor_tui.core.tape_stats import Accumulator
 from sor_tui.core.views import TapeEntry, TapeStats, TapeView, Tick
@@ -92,7 +93,8 @@ class ExecutionTape:
         self._window: dict[str, Accumulator] = {}
         self._pending: list[Execution] = []
         self._version = 0
-        self._cache: dict[tuple[int, str | None], tuple[int, int, TapeView]] = {}
+        self._cache: BoundedCache[tuple[int, str | None], tuple[int, int, TapeView]]
+        self._cache = BoundedCache(16)
         self.accepted = 0
         self.duplicates_suppressed = 0
         self.too_old = 0
@@ -273,9 +275,7 @@ class ExecutionTape:
             window=self._window_stats(),
             duplicates_suppressed=self.duplicates_suppressed,
         )
-        if len(self._cache) > 16:
-            self._cache.clear()
-        self._cache[cache_key] = (self._version, self._window_changes, view)
+        self._cache.put(cache_key, (self._version, self._window_changes, view))
         return view
 
     def _entries(

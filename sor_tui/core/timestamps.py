@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from sor_tui.core.bounded import BoundedCache
+
 _PATTERN = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
     r"(?:\.([0-9]{1,9}))?(Z|[+-][0-9]{2}:[0-9]{2})"
@@ -25,12 +27,10 @@ MIN_YEAR = 1970
 MAX_YEAR = 2261
 
 # Most frames of a session share a handful of calendar days.
-_DAY_CACHE: dict[str, int] = {}
-_DAY_CACHE_MAX = 4096
+_DAY_CACHE: BoundedCache[str, int] = BoundedCache(4096)
 _SCALE = tuple(10 ** (9 - digits) for digits in range(10))
 # Within a second many frames share the same "YYYY-MM-DDTHH:MM:SS" head.
-_HEAD_CACHE: dict[str, int] = {}
-_HEAD_CACHE_MAX = 4096
+_HEAD_CACHE: BoundedCache[str, int] = BoundedCache(4096)
 # The head of the last timestamp that took the slow path, with its epoch nanoseconds.
 # Never a prefix of a str that is not a validated head; one tuple, swapped atomically.
 _LAST: tuple[str, int] = ("\x00never", 0)
@@ -48,10 +48,7 @@ def _epoch_day(text: str, year: int, month: int, day: int) -> int:
         days = date(year, month, day).toordinal() - _EPOCH_ORDINAL
     except ValueError:
         raise ValueError(f"timestamp has an invalid date {key!r}") from None
-    if len(_DAY_CACHE) >= _DAY_CACHE_MAX:
-        _DAY_CACHE.clear()
-    _DAY_CACHE[key] = days
-    return days
+    return _DAY_CACHE.put(key, days)
 
 
 def _tail_ns(fraction: str | None, zone: str, text: str) -> tuple[int, int]:
@@ -119,10 +116,7 @@ def parse_rfc3339_ns(text: str) -> int:
     head = text[:19]
     seconds = _HEAD_CACHE.get(head)
     if seconds is None:
-        seconds = _head_seconds(head)
-        if len(_HEAD_CACHE) >= _HEAD_CACHE_MAX:
-            _HEAD_CACHE.clear()
-        _HEAD_CACHE[head] = seconds
+        seconds = _HEAD_CACHE.put(head, _head_seconds(head))
     _LAST = (head, seconds * NS_PER_SECOND)
     nanos, offset = _tail_ns(match.group(7), match.group(8), text)
     result = (seconds + offset) * NS_PER_SECOND + nanos

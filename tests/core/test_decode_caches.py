@@ -7,17 +7,16 @@ from decimal import Decimal
 
 import pytest
 
-from sor_tui.core import wire
 from sor_tui.core.events import BookSnapshot, Execution, PriceLevel, Rejected
-from sor_tui.core.protocol import decode
+from sor_tui.core.protocol import decode, values
 
 TIME = "2026-01-01T00:00:00Z"
 
 
 @pytest.fixture(autouse=True)
 def _empty_caches() -> None:
-    wire.DECIMALS.clear()
-    wire.AMOUNTS.clear()
+    values.DECIMALS.clear()
+    values.AMOUNTS.clear()
 
 
 def snapshot(bids: list[tuple[str, str]], asks: list[tuple[str, str]] | None = None) -> str:
@@ -38,19 +37,19 @@ def deep(count: int, base: int = 50_000) -> list[tuple[str, str]]:
 
 
 def test_a_deep_snapshot_caches_only_its_best_levels() -> None:
-    count = wire.SNAPSHOT_CACHED * 10
+    count = values.SNAPSHOT_CACHED * 10
     event = decode(snapshot(deep(count), deep(count, 60_000)))
     assert isinstance(event, BookSnapshot)
     # Each side puts only its first SNAPSHOT_CACHED prices and amounts into the caches.
-    assert len(wire.DECIMALS) == 2 * wire.SNAPSHOT_CACHED
-    assert len(wire.AMOUNTS) <= 2 * wire.SNAPSHOT_CACHED
-    for price, _ in deep(count)[: wire.SNAPSHOT_CACHED]:
-        assert price in wire.DECIMALS
-    assert deep(count)[wire.SNAPSHOT_CACHED][0] not in wire.DECIMALS
+    assert len(values.DECIMALS) == 2 * values.SNAPSHOT_CACHED
+    assert len(values.AMOUNTS) <= 2 * values.SNAPSHOT_CACHED
+    for price, _ in deep(count)[: values.SNAPSHOT_CACHED]:
+        assert price in values.DECIMALS
+    assert deep(count)[values.SNAPSHOT_CACHED][0] not in values.DECIMALS
 
 
 def test_deep_snapshot_levels_equal_the_plain_parse() -> None:
-    levels = deep(wire.SNAPSHOT_CACHED * 3)
+    levels = deep(values.SNAPSHOT_CACHED * 3)
     event = decode(snapshot(levels))
     assert isinstance(event, BookSnapshot)
     assert event.bids == tuple(PriceLevel(Decimal(p), Decimal(a)) for p, a in levels)
@@ -61,8 +60,8 @@ def test_deep_snapshot_levels_equal_the_plain_parse() -> None:
 
 
 def test_a_deep_invalid_level_is_rejected_and_named() -> None:
-    levels = deep(wire.SNAPSHOT_CACHED * 2)
-    bad_index = wire.SNAPSHOT_CACHED + 5
+    levels = deep(values.SNAPSHOT_CACHED * 2)
+    bad_index = values.SNAPSHOT_CACHED + 5
     levels[bad_index] = ("1e3", "1")
     event = decode(snapshot(levels))
     assert isinstance(event, Rejected)
@@ -74,8 +73,8 @@ def test_a_deep_invalid_level_is_rejected_and_named() -> None:
 
 
 def test_a_deep_level_uses_a_cached_price_when_there_is_one() -> None:
-    levels = deep(wire.SNAPSHOT_CACHED * 2)
-    hot = wire.parse_cached(levels[-1][0])
+    levels = deep(values.SNAPSHOT_CACHED * 2)
+    hot = values.parse_cached(levels[-1][0])
     event = decode(snapshot(levels))
     assert isinstance(event, BookSnapshot)
     assert event.bids[-1].price is hot
@@ -95,5 +94,5 @@ def test_execution_amounts_go_to_the_small_amounts_cache() -> None:
         event = decode(json.dumps(frame))
         assert isinstance(event, Execution)
         assert event.amount == Decimal(f"0.{index:08d}1")
-    assert set(wire.DECIMALS) == {"50000.5"}
-    assert len(wire.AMOUNTS) == 50
+    assert set(values.DECIMALS) == {"50000.5"}
+    assert len(values.AMOUNTS) == 50

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -9,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from sor_tui.core import protocol, wire
 from sor_tui.core.events import (
     BookSnapshot,
     BookUpdate,
@@ -26,12 +26,15 @@ from sor_tui.core.events import (
     SubscriptionList,
     TopOfBook,
 )
+from sor_tui.core.frozen import twin
 from sor_tui.core.numbers import parse_decimal
 from sor_tui.core.protocol import (
     decode,
+    decoder,
     encode_subscribe,
     encode_subscription_list,
     encode_unsubscribe,
+    values,
 )
 from sor_tui.core.timestamps import parse_rfc3339_ns
 
@@ -121,14 +124,14 @@ def test_compact_forms_decode_the_same(name: str, separators: tuple[str, str]) -
 def test_hot_path_is_taken_for_compact_market_data(monkeypatch: pytest.MonkeyPatch) -> None:
     """Guards the test above: it really compares the hot path with the general one."""
     seen: list[str] = []
-    real = protocol._book_event
+    real = decoder._book_event
 
     def spy(*args: Any) -> Any:
         seen.append("hot")
         return real(*args)
 
-    monkeypatch.setattr(protocol, "_book_event", spy)
-    monkeypatch.setattr(protocol, "_book", lambda *a: pytest.fail("general path taken"))
+    monkeypatch.setattr(decoder, "_book_event", spy)
+    monkeypatch.setattr(decoder, "_book", lambda *a: pytest.fail("general path taken"))
     text = json.dumps(json.loads(frame("market_data_update")), separators=(",", ":"))
     assert isinstance(decode(text), BookUpdate)
     assert seen == ["hot"]
@@ -326,22 +329,30 @@ def test_rejected_market_data_names_market_and_channel() -> None:
 # --- the hot path must agree with the general path ----------------------------------
 
 
-@pytest.mark.parametrize("fast", [True, False])
-def test_levels_are_equal_with_and_without_the_shortcut(
-    fast: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(wire, "FAST_LEVELS", fast)
-    monkeypatch.setattr(wire, "FAST_UPDATES", fast)
+def test_levels_built_through_twins_are_plain_frozen_levels() -> None:
     event = decode(frame("market_data_update"))
     assert event == GOLDEN["market_data_update"]
+    assert type(event) is BookUpdate
+    assert isinstance(event, BookUpdate)
+    for built in (*event.bids, *event.asks):
+        assert type(built) is PriceLevel
+        assert built == PriceLevel(built.price, built.amount)
+        assert hash(built) == hash(PriceLevel(built.price, built.amount))
+        with pytest.raises(AttributeError):
+            built.price = Decimal(1)  # type: ignore[misc]  # frozen like any PriceLevel
 
 
-def test_shortcuts_are_on_for_the_current_event_classes() -> None:
-    assert wire.FAST_LEVELS and wire.FAST_UPDATES
+def test_a_class_that_cannot_take_a_twin_fails_loudly() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class NoSlots:
+        price: Decimal
+
+    with pytest.raises(TypeError):
+        twin(NoSlots)
 
 
 def test_fast_constructors_equal_normal_construction() -> None:
-    built = wire.book_update("M", 1, "t", (level("1", "2"),), ())
+    built = values.book_update("M", 1, "t", (level("1", "2"),), ())
     assert built == BookUpdate("M", 1, "t", (level("1", "2"),), ())
     assert hash(built) == hash(BookUpdate("M", 1, "t", (level("1", "2"),), ()))
 
@@ -355,7 +366,7 @@ def test_inlined_decimal_parser_agrees_with_numbers(text: str) -> None:
     except ValueError:
         expected = None
     try:
-        got: Decimal | None = wire.parse_cached(text)
+        got: Decimal | None = values.parse_cached(text)
     except ValueError:
         got = None
     assert got == expected
@@ -372,24 +383,22 @@ def test_duplicate_channel_key_is_not_taken_by_the_hot_path() -> None:
 
 
 def test_caches_stay_bounded() -> None:
-    for index in range(wire.CACHE_MAX + 10):
-        wire.parse_cached(f"{index}.5")
-    assert len(wire.DECIMALS) <= wire.CACHE_MAX
-    for index in range(wire.AMOUNTS_MAX + 10):
+    for index in range(values.CACHE_MAX + 10):
+        values.parse_cached(f"{index}.5")
+    assert len(values.DECIMALS) <= values.CACHE_MAX
+    for index in range(values.AMOUNTS_MAX + 10):
         decode(
             '{"channel":"market_data","payload":{"market":"M","type":"UPDATE",'
             f'"time":"2026-01-01T00:00:00Z","bids":[{{"price":"1","amount":"{index}.25"}}]}}}}'
         )
-    assert 0 < len(wire.AMOUNTS) <= wire.AMOUNTS_MAX
+    assert 0 < len(values.AMOUNTS) <= values.AMOUNTS_MAX
 
 
 @pytest.mark.parametrize(
     ("price", "amount"),
     [("100.5", "0"), ("100.50", "1.25"), ("0", "1"), ("0.0", "0"), ("7", "-1"), ("1e3", "2")],
 )
-def test_one_level_shortcut_agrees_with_the_loop(
-    price: str, amount: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_one_level_shortcut_agrees_with_the_loop(price: str, amount: str) -> None:
     text = json.dumps(
         {
             "channel": "market_data",
@@ -402,9 +411,10 @@ def test_one_level_shortcut_agrees_with_the_loop(
             },
         }
     )
-    # Twice each: the first decode fills the string caches the shortcut reads.
+    # With cold caches the loop decodes (and fills the caches the shortcut then reads).
+    values.DECIMALS.clear()
+    values.AMOUNTS.clear()
+    loop = decode(text)
+    assert values.DECIMALS.get(price) is not None or isinstance(loop, Rejected)
     shortcut = [decode(text), decode(text)]
-    monkeypatch.setattr(wire, "FAST_LEVELS", False)
-    loop = [decode(text), decode(text)]
-    assert shortcut == loop
-    assert shortcut[0] == shortcut[1]
+    assert shortcut == [loop, loop]

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sor_tui.core import protocol
+from sor_tui.core import events
 from sor_tui.core.events import (
     BookSnapshot,
     BookUpdate,
@@ -23,7 +23,7 @@ from sor_tui.core.events import (
     ServerError,
     SubscriptionList,
 )
-from sor_tui.core.protocol import REJECT_REASONS, decode
+from sor_tui.core.protocol import REJECT_REASONS, decode, decoder
 from sor_tui.core.timestamps import format_rfc3339_ns
 
 FRAMES = Path(__file__).parent.parent / "data" / "frames"
@@ -59,7 +59,7 @@ def strings_of(value: object) -> list[str]:
 
 def assert_safe(event: object) -> None:
     """Every string a decoded event carries is inert; a rejection's excerpt is short."""
-    assert isinstance(event, protocol.ServerEvent.__args__)  # type: ignore[attr-defined]
+    assert isinstance(event, events.ServerEvent.__args__)  # type: ignore[attr-defined]
     for text in strings_of(event):
         assert inert(text), repr(text)
     if isinstance(event, Rejected):
@@ -152,7 +152,7 @@ def test_a_decoder_bug_becomes_an_internal_rejection(monkeypatch: pytest.MonkeyP
     def broken(*args: object) -> object:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(protocol, "build_levels", broken)
+    monkeypatch.setattr(decoder, "build_levels", broken)
     event = decode(book([{"price": "1", "amount": "1"}]))
     assert isinstance(event, Rejected)
     assert event.reason == "internal"

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sor_tui.core import timestamps
+from sor_tui.core.bounded import BoundedCache
 from sor_tui.core.timestamps import format_rfc3339_ns, parse_rfc3339_ns
 
 BASE = "2026-03-02T14:05:07"
@@ -116,8 +117,8 @@ def test_nanosecond_values_that_collapse_at_microseconds_stay_distinct(
 @pytest.mark.parametrize("warm", ["cold", "head_cache", "last_head"])
 def test_rejects_invalid_forms(text: str, warm: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # Each of the three paths (regex, cached head, previous head) must see the bad text.
-    monkeypatch.setattr(timestamps, "_HEAD_CACHE", {})
-    monkeypatch.setattr(timestamps, "_DAY_CACHE", {})
+    monkeypatch.setattr(timestamps, "_HEAD_CACHE", BoundedCache(4096))
+    monkeypatch.setattr(timestamps, "_DAY_CACHE", BoundedCache(4096))
     monkeypatch.setattr(timestamps, "_LAST", ("\x00never", 0))
     if warm == "head_cache":
         timestamps._HEAD_CACHE[BASE] = BASE_NS // 1_000_000_000
@@ -135,13 +136,13 @@ def test_every_path_gives_the_same_value(
     tail: str, warm: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = BASE + tail
-    monkeypatch.setattr(timestamps, "_HEAD_CACHE", {})
+    monkeypatch.setattr(timestamps, "_HEAD_CACHE", BoundedCache(4096))
     monkeypatch.setattr(timestamps, "_LAST", ("\x00never", 0))
     expected = parse_rfc3339_ns(text)  # cold: the regex path
     if warm == "last_head":
         monkeypatch.setattr(timestamps, "_LAST", (BASE, BASE_NS))
     elif warm == "cold":
-        monkeypatch.setattr(timestamps, "_HEAD_CACHE", {})
+        monkeypatch.setattr(timestamps, "_HEAD_CACHE", BoundedCache(4096))
     assert parse_rfc3339_ns(text) == expected
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from sor_tui.core.book import OrderBook
 from sor_tui.core.events import BookSnapshot, BookUpdate, PriceLevel
-from sor_tui.core.fast_views import FAST_LEVELS, LevelSlots, make_level, retypable
+from sor_tui.core.frozen import twin
 from sor_tui.core.views import LevelChange, LevelView
 from tests.core.book_helpers import NOW_NS
 
@@ -156,28 +156,35 @@ def test_cumulative_sums_are_exact_under_a_coarse_caller_context() -> None:
     assert view.bids[-1].change is LevelChange.NEW
 
 
-def test_fast_levels_are_ordinary_frozen_level_views() -> None:
-    assert FAST_LEVELS, "LevelView's fields changed: update LevelSlots in fast_views.py"
-    args = (Decimal("1.5"), Decimal(2), Decimal("3.25"), LevelChange.UP)
-    fast = make_level(*args)
-    plain = LevelView(*args)
-    assert type(fast) is LevelView
-    assert fast == plain and hash(fast) == hash(plain)
-    assert repr(fast) == repr(plain)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        fast.price = Decimal(0)  # type: ignore[misc]
+def test_view_levels_are_ordinary_frozen_level_views() -> None:
+    book = OrderBook("M", wall_clock_ns=lambda: NOW_NS)
+    book.begin_sync()
+    book.apply_snapshot(BookSnapshot("M", T, "t", _levels([(Decimal(99), Decimal(1))]), ()))
+    book.view(5)
+    book.apply_update(BookUpdate("M", T + 1, "t", _levels([(Decimal(98), Decimal(2))]), ()))
+    levels = book.view(5).bids
+    assert [level.change for level in levels] == [LevelChange.NONE, LevelChange.NEW]
+    for level in levels:
+        plain = LevelView(level.price, level.amount, level.cumulative, level.change)
+        assert type(level) is LevelView
+        assert level == plain and hash(level) == hash(plain)
+        assert repr(level) == repr(plain)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            level.price = Decimal(0)  # type: ignore[misc]
 
 
-def test_a_twin_that_does_not_match_is_refused() -> None:
-    class Wrong:
-        __slots__ = ("amount", "change", "price")  # one slot missing
-
-    class Right:
-        __slots__ = ("amount", "change", "cumulative", "price")
-
-    assert not retypable(Wrong, LevelView)
-    assert retypable(Right, LevelView)
-    assert retypable(LevelSlots, LevelView)
+def test_a_twin_has_exactly_the_slots_of_its_class() -> None:
+    level_twin = twin(LevelView)
+    assert sorted(level_twin.__slots__) == sorted(f.name for f in dataclasses.fields(LevelView))
+    built = level_twin()
+    built.price, built.amount, built.cumulative, built.change = (
+        Decimal("1.5"),
+        Decimal(2),
+        Decimal("3.25"),
+        LevelChange.UP,
+    )
+    built.__class__ = LevelView
+    assert built == LevelView(Decimal("1.5"), Decimal(2), Decimal("3.25"), LevelChange.UP)
 
 
 def test_a_view_follows_its_floor_down_after_deletes_at_the_top() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sor_tui.core.book_view import spread_figures
+from sor_tui.core.book_views import spread_figures
 from sor_tui.core.views import BookStatus, BookView, LevelView
 
 D = Decimal

@@ -1,155 +1,28 @@
-"""msgspec wire shapes and the validation of values inside them (used by ``protocol``).
+"""Validated values of a decoded frame: exact decimals, times, names and levels.
 
-Everything here is internal to the decoder: Structs that mirror the JSON,
-bounded parse caches, and the hot-path builders of levels and book events.
+Prices, amounts and market names repeat constantly, so their parses go through bounded
+caches (``BoundedCache``). Level and update objects are built through their mutable twins
+(``core.frozen``): the decoder's hottest loop builds one per level. An invalid value raises
+``WireReject`` with a stable reason code naming the field.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from decimal import Decimal
 
 import msgspec
 
+from sor_tui.core.bounded import BoundedCache
 from sor_tui.core.events import BookUpdate, PriceLevel
+from sor_tui.core.frozen import twin
 from sor_tui.core.numbers import MAX_DECIMAL_CHARS, ZERO, is_signed_zero, parse_decimal
+from sor_tui.core.protocol.shapes import DETAIL_MAX, MARKET_MAX, Level
 from sor_tui.core.reasons import BAD_NUMBER, BAD_TIMESTAMP, MISSING_FIELD, WRONG_TYPE
 from sor_tui.core.sanitize import escape_identifier, sanitize
 from sor_tui.core.timestamps import parse_rfc3339_ns
 
-MARKET_MAX = 64
-CODE_MAX = 64
-DETAIL_MAX = 120
-
-# --- wire shapes ---------------------------------------------------------------
-# gc=False: decoded instances are short-lived trees that can never form a reference
-# cycle, so the cycle collector need not track them (measurably faster allocation).
-
-
-class Envelope(msgspec.Struct, gc=False):
-    """Top level of any frame; payload and channels stay raw until the kind is known.
-
-    The three keys are typed loosely so that a field which only matters to another
-    message shape (say a future non-string ``type`` on a streaming frame) is ignored
-    rather than rejected; protocol checks the type where the value is used.
-    """
-
-    channel: object = None
-    type: object = None
-    error: object = None
-    code: object = None  # some servers name the error field ``code`` (§14 #7)
-    payload: msgspec.Raw = msgspec.Raw()
-    channels: msgspec.Raw = msgspec.Raw()
-
-
-class Level(msgspec.Struct, gc=False):
-    """One wire price level: decimal strings, validated later."""
-
-    price: str
-    amount: str
-
-
-class BookPayload(msgspec.Struct, gc=False):
-    """A market_data payload (SNAPSHOT or UPDATE)."""
-
-    market: str
-    type: str
-    time: str
-    bids: list[Level] | None = None
-    asks: list[Level] | None = None
-
-
-class BookFrame(msgspec.Struct, gc=False):
-    """The hot path: a whole market_data frame decoded in one pass."""
-
-    channel: str
-    payload: BookPayload
-
-
-class TopPayload(msgspec.Struct, gc=False):
-    """A market_data.top_of_book payload."""
-
-    market: str
-    timestamp: str
-    type: str | None = None
-    bids: list[Level] | None = None
-    asks: list[Level] | None = None
-
-
-class ExecutionPayload(msgspec.Struct, gc=False):
-    """An execution_data payload."""
-
-    market: str
-    price: str
-    amount: str
-    executed_at: str
-
-
-class HeartbeatPayload(msgspec.Struct, gc=False):
-    """A heartbeat payload."""
-
-    timestamp: str
-
-
-class Probe(msgspec.Struct, gc=False):
-    """Lenient view of a payload, used only on error paths to attribute a rejection."""
-
-    market: object = None
-    type: object = None
-
-
-class Params(msgspec.Struct, gc=False):
-    """Channel params as echoed by the server."""
-
-    market: str | None = None
-
-
-class ResultWire(msgspec.Struct, gc=False):
-    """One per-channel result of a subscribe or unsubscribe response.
-
-    ``success`` may be missing when the server sends only ``error`` (a refusal) or
-    neither (an acknowledgement); protocol decides which.
-    """
-
-    type: str
-    success: bool | None = None
-    params: Params | None = None
-    error: str | None = None
-
-
-class ChannelWire(msgspec.Struct, gc=False):
-    """One entry of a subscription_list response."""
-
-    type: str
-    params: Params | None = None
-
-
-ENVELOPE = msgspec.json.Decoder(Envelope)
-BOOK = msgspec.json.Decoder(BookPayload)
-BOOK_FRAME = msgspec.json.Decoder(BookFrame)
-# Frames that look like market_data try the one-pass decoder first (compact and
-# Python-json spacing); anything else, or any surprise, takes the general path.
-BOOK_PREFIXES = ('{"channel":"market_data",', '{"channel": "market_data", ')
-TOP = msgspec.json.Decoder(TopPayload)
-EXECUTION = msgspec.json.Decoder(ExecutionPayload)
-HEARTBEAT = msgspec.json.Decoder(HeartbeatPayload)
-PROBE = msgspec.json.Decoder(Probe)
-RESULTS = msgspec.json.Decoder(list[ResultWire])
-CHANNELS = msgspec.json.Decoder(list[ChannelWire])
-
-
-# The decoder's hottest calls build frozen dataclasses. Setting their slots through
-# the slot descriptors is exactly what the generated __init__ does, minus a
-# Python-level call per field; test_protocol checks the results compare equal.
-# If a field is ever added to either class, the shortcut is switched off here
-# rather than leaving the new slot unset.
-_new = object.__new__
-_set_price = PriceLevel.__dict__["price"].__set__
-_set_amount = PriceLevel.__dict__["amount"].__set__
-_UPDATE_FIELDS = ("market", "time_ns", "time_text", "bids", "asks")
-_UPDATE_SLOTS = tuple(BookUpdate.__dict__[name].__set__ for name in _UPDATE_FIELDS)
-FAST_LEVELS = tuple(f.name for f in dataclasses.fields(PriceLevel)) == ("price", "amount")
-FAST_UPDATES = tuple(f.name for f in dataclasses.fields(BookUpdate)) == _UPDATE_FIELDS
+_PRICE_LEVEL = twin(PriceLevel)
+_BOOK_UPDATE = twin(BookUpdate)
 
 
 def book_update(
@@ -159,17 +32,15 @@ def book_update(
     bids: tuple[PriceLevel, ...],
     asks: tuple[PriceLevel, ...],
 ) -> BookUpdate:
-    """Build a BookUpdate through its slot descriptors (same value as BookUpdate(...))."""
-    if not FAST_UPDATES:
-        return BookUpdate(market, time_ns, time_text, bids, asks)
-    update = _new(BookUpdate)
-    set_market, set_time_ns, set_time_text, set_bids, set_asks = _UPDATE_SLOTS
-    set_market(update, market)
-    set_time_ns(update, time_ns)
-    set_time_text(update, time_text)
-    set_bids(update, bids)
-    set_asks(update, asks)
-    return update
+    """Build a BookUpdate through its twin (the same value as ``BookUpdate(...)``)."""
+    update = _BOOK_UPDATE()
+    update.market = market
+    update.time_ns = time_ns
+    update.time_text = time_text
+    update.bids = bids
+    update.asks = asks
+    update.__class__ = BookUpdate
+    return update  # type: ignore[no-any-return]  # a BookUpdate now
 
 
 class WireReject(Exception):
@@ -184,12 +55,12 @@ class WireReject(Exception):
 # --- bounded caches (price strings and market names repeat constantly) -----------
 
 CACHE_MAX = 65_536
-DECIMALS: dict[str, Decimal] = {}
-MARKETS: dict[str, str] = {}
+DECIMALS: BoundedCache[str, Decimal] = BoundedCache(CACHE_MAX)
+MARKETS: BoundedCache[str, str] = BoundedCache(4096)
 # Amounts repeat far less than prices; a separate, smaller cache keeps a varied
 # feed's amounts from flushing the prices out of DECIMALS.
-AMOUNTS: dict[str, Decimal] = {}
 AMOUNTS_MAX = 4096
+AMOUNTS: BoundedCache[str, Decimal] = BoundedCache(AMOUNTS_MAX)
 SNAPSHOT_CACHED = 64
 """The levels of each SNAPSHOT side, best first, whose strings go into the caches."""
 
@@ -211,29 +82,21 @@ def parse_wire(text: str) -> Decimal:
     return Decimal(text.rstrip("0").rstrip(".") if "." in text else text)
 
 
-def parse_cached(
-    text: str, cache: dict[str, Decimal] = DECIMALS, limit: int = CACHE_MAX
-) -> Decimal:
+def parse_cached(text: str, cache: BoundedCache[str, Decimal] = DECIMALS) -> Decimal:
     """Parse a wire decimal and remember it (ValueError when invalid)."""
-    value = parse_wire(text)
-    if len(cache) >= limit:
-        cache.clear()
-    cache[text] = value
-    return value
+    return cache.put(text, parse_wire(text))
 
 
-def decimal_value(
-    text: str, what: str, cache: dict[str, Decimal] = DECIMALS, limit: int = CACHE_MAX
-) -> Decimal:
+def decimal_value(text: str, what: str, cache: BoundedCache[str, Decimal] = DECIMALS) -> Decimal:
     """Parse a wire decimal through a bounded cache, raising WireReject when invalid.
 
-    Prices repeat and share ``DECIMALS``; pass ``AMOUNTS, AMOUNTS_MAX`` for amounts, which
-    repeat far less and would otherwise flush the hot prices.
+    Prices repeat and share ``DECIMALS``; pass ``AMOUNTS`` for amounts, which repeat far
+    less and would otherwise flush the hot prices.
     """
     value = cache.get(text)
     if value is None:
         try:
-            value = parse_cached(text, cache, limit)
+            value = parse_cached(text, cache)
         except ValueError:
             try:
                 parse_decimal(text)  # for its more specific message
@@ -255,10 +118,7 @@ def market_name(text: str) -> str:
     """Sanitize a market name once and remember it."""
     clean = MARKETS.get(text)
     if clean is None:
-        clean = escape_identifier(text, MARKET_MAX)
-        if len(MARKETS) >= 4096:
-            MARKETS.clear()
-        MARKETS[text] = clean
+        clean = MARKETS.put(text, escape_identifier(text, MARKET_MAX))
     return clean
 
 
@@ -274,22 +134,23 @@ def build_levels(wire: list[Level] | None, side: str) -> tuple[PriceLevel, ...]:
     """Validate one side's levels; a missing side is empty, duplicates are kept in order."""
     if not wire:
         return ()
-    if len(wire) == 1 and FAST_LEVELS:
+    if len(wire) == 1:
         # Most UPDATEs carry one level: with both strings cached, no list and no loop.
         level = wire[0]
         price = DECIMALS.get(level.price)
         amount = AMOUNTS.get(level.amount)
         if price and amount is not None:
-            built = _new(PriceLevel)
-            _set_price(built, price)
-            _set_amount(built, amount)
+            built = _PRICE_LEVEL()
+            built.price = price
+            built.amount = amount
+            built.__class__ = PriceLevel
             return (built,)
     # The hottest loop of the decoder, inlined on purpose: cached strings cost two
     # dict lookups, new ones one parse; any invalid value drops to the slow path,
     # which redoes the work to name the offending field.
     decimals = DECIMALS
     amounts = AMOUNTS
-    fast = FAST_LEVELS
+    make, frozen = _PRICE_LEVEL, PriceLevel
     levels: list[PriceLevel] = []
     append = levels.append
     try:
@@ -299,15 +160,13 @@ def build_levels(wire: list[Level] | None, side: str) -> tuple[PriceLevel, ...]:
                 price = parse_cached(level.price)
             amount = amounts.get(level.amount)
             if amount is None:
-                amount = parse_cached(level.amount, amounts, AMOUNTS_MAX)
+                amount = parse_cached(level.amount, amounts)
             if not price:
                 raise ValueError("price must be > 0")
-            if fast:
-                built = _new(PriceLevel)
-                _set_price(built, price)
-                _set_amount(built, amount)
-            else:
-                built = PriceLevel(price, amount)
+            built = make()
+            built.price = price
+            built.amount = amount
+            built.__class__ = frozen
             append(built)
     except ValueError:
         _reject_levels(wire, side)
@@ -320,13 +179,14 @@ def build_snapshot_levels(wire: list[Level] | None, side: str) -> tuple[PriceLev
 
     Live UPDATEs touch prices near the top of the book. Caching a deep snapshot's every
     price would flush those hot prices and hold tens of thousands of rarely seen strings
-    and Decimals (about 40 B per book level in a 10 x 10k-level desk).
+    and Decimals.
     """
     if not wire or len(wire) <= SNAPSHOT_CACHED:
         return build_levels(wire, side)
     levels = list(build_levels(wire[:SNAPSHOT_CACHED], side))
     decimals = DECIMALS
     amounts = AMOUNTS
+    make, frozen = _PRICE_LEVEL, PriceLevel
     append = levels.append
     try:
         for index in range(SNAPSHOT_CACHED, len(wire)):
@@ -339,12 +199,10 @@ def build_snapshot_levels(wire: list[Level] | None, side: str) -> tuple[PriceLev
                 amount = parse_wire(level.amount)
             if not price:
                 raise ValueError("price must be > 0")
-            if FAST_LEVELS:
-                built = _new(PriceLevel)
-                _set_price(built, price)
-                _set_amount(built, amount)
-            else:
-                built = PriceLevel(price, amount)
+            built = make()
+            built.price = price
+            built.amount = amount
+            built.__class__ = frozen
             append(built)
     except ValueError:
         _reject_levels(wire, side)

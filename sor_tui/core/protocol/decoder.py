@@ -1,4 +1,4 @@
-"""Decode SOR server frames into typed events and encode client requests (protocol §4-§6).
+"""Decode SOR server frames into typed events (protocol §4, §6).
 
 ``decode`` never raises: a frame that fails validation anywhere becomes one
 ``Rejected`` event and nothing of it is applied. Wire shapes are msgspec
@@ -8,12 +8,9 @@ and times are then validated strictly into Decimals and integer nanoseconds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import msgspec
 
 from sor_tui.core.events import (
-    MARKET_CHANNELS,
     BookSnapshot,
     Channel,
     ChannelResult,
@@ -28,39 +25,15 @@ from sor_tui.core.events import (
     SubscriptionList,
     TopOfBook,
 )
-from sor_tui.core.reasons import (
-    BAD_NUMBER,
-    BAD_UTF8,
-    BINARY_FRAME,
-    INTERNAL,
-    MISSING_FIELD,
-    NOT_JSON,
-    NOT_OBJECT,
-    REJECT_REASONS,
-    TOO_DEEP,
-    TOO_LARGE,
-    TOO_MANY_LEVELS,
-    UNCLASSIFIED,
-    UNKNOWN_CHANNEL,
-    UNKNOWN_PAYLOAD_TYPE,
-    UNKNOWN_TYPE,
-    WRONG_TYPE,
-)
-from sor_tui.core.sanitize import escape_identifier, excerpt, sanitize
-from sor_tui.core.timestamps import parse_rfc3339_ns
-from sor_tui.core.wire import (
-    AMOUNTS,
-    AMOUNTS_MAX,
+from sor_tui.core.protocol.shapes import (
     BOOK,
     BOOK_FRAME,
-    BOOK_PREFIXES,
     CHANNELS,
     CODE_MAX,
     DETAIL_MAX,
     ENVELOPE,
     EXECUTION,
     HEARTBEAT,
-    MARKETS,
     PROBE,
     RESULTS,
     TOP,
@@ -68,6 +41,10 @@ from sor_tui.core.wire import (
     Envelope,
     Params,
     Probe,
+)
+from sor_tui.core.protocol.values import (
+    AMOUNTS,
+    MARKETS,
     WireReject,
     book_update,
     build_levels,
@@ -79,20 +56,32 @@ from sor_tui.core.wire import (
     top_side,
     validation_reject,
 )
-
-__all__ = [
-    "DEFAULT_MAX_BYTES",
-    "DEFAULT_MAX_LEVELS",
-    "REJECT_REASONS",
-    "decode",
-    "encode_subscribe",
-    "encode_subscription_list",
-    "encode_unsubscribe",
-]
+from sor_tui.core.reasons import (
+    BAD_NUMBER,
+    BAD_UTF8,
+    BINARY_FRAME,
+    INTERNAL,
+    MISSING_FIELD,
+    NOT_JSON,
+    NOT_OBJECT,
+    TOO_DEEP,
+    TOO_LARGE,
+    TOO_MANY_LEVELS,
+    UNCLASSIFIED,
+    UNKNOWN_CHANNEL,
+    UNKNOWN_PAYLOAD_TYPE,
+    UNKNOWN_TYPE,
+    WRONG_TYPE,
+)
+from sor_tui.core.sanitize import escape_identifier, excerpt, sanitize
+from sor_tui.core.timestamps import parse_rfc3339_ns
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_LEVELS = 1_000_000
 
+# Frames that look like market_data try the one-pass decoder first (compact and
+# Python-json spacing); anything else, or any surprise, takes the general path.
+BOOK_PREFIXES = ('{"channel":"market_data",', '{"channel": "market_data", ')
 OPERATIONS = frozenset({"subscribe", "unsubscribe", "subscription_list"})
 _decode_book_frame = BOOK_FRAME.decode
 
@@ -155,7 +144,7 @@ def _top(payload: msgspec.Raw, max_levels: int) -> ServerEvent:
 def _execution(payload: msgspec.Raw, max_levels: int) -> ServerEvent:
     wire = EXECUTION.decode(payload)
     price = price_value(wire.price, "price")
-    amount = decimal_value(wire.amount, "amount", AMOUNTS, AMOUNTS_MAX)
+    amount = decimal_value(wire.amount, "amount", AMOUNTS)
     if not amount:
         raise WireReject(BAD_NUMBER, "amount: an execution must have a positive amount")
     time_ns = time_value(wire.executed_at, "executed_at")
@@ -344,36 +333,3 @@ def decode(
         except Exception:
             shown = ""
         return Rejected(INTERNAL, shown, detail=sanitize(type(exc).__name__, DETAIL_MAX))
-
-
-# --- client requests ---------------------------------------------------------------------
-
-
-def _descriptor(channel: Channel) -> dict[str, object]:
-    """One channel descriptor: heartbeat has no params, market channels need a market."""
-    if channel.type == ChannelType.HEARTBEAT:
-        return {"type": channel.type}
-    if channel.market is None:
-        if channel.type in MARKET_CHANNELS:
-            raise ValueError(f"channel {channel.type!r} needs a market")
-        return {"type": channel.type}
-    return {"type": channel.type, "params": {"market": channel.market}}
-
-
-def _encode(message: dict[str, object]) -> str:
-    return msgspec.json.encode(message).decode("utf-8")
-
-
-def encode_subscribe(channels: Iterable[Channel]) -> str:
-    """Encode a compact ``subscribe`` request for the given channels (§5.2)."""
-    return _encode({"type": "subscribe", "channels": [_descriptor(c) for c in channels]})
-
-
-def encode_unsubscribe(channels: Iterable[Channel]) -> str:
-    """Encode a compact ``unsubscribe`` request for the given channels (§5.3)."""
-    return _encode({"type": "unsubscribe", "channels": [_descriptor(c) for c in channels]})
-
-
-def encode_subscription_list() -> str:
-    """Encode a ``subscription_list`` request (§5.4)."""
-    return _encode({"type": "subscription_list"})
