@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sor_tui.core.book_view import spread_figures
+from sor_tui.core.book_views import spread_figures
 from sor_tui.core.events import TopOfBook
 from sor_tui.core.views import BookView
 
