@@ -263,3 +263,12 @@ async def test_status_bar_shows_a_skewed_server_clock(desk_app: AppBuilder) -> N
         assert "server clock +360.2 s" in bar.render().plain
         bar.show(StatusLine("demo", "CONNECTED", clock_offset_s=0.02), now=101.0)
         assert "server clock" not in bar.render().plain
+
+
+async def test_status_bar_never_shows_a_negative_zero_lag(desk_app: AppBuilder) -> None:
+    app = desk_app()
+    async with app.run_test(size=(160, 24)) as pilot:
+        await pilot.pause()
+        bar = app.desk.status_bar
+        bar.show(StatusLine("demo", "CONNECTED", lag_ms=-0.3), now=100.0)
+        assert "lag 0 ms" in bar.render().plain

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets.data_table import ColumnKey
 
 from sor_tui.ui.screens.board import BoardScreen
 from sor_tui.ui.widgets.chart_panel import ChartPanel
@@ -98,3 +101,19 @@ async def test_board_takes_top_of_book_where_subscribed() -> None:
         assert (rows["BTCUSD"].best_bid, rows["BTCUSD"].source) == (Decimal(64000), "top")
         assert rows["ETHUSD"].source == "book"
         assert rows["PAXGUSD"].best_ask == Decimal(2401) and rows["PAXGUSD"].status == "TOP"
+
+
+async def test_a_longer_number_widens_its_board_column_instead_of_being_cut() -> None:
+    scene = SCENES["board"]
+    app = build_scene(scene)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await prepare(pilot, scene)
+        assert isinstance(app.screen, BoardScreen)
+        board = app.screen.query_one(MarketsBoard)
+        rows = list(board.rows_shown)
+        longer = replace(rows[0], best_bid=Decimal("1234567.12345678"))
+        board.show([longer, *rows[1:]])  # same order: the cell is updated in place
+        await pilot.pause()
+        text = str(board.get_cell(longer.market, "bid"))
+        assert text == "1,234,567.12345678"
+        assert board.columns[ColumnKey("bid")].content_width >= len(text)

@@ -90,7 +90,8 @@ class MarketsBoard(DataTable[Text]):
         for row in ordered:
             if previous.get(row.market) != row:
                 for name, cell in zip(COLUMNS, row_cells(row), strict=True):
-                    self.update_cell(row.market, name, cell)
+                    # A longer number widens its column: a cell is never cut.
+                    self.update_cell(row.market, name, cell, update_width=True)
 
     def _resort(self) -> None:
         self.notify(f"Sorted by {self.sort_key}{' ↓' if self.descending else ''}", timeout=1.5)

@@ -117,7 +117,7 @@ class StatusBar(Widget):
         if line.messages_per_second is not None:
             parts.append((f" │ {line.messages_per_second:,.0f} msg/s", style("dim"), 2))
         if line.lag_ms is not None:
-            parts.append((f" │ lag {line.lag_ms:,.0f} ms", style("dim"), 2))
+            parts.append((f" │ lag {round(line.lag_ms):,d} ms", style("dim"), 2))
         if line.reconnects:
             parts.append((f" │ reconnects {line.reconnects}", style("dim"), 2))
         if line.clock_offset_s is not None and abs(line.clock_offset_s) >= 1.0:
