@@ -10,13 +10,16 @@ switched off (``SOR_RENDER_PACING=false SOR_RENDER_DIFF=false``): Textual's own 
 - staleness: at 32 KB/s and 256 KB/s (160x48, demo rate) the terminal keeps a screen model;
   every 250 ms the newest print time on screen is compared with the wall clock; the figure
   is the worst age seen over the window;
-- key latency: then ``s`` (subscriptions tab) is typed and timed until the tab is on screen.
+- key latency: then ``s`` (subscriptions tab) is typed and timed until the tab is on screen;
+- the same through a real ``sshd`` on loopback (``bench/ssh_link.py``), skipped with one line
+  where ``sshd`` is not installed.
 """
 
 from __future__ import annotations
 
 import time
 
+from bench import ssh_link
 from bench.harness import Row
 from tests.terminal.slow_link import demo_argv, slow_link
 
@@ -64,6 +67,7 @@ def run(
     sizes: tuple[tuple[int, int], ...] = ((80, 24), (160, 48)),
     rates: tuple[str | None, ...] = (None, THOUSAND),
     links: tuple[int, ...] = (32_000, 256_000),
+    ssh: bool = True,
 ) -> list[Row]:
     """Bytes per second, staleness and key latency, ours and today's rendering."""
     warm, window = (3.0, 3.0) if quick else (5.0, 10.0)
@@ -126,4 +130,15 @@ def run(
                 note=f"a key not shown within {KEY_CAP:.0f} s counts as {KEY_CAP:.0f} s",
             )
         )
+    if ssh:
+        rows.extend(_over_ssh(quick, sizes))
     return rows
+
+
+def _over_ssh(quick: bool, sizes: tuple[tuple[int, int], ...]) -> list[Row]:
+    """The SSH figures at the demo rate and 32 KB/s; a failed sshd is a row, not an abort."""
+    try:
+        return ssh_link.run(quick, sizes=sizes, links=(32_000,))
+    except ssh_link.SshdError as exc:
+        print(f"link over ssh: failed ({exc})", flush=True)
+        return [Row(NAME, "over ssh: FAILED", 0.0, "", note=str(exc)[:300])]

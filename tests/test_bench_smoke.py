@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from bench import bench_core, bench_e2e, bench_link, bench_memory, bench_startup, bench_tui
+from bench import (
+    bench_core,
+    bench_e2e,
+    bench_link,
+    bench_memory,
+    bench_startup,
+    bench_tui,
+    ssh_link,
+)
 from bench.__main__ import format_table, main
 from bench.baselines.c_book import CBook
 from bench.baselines.vendor_book import VendorBook
@@ -108,6 +116,29 @@ def test_memory_and_startup_quick() -> None:
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_link_quick() -> None:
-    rows = bench_link.run(quick=True, sizes=((80, 24),), rates=(None,), links=(256_000,))
+    rows = bench_link.run(quick=True, sizes=((80, 24),), rates=(None,), links=(256_000,), ssh=False)
     assert [row.unit for row in rows] == ["KB/s", "% core", "s", "s"]
     assert rows[0].value > 0 and rows[0].baselines["Textual output"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_link_over_ssh_quick(capsys: pytest.CaptureFixture[str]) -> None:
+    """Through a private sshd on loopback where one is installed; one clear line where not."""
+    rows = ssh_link.run(quick=True, sizes=((80, 24),), links=(256_000,))
+    if ssh_link.missing_tools() is not None:
+        assert ssh_link.SKIPPED in capsys.readouterr().out
+        assert [row.name for row in rows] == ["over ssh: skipped"]
+        return
+    assert [row.unit for row in rows] == ["KB/s", "s", "s"]
+    assert rows[0].value > 0 and rows[0].baselines["Textual output"] > 0
+    assert rows[2].value < ssh_link.KEY_CAP  # the tab switch crossed ssh both ways
+
+
+def test_link_over_ssh_skips_with_a_message_without_sshd(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = ssh_link.run(quick=True, sshd=tmp_path / "no-sshd")
+    assert capsys.readouterr().out.strip() == ssh_link.SKIPPED
+    assert [(row.name, row.value) for row in rows] == [("over ssh: skipped", 0.0)]
+    assert ssh_link.SKIPPED in rows[0].as_json()["note"]
