@@ -13,9 +13,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sor_tui.commands.stream import record_overrides
+from sor_tui.commands.stream import add_feed_arguments, record_overrides, run_plan
 from sor_tui.record.headless import HeadlessRecording, RecordingPolicy
-from sor_tui.transport import stream
 from sor_tui.transport.companion import Companion, HeadlessPlan
 
 if TYPE_CHECKING:
@@ -47,7 +46,7 @@ def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The stream's connection options plus rotation, retention and health reports."""
-    stream.add_arguments(parser)
+    add_feed_arguments(parser)
     parser.add_argument("--record-dir", help="directory for recordings (default: data dir)")
     parser.add_argument(
         "--rotate-every",
@@ -96,4 +95,4 @@ def run(args: argparse.Namespace) -> int:
         json_lines=False,
         companion=recorder,
     )
-    return stream.run(args, plan)
+    return run_plan(args, plan)

@@ -1,14 +1,16 @@
-"""Feed sources: the configured environment, and the in-process demo simulator.
+"""Feed sources: the configured environment, and a loopback server such as the simulator.
 
 Both build the same real client path (token provider, feed, desk state); the demo only
-starts the simulator first and points the client at its loopback ports.
+starts its server first (the command builds it) and points the client at its loopback ports.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from typing import Any
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Protocol
 
 from pydantic import SecretStr
 
@@ -110,41 +112,51 @@ class LiveSource:
             self.redactor = None
 
 
-DEMO_RECORDED_EXECUTIONS = 10_000
-"""Sent prints the demo's simulator remembers (its record for tests; the demo reads none)."""
+class LoopbackServer(Protocol):
+    """A server on loopback ports with its own credentials (the demo's simulator)."""
+
+    @property
+    def ws_url(self) -> str: ...
+    @property
+    def oauth_url(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def client_secret(self) -> str: ...
+
+    async def __aenter__(self) -> Any: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Any: ...
 
 
 class DemoSource(LiveSource):
-    """Starts the built-in simulator on ephemeral loopback ports and connects to it."""
+    """Starts a loopback server (built by ``new_server``) and connects to it."""
 
     def __init__(
         self,
         settings: Settings,
+        new_server: Callable[[], LoopbackServer],
         *,
         seed: int = 1,
-        sim_options: dict[str, Any] | None = None,
         feed_overrides: dict[str, Any] | None = None,
     ) -> None:
         placeholder = Credentials("demo-client", SecretStr("demo-secret"), "env")
         super().__init__(settings, placeholder, feed_overrides=feed_overrides)
         self.environment = "demo"
         self.seed = seed
-        self.sim_options = dict(sim_options or {})
+        self.new_server = new_server
         self.simulator: Any = None
 
     def __repr__(self) -> str:
         return f"DemoSource(seed={self.seed})"
 
     async def open(self) -> Feed:
-        """Start the simulator, then build the real client path against it."""
-        from sor_tui.sim.config import SimConfig  # imported only when the demo runs
-        from sor_tui.sim.server import Simulator
-
-        # The demo never reads the simulator's record of sent prints (tests do): the default
-        # keeps a million, which grows a long busy demo by hundreds of MB.
-        options = {"max_recorded_executions": DEMO_RECORDED_EXECUTIONS, **self.sim_options}
-        config = SimConfig(seed=self.seed, **options)
-        simulator = Simulator(config)
+        """Start the server, then build the real client path against it."""
+        simulator = self.new_server()
         await simulator.__aenter__()
         self.simulator = simulator
         credentials = Credentials(simulator.client_id, SecretStr(simulator.client_secret), "env")

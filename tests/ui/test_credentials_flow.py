@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
+from sor_tui.commands.demo import demo_source
 from sor_tui.config.credentials import (
     CredentialStore,
     StoreLockedError,
@@ -98,7 +99,10 @@ async def test_credentials_save_test_delete() -> None:
 
 
 async def test_welcome_offers_the_demo() -> None:
-    app = make_app(Settings(markets="BTCUSD"), source=None, store=CredentialStore())
+    settings = Settings(markets="BTCUSD")
+    app = make_app(
+        settings, source=None, store=CredentialStore(), demo_source=lambda: demo_source(settings)
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, WelcomeScreen))
         await pilot.press("d")

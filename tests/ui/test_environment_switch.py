@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 
+from sor_tui.commands.demo import demo_source
 from sor_tui.config.credentials import Credentials, CredentialStore
 from sor_tui.config.settings import Settings
 from sor_tui.sim.config import SimConfig
@@ -60,7 +61,12 @@ async def test_switch_between_the_demo_and_a_second_simulator() -> None:
             backoff_floor=0.05,
         )
         credentials = Credentials(sandbox.client_id, settings.client_secret, "env")  # type: ignore[arg-type]
-        app = make_app(settings, source=LiveSource(settings, credentials), store=CredentialStore())
+        app = make_app(
+            settings,
+            source=LiveSource(settings, credentials),
+            store=CredentialStore(),
+            demo_source=lambda: demo_source(settings),
+        )
         async with app.run_test(size=(100, 30)) as pilot:
             await wait_until(pilot, lambda: live_on(app, "sandbox"))
             await pick(pilot, app, "demo")

@@ -13,13 +13,13 @@ import pytest
 from textual.message import Message
 from textual.pilot import Pilot
 
+from sor_tui.commands.demo import demo_source
 from sor_tui.config.credentials import CredentialStore
 from sor_tui.config.settings import Settings
 from sor_tui.core.subscriptions import ServerAnswer
 from sor_tui.ui import messages as msg
 from sor_tui.ui.app import SorApp
 from sor_tui.ui.factory import make_app
-from sor_tui.ui.sources import DemoSource
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -44,7 +44,7 @@ def demo_app(**settings: object) -> SorApp:
     }
     values.update(settings)
     config = Settings(**values)  # type: ignore[arg-type]
-    source = DemoSource(config, seed=5, sim_options=SIM, feed_overrides=FAST_FEED)
+    source = demo_source(config, seed=5, sim_options=SIM, feed_overrides=FAST_FEED)
     return make_app(config, source=source, store=CredentialStore())
 
 
