@@ -19,9 +19,9 @@ from sor_tui.commands.tui import (
 )
 from sor_tui.config.credentials import open_store
 from sor_tui.config.settings import ConfigError, Settings, load_settings
+from sor_tui.runtime.sources import DemoSource, LoopbackServer
 from sor_tui.ui.factory import make_app
 from sor_tui.ui.logfile import setup_logging
-from sor_tui.ui.sources import DemoSource, LoopbackServer
 
 DEMO_MARKETS = ("BTCUSD", "ETHUSD", "SOLUSD", "LTCUSD")
 

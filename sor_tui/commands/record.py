@@ -13,8 +13,13 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sor_tui.commands.stream import add_feed_arguments, record_overrides, run_plan
-from sor_tui.record.headless import HeadlessRecording, RecordingPolicy
+from sor_tui.commands.stream import (
+    add_feed_arguments,
+    headless_recording,
+    record_overrides,
+    run_plan,
+)
+from sor_tui.record.headless import RecordingPolicy
 from sor_tui.transport.companion import Companion, HeadlessPlan
 
 if TYPE_CHECKING:
@@ -87,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     )
 
     def recorder(settings: Settings) -> Companion:
-        return HeadlessRecording.from_settings(settings, policy, "sor-tui record")
+        return headless_recording(settings, policy, "sor-tui record")
 
     plan = HeadlessPlan(
         command="record",

@@ -9,7 +9,7 @@ from pathlib import Path
 from sor_tui.config.settings import ConfigError, load_settings
 from sor_tui.core.sanitize import sanitize
 from sor_tui.record.reader import Header, RecordingError, iter_entries
-from sor_tui.record.replay_feed import ReplayFeedSource
+from sor_tui.runtime.replay_feed import ReplayFeedSource
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

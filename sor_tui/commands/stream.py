@@ -21,7 +21,8 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from sor_tui.core.state import DeskState
-from sor_tui.record.headless import HeadlessRecording, RecordingPolicy
+from sor_tui.record.headless import HeadlessRecording, RecordingPolicy, RecordingStartError
+from sor_tui.record.recording_state import RecordingDeskState
 from sor_tui.transport.companion import Companion, CompanionError, HeadlessPlan
 from sor_tui.transport.feed import Feed, FeedOptions, channels_from_settings
 from sor_tui.transport.json_lines import JsonLinesWriter, run_feed
@@ -243,11 +244,31 @@ def record_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return chosen
 
 
+def headless_recording(
+    settings: Settings, policy: RecordingPolicy, label: str
+) -> HeadlessRecording:
+    """A recorder for the settings' feed, writing to their recordings directory."""
+    try:
+        return HeadlessRecording(
+            settings.recordings_path,
+            ws_url=settings.ws_url,
+            markets=settings.markets,
+            policy=policy,
+            label=label,
+            state=RecordingDeskState(
+                replay_window_ns=int(settings.replay_window * 1e9),
+                crossed_resync=settings.crossed_book_resync,
+            ),
+        )
+    except RecordingStartError as error:
+        raise CompanionError(str(error)) from error
+
+
 def recorder_if_asked(settings: Settings) -> Companion | None:
     """A recorder when the settings ask for one (flag, environment, .env or config file)."""
     if not settings.record:
         return None
-    return HeadlessRecording.from_settings(settings, RecordingPolicy(), "sor-tui stream")
+    return headless_recording(settings, RecordingPolicy(), "sor-tui stream")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,11 +20,11 @@ from sor_tui.config.credentials import (
 from sor_tui.config.file_trust import secret_file_warnings
 from sor_tui.config.settings import ConfigError, Settings, load_settings
 from sor_tui.config.workspaces import ProfileWorkspaces, open_profile
+from sor_tui.runtime.ports import FeedSource
+from sor_tui.runtime.sources import LiveSource
 from sor_tui.transport.status import Problem
 from sor_tui.ui.factory import make_app
 from sor_tui.ui.logfile import setup_logging
-from sor_tui.ui.ports import FeedSource
-from sor_tui.ui.sources import LiveSource
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

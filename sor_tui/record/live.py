@@ -12,13 +12,9 @@ import logging
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sor_tui.record.recorder import Recorder
 from sor_tui.record.recording_state import RecordingDeskState
-
-if TYPE_CHECKING:
-    from sor_tui.config.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +38,6 @@ class LiveRecording:
         self.flush_interval = flush_interval
         self.last_path: Path | None = None
         self.start_error: str | None = None  # why the last start failed (None: it did not)
-
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, state: RecordingDeskState, ws_url: str
-    ) -> LiveRecording:
-        """A switch for ``state`` writing to the settings' recordings directory."""
-        return cls(state, settings.recordings_path, ws_url=ws_url, markets=settings.markets)
 
     def __repr__(self) -> str:
         return f"LiveRecording(active={self.active}, directory={str(self.directory)!r})"

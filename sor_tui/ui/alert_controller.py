@@ -22,8 +22,9 @@ from sor_tui.core.alerts.monitor import AlertMonitor
 from sor_tui.core.alerts.rules import MARKET_KINDS, AlertRule
 from sor_tui.core.events import Execution
 from sor_tui.core.subscriptions import SubscriptionEntry
+from sor_tui.runtime.problem_log import LoggedProblem
+from sor_tui.runtime.services import AlertWebhook, open_webhook
 from sor_tui.transport.status import FeedStatus, Problem
-from sor_tui.transport.webhook import WebhookSender
 from sor_tui.ui.alert_messages import (
     AlertAcknowledgeRequested,
     AlertRequest,
@@ -32,7 +33,6 @@ from sor_tui.ui.alert_messages import (
 )
 from sor_tui.ui.desk_config import AlertDelivery
 from sor_tui.ui.desktop_notify import inside_tmux, notification_bytes, terminal_writer
-from sor_tui.ui.messages import LoggedProblem
 
 if TYPE_CHECKING:
     from sor_tui.ui.app import SorApp
@@ -50,9 +50,9 @@ class DeskAlerts:
         self.monitor = AlertMonitor(rules)
         self.write = terminal_writer(app)
         self.tmux = inside_tmux()
-        self.webhook: WebhookSender | None = None
+        self.webhook: AlertWebhook | None = None
         if delivery.webhook_url:
-            self.webhook = WebhookSender(
+            self.webhook = open_webhook(
                 delivery.webhook_url,
                 timeout=delivery.webhook_timeout,
                 retries=delivery.webhook_retries,

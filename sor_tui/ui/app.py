@@ -25,23 +25,23 @@ from textual.worker import Worker, WorkerState
 from sor_tui.core.chart_data import ChartData
 from sor_tui.core.frame_pacing import FramePacer
 from sor_tui.core.sanitize import sanitize
+from sor_tui.runtime.clock import Clock
+from sor_tui.runtime.feed_thread import FeedThread
+from sor_tui.runtime.frame import FrameComposer
+from sor_tui.runtime.gc_policy import GcPolicy
+from sor_tui.runtime.inbox import FeedInbox
+from sor_tui.runtime.ports import FeedLike, FeedSource
 from sor_tui.transport.status import FeedStatus, Problem
 from sor_tui.ui import alert_messages as alert_msg
 from sor_tui.ui import messages as msg
 from sor_tui.ui.alert_controller import DeskAlerts
 from sor_tui.ui.bindings import APP_BINDINGS
 from sor_tui.ui.board_feed import BoardFeed
-from sor_tui.ui.clock import Clock
 from sor_tui.ui.commands import desk_commands
 from sor_tui.ui.cursor_actions import cursor_text
 from sor_tui.ui.desk_config import CredentialsContext, DeskConfig
 from sor_tui.ui.environment_switch import mark_environment
-from sor_tui.ui.feed_thread import FeedThread
-from sor_tui.ui.frame import FrameComposer
 from sor_tui.ui.gaps import GapTracker
-from sor_tui.ui.gc_policy import GcPolicy
-from sor_tui.ui.inbox import FeedInbox
-from sor_tui.ui.ports import FeedLike, FeedSource
 from sor_tui.ui.replay_actions import RECORD_BINDINGS, toggle_recording
 from sor_tui.ui.screens.desk import DeskScreen
 from sor_tui.ui.status_view import recording_problem, status_line
@@ -223,7 +223,7 @@ class SorApp(ViewActions, TerminalOutputApp[str | None]):
         self.composer.groups = {m: g for m, g in desk.groups.items() if g}
         self.composer.tape_filter = desk.focused_market if desk.tape_filtered else None
         state = self.feed.state if self.feed is not None else None
-        frame = self.composer.compose(state, desk.visible_markets())
+        frame = msg.frame_messages(self.composer.compose(state, desk.visible_markets()))
         for message in self.pause.shown(frame):
             self.post_message(message)
         if not self.pause.active:

@@ -19,12 +19,12 @@ from sor_tui.config.credentials import (
 )
 from sor_tui.config.settings import ENVIRONMENT_URLS, Settings
 from sor_tui.config.workspaces import ProfileWorkspaces
+from sor_tui.runtime.clock import Clock
+from sor_tui.runtime.ports import FeedSource
+from sor_tui.runtime.sources import LiveSource
 from sor_tui.transport.status import Problem
 from sor_tui.ui.app import SorApp
-from sor_tui.ui.clock import Clock
 from sor_tui.ui.desk_config import AlertDelivery, CredentialsContext, DeskConfig
-from sor_tui.ui.ports import FeedSource
-from sor_tui.ui.sources import LiveSource
 from sor_tui.ui.themes import DEFAULT_THEME
 
 # The settings' default theme means "not chosen": the desk then uses its own dark theme.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sor_tui.config.settings import Settings
 from sor_tui.core.chart_data import ChartData
-from sor_tui.record.replay_feed import ReplayFeed, ReplayFeedSource
+from sor_tui.runtime.clock import Clock
+from sor_tui.runtime.replay_feed import ReplayFeed, ReplayFeedSource
 from sor_tui.ui.app import SorApp
-from sor_tui.ui.clock import Clock
 from sor_tui.ui.desk_config import DeskConfig
 from sor_tui.ui.replay_actions import COPY_BINDINGS, REPLAY_BINDINGS, copy_book, copy_tape
 from sor_tui.ui.themes import DEFAULT_THEME

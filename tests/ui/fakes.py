@@ -16,6 +16,7 @@ from sor_tui.core.events import BookSnapshot, BookUpdate, Channel, Execution, Pr
 from sor_tui.core.markets import market as market_info
 from sor_tui.core.state import DeskState
 from sor_tui.core.subscriptions import DataState, ServerAnswer, SubscriptionEntry
+from sor_tui.runtime.clock import FrozenClock
 from sor_tui.transport.status import (
     FeedCounters,
     FeedState,
@@ -23,7 +24,6 @@ from sor_tui.transport.status import (
     Problem,
     StatusChanged,
 )
-from sor_tui.ui.clock import FrozenClock
 
 EPOCH_NS = FrozenClock().wall - 3_000_000_000  # frames are three seconds old on the clock
 MARKETS = ("BTCUSD", "ETHUSD", "SOLUSD", "LTCUSD")

@@ -13,12 +13,12 @@ from textual.pilot import Pilot
 from sor_tui.commands.demo import demo_source
 from sor_tui.config.credentials import Credentials, CredentialStore
 from sor_tui.config.settings import Settings
+from sor_tui.runtime.sources import LiveSource
 from sor_tui.sim.config import SimConfig
 from sor_tui.sim.server import Simulator
 from sor_tui.ui.app import SorApp
 from sor_tui.ui.factory import make_app
 from sor_tui.ui.screens.environment import EnvironmentScreen, SessionCredentialsScreen
-from sor_tui.ui.sources import LiveSource
 from tests.ui.test_flows_sim import SIM, wait_until
 
 pytestmark = pytest.mark.timeout(60)

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from sor_tui.config.settings import Settings
+from sor_tui.runtime.sources import DemoSource
 from sor_tui.ui.logfile import setup_logging
-from sor_tui.ui.sources import DemoSource
 from tests.ui.test_flows_sim import _live, demo_app, wait_until
 
 pytestmark = pytest.mark.timeout(60)

@@ -12,9 +12,9 @@ from sor_tui.core.state import DeskState
 from sor_tui.record.reader import read_recording
 from sor_tui.record.recorder import Recorder
 from sor_tui.record.recording_state import RecordingDeskState
+from sor_tui.runtime.shared_state import SharedDeskState, SharedRecordingDeskState
+from sor_tui.runtime.sources import DemoSource
 from sor_tui.ui.screens.credentials import CredentialsScreen
-from sor_tui.ui.shared_state import SharedDeskState, SharedRecordingDeskState
-from sor_tui.ui.sources import DemoSource
 from sor_tui.ui.widgets.secret_input import SecretInput
 from tests.ui.test_flows_sim import _live, demo_app, wait_until
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sor_tui.record.reader import read_recording
-from sor_tui.ui.sources import DemoSource
+from sor_tui.runtime.sources import DemoSource
 from tests.record.disk_full import fill_disk_under
 from tests.ui.test_flows_sim import _live, demo_app, wait_until
 

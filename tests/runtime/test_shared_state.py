@@ -6,7 +6,7 @@ import threading
 from decimal import Decimal
 
 from sor_tui.core.events import BookSnapshot, BookUpdate, Execution, PriceLevel
-from sor_tui.ui.shared_state import SharedDeskState
+from sor_tui.runtime.shared_state import SharedDeskState
 
 T0 = 1_772_460_307_000_000_000
 

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from sor_tui.ui.ports import FeedLike, FeedSource
+from sor_tui.runtime.ports import FeedLike, FeedSource
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 

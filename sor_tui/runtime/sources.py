@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from sor_tui.config.credentials import Credentials
 from sor_tui.config.settings import Settings
 from sor_tui.record.live import LiveRecording
+from sor_tui.runtime.shared_state import SharedRecordingDeskState
 from sor_tui.transport.feed import Feed, FeedOptions, channels_from_settings
 from sor_tui.transport.oauth import TokenProvider
 from sor_tui.transport.redact import (
@@ -25,7 +26,6 @@ from sor_tui.transport.redact import (
     install_redaction,
     uninstall_redaction,
 )
-from sor_tui.ui.shared_state import SharedRecordingDeskState
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,10 @@ class LiveSource:
 
     def _start_recording(self, state: SharedRecordingDeskState, ws_url: str) -> None:
         """The recording switch (ctrl+r); on from the start when ``settings.record``."""
-        self.recording = LiveRecording.from_settings(self.settings, state, ws_url)
+        settings = self.settings
+        self.recording = LiveRecording(
+            state, settings.recordings_path, ws_url=ws_url, markets=settings.markets
+        )
         if self.settings.record:
             try:
                 self.recording.start()
