@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from sor_tui.record.recorder import Recorder
@@ -30,8 +31,11 @@ class LiveRecording:
         ws_url: str = "",
         markets: Sequence[str] = (),
         flush_interval: float = 0.5,
+        lock: AbstractContextManager[object] | None = None,
     ) -> None:
         self.state = state
+        # The state's lock (the feed thread writes it): a switch never lands mid-batch.
+        self.lock = lock if lock is not None else nullcontext()
         self.directory = directory
         self.ws_url = ws_url
         self.markets = tuple(markets)
@@ -81,7 +85,8 @@ class LiveRecording:
             self.start_error = f"cannot record in {self.directory}: {describe(error)}"
             raise
         self.start_error = None
-        self.state.start_recording(recorder)
+        with self.lock:
+            self.state.start_recording(recorder)
         self.last_path = recorder.path
         log.info("recording to %s", recorder.path)
         return recorder.path
@@ -89,7 +94,8 @@ class LiveRecording:
     def stop(self) -> Path | None:
         """Stop recording and close the file; returns its path (None if not recording)."""
         self.start_error = None
-        recorder = self.state.stop_recording()
+        with self.lock:
+            recorder = self.state.stop_recording()
         if recorder is None:
             return None
         recorder.close()

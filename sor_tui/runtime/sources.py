@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Protocol
@@ -17,7 +18,8 @@ from pydantic import SecretStr
 from sor_tui.config.credentials import Credentials
 from sor_tui.config.settings import Settings
 from sor_tui.record.live import LiveRecording
-from sor_tui.runtime.shared_state import SharedRecordingDeskState
+from sor_tui.record.recording_state import RecordingDeskState
+from sor_tui.runtime.shared_state import new_state_lock
 from sor_tui.transport.feed import Feed, FeedOptions, channels_from_settings
 from sor_tui.transport.oauth import TokenProvider
 from sor_tui.transport.redact import (
@@ -67,20 +69,29 @@ class LiveSource:
         self._redact(credentials, self.tokens)
         desired = channels_from_settings(settings.markets, settings.channels)
         options = FeedOptions.from_settings(settings, **self.feed_overrides)
-        state = SharedRecordingDeskState(
+        state = RecordingDeskState(
             replay_window_ns=int(settings.replay_window * 1e9),
             crossed_resync=settings.crossed_book_resync,
         )
-        self._start_recording(state, ws_url)
+        lock = new_state_lock()
+        self._start_recording(state, lock, ws_url)
         return Feed(
-            ws_url, self.tokens, desired, options=options, state=state, on_frame=state.frame
+            ws_url,
+            self.tokens,
+            desired,
+            options=options,
+            state=state,
+            on_frame=state.frame,
+            lock=lock,
         )
 
-    def _start_recording(self, state: SharedRecordingDeskState, ws_url: str) -> None:
+    def _start_recording(
+        self, state: RecordingDeskState, lock: threading.RLock, ws_url: str
+    ) -> None:
         """The recording switch (ctrl+r); on from the start when ``settings.record``."""
         settings = self.settings
         self.recording = LiveRecording(
-            state, settings.recordings_path, ws_url=ws_url, markets=settings.markets
+            state, settings.recordings_path, ws_url=ws_url, markets=settings.markets, lock=lock
         )
         if self.settings.record:
             try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -40,6 +41,7 @@ from sor_tui.transport.options import (
     TokenSource,
     channels_from_settings,
 )
+from sor_tui.transport.reader import StateLock
 from sor_tui.transport.session import Session
 from sor_tui.transport.status import (
     FeedCounters,
@@ -78,8 +80,12 @@ class Feed:
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_frame: Callable[[str | bytes, int], None] | None = None,
+        lock: StateLock | None = None,
     ) -> None:
         self._url = ws_url
+        # The desk state's one lock: the reader holds it per batch of frames, and so does
+        # any other change made here; readers on other threads take it per read.
+        self._lock: StateLock = lock if lock is not None else threading.RLock()
         self._on_frame = on_frame  # sees every raw frame with its receive time (recording)
         self._tokens = tokens
         self._options = options
@@ -107,6 +113,11 @@ class Feed:
     def state(self) -> DeskState:
         """The desk state every decoded event is applied to."""
         return self._state
+
+    @property
+    def lock(self) -> StateLock:
+        """The desk state's lock: hold it while reading the state from another thread."""
+        return self._lock
 
     @property
     def registry(self) -> SubscriptionRegistry:
@@ -152,7 +163,8 @@ class Feed:
         self._tell_desired_markets()
         for channel in removed:
             if channel.type == ChannelType.MARKET_DATA and channel.market:
-                self._state.end_sync(channel.market)
+                with self._lock:
+                    self._state.end_sync(channel.market)
         on_server = tuple(c for c in removed if self._registry.get(c) is not None)
         if on_server and self._session is not None:
             self._session.enqueue(UNSUBSCRIBE, on_server)
@@ -161,9 +173,9 @@ class Feed:
 
     def _tell_desired_markets(self) -> None:
         # Prints and top of book of markets not subscribed to are dropped (and counted).
-        self._state.set_desired_markets(
-            {channel.market for channel in self._registry.desired() if channel.market}
-        )
+        markets = {channel.market for channel in self._registry.desired() if channel.market}
+        with self._lock:
+            self._state.set_desired_markets(markets)
 
     def resync(self, market: str) -> bool:
         """Fetch a fresh SNAPSHOT for a book (unsubscribe + subscribe); False if not possible."""
@@ -308,6 +320,7 @@ class Feed:
             publish_registry=self._publish_registry,
             last_resync=self._last_resync,
             clock=self._clock,
+            lock=self._lock,
             on_frame=self._on_frame,
             heartbeat_learned=self._heartbeat_learned,
         )
@@ -342,7 +355,8 @@ class Feed:
 
     def _lost(self) -> None:
         """Discard per-connection state: books go stale now, answers are forgotten."""
-        self._state.connection_lost()
+        with self._lock:
+            self._state.connection_lost()
         self._registry.connection_lost()
         self._publish_registry()
 

@@ -49,7 +49,7 @@ from sor_tui.core.subscriptions import (
     SubscriptionRegistry,
 )
 from sor_tui.transport.metrics import Metrics
-from sor_tui.transport.reader import read_frames
+from sor_tui.transport.reader import StateLock, read_frames
 from sor_tui.transport.status import FeedEvent, Problem, SubscriptionAnswered
 
 if TYPE_CHECKING:
@@ -93,10 +93,12 @@ class Session:
         publish_registry: Callable[[], None],
         last_resync: dict[str, float],
         clock: Callable[[], float],
+        lock: StateLock,
         on_frame: Callable[[str | bytes, int], None] | None = None,
         heartbeat_learned: float | None = None,
     ) -> None:
         self.ws = ws
+        self._lock = lock  # the desk state's: held per batch by the reader, and here
         self._on_frame = on_frame
         self.opened_at = clock()
         self.got_data = False  # a snapshot, heartbeat or execution arrived
@@ -140,7 +142,8 @@ class Session:
             return False
         self._last_resync[market] = now
         self._sync_started.pop(market, None)
-        self._state.mark_resyncing(market)
+        with self._lock:
+            self._state.mark_resyncing(market)
         log.info("resyncing %s: %s", market, reason)
         if automatic:
             self._emit(Problem("feed", "RESYNC", f"resyncing {market}: {reason}", market))
@@ -194,6 +197,7 @@ class Session:
             apply=self._state.apply,
             emit=self._emit,
             ended=lambda: self._end_reason is not None,
+            lock=self._lock,
             on_frame=self._on_frame,
         )
 
@@ -262,7 +266,8 @@ class Session:
             if channel.type == ChannelType.MARKET_DATA and channel.market is not None:
                 self._sync_started.pop(channel.market, None)  # timed from the ack instead
                 if kind == SUBSCRIBE:
-                    self._state.begin_sync(channel.market)
+                    with self._lock:
+                        self._state.begin_sync(channel.market)
         self._last_request_at = now
         self._publish_registry()
         await self._send(encoded)
@@ -283,7 +288,9 @@ class Session:
                 if now - started > options.snapshot_timeout:
                     waited = f"no snapshot within {options.snapshot_timeout:g} s"
                     self.resync(market, waited, automatic=True)
-            for market, reason in self._state.resync_needed():
+            with self._lock:
+                needed = self._state.resync_needed()
+            for market, reason in needed:
                 # Reported once by the state, so keep it until the rate limit lets it through.
                 self._deferred_resyncs[market] = sanitize(str(reason), 120)
             for market, reason in list(self._deferred_resyncs.items()):

@@ -8,7 +8,6 @@ lands in the error pane; saving rules runs in a thread worker: the desk never wa
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -81,7 +80,8 @@ class DeskAlerts:
         self.monitor.health.on_prints(executions)
 
     def tick(self, state: Any, markets: Iterable[str]) -> list[AlertEvent]:
-        """Evaluate (a few times a second), deliver, and refresh the Alerts tab."""
+        """Evaluate (a few times a second), deliver, and refresh the Alerts tab (the caller
+        holds the state's lock)."""
         clock = self.app.clock
         now = clock.monotonic()
         if not self.monitor.due(now):
@@ -214,8 +214,7 @@ class DeskAlerts:
 
 
 def subscribed_markets(state: Any) -> tuple[str, ...]:
-    """The markets the state has books for, read under its lock (the feed thread adds them)."""
+    """The markets the state has books for (the caller holds the state's lock)."""
     if state is None:
         return ()
-    with getattr(state, "lock", None) or contextlib.nullcontext():
-        return tuple(getattr(state, "markets", ()))
+    return tuple(getattr(state, "markets", ()))

@@ -31,6 +31,7 @@ from sor_tui.runtime.frame import FrameComposer
 from sor_tui.runtime.gc_policy import GcPolicy
 from sor_tui.runtime.inbox import FeedInbox
 from sor_tui.runtime.ports import FeedLike, FeedSource
+from sor_tui.runtime.shared_state import reading
 from sor_tui.transport.status import FeedStatus, Problem
 from sor_tui.ui import alert_messages as alert_msg
 from sor_tui.ui import messages as msg
@@ -223,14 +224,16 @@ class SorApp(ViewActions, TerminalOutputApp[str | None]):
         self.composer.groups = {m: g for m, g in desk.groups.items() if g}
         self.composer.tape_filter = desk.focused_market if desk.tape_filtered else None
         state = self.feed.state if self.feed is not None else None
-        frame = msg.frame_messages(self.composer.compose(state, desk.visible_markets()))
+        with reading(self.feed):  # one hold for all of this frame's reads
+            frame = msg.frame_messages(self.composer.compose(state, desk.visible_markets()))
         for message in self.pause.shown(frame):
             self.post_message(message)
         if not self.pause.active:
             desk.tick_frame()
             first = desk.ladders()[0].view if desk.ladders() else None
             desk.chart_panel.tick(self.charts, desk.focused_market, first, self.clock.wall_ns())
-        self.alerts.tick(state, desk.markets)
+        with reading(self.feed):
+            self.alerts.tick(state, desk.markets)
         line = status_line(
             self.feed, self.source, self.clock, desk.focused_market, self.feed_failure
         )

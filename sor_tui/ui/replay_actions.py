@@ -13,6 +13,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from sor_tui.record.export import book_text, tape_text
+from sor_tui.runtime.shared_state import reading
 
 COPY_DEPTH = 200
 COPY_TAPE_LIMIT = 500
@@ -45,7 +46,10 @@ def copy_book(app: App[Any]) -> bool:
     """Copy the focused market's book (full depth) to the clipboard; False when none."""
     feed = getattr(app, "feed", None)
     market = _focused_market(app)
-    view = feed.state.book_view(market, COPY_DEPTH) if feed is not None and market else None
+    view = None
+    if feed is not None and market:
+        with reading(feed):
+            view = feed.state.book_view(market, COPY_DEPTH)
     if view is None:
         app.notify("No book to copy", timeout=3)
         return False
@@ -63,7 +67,8 @@ def copy_tape(app: App[Any]) -> bool:
     desk = getattr(app, "desk", None)
     filtered = bool(getattr(desk, "tape_filtered", False))
     market = _focused_market(app) if filtered else None
-    tape = feed.state.tape_view(COPY_TAPE_LIMIT, market)
+    with reading(feed):
+        tape = feed.state.tape_view(COPY_TAPE_LIMIT, market)
     app.copy_to_clipboard(tape_text(tape))
     app.notify(f"Copied {len(tape.entries)} prints", timeout=3)
     return True

@@ -19,6 +19,7 @@ from sor_tui.sim.config import SimConfig
 from sor_tui.sim.server import Simulator
 from sor_tui.transport.feed import Feed, FeedOptions
 from sor_tui.transport.oauth import TokenProvider
+from sor_tui.transport.reader import StateLock
 from sor_tui.transport.status import FeedEvent, FeedState, StatusChanged
 
 BTC_BOOK = Channel("market_data", "BTCUSD")
@@ -102,6 +103,7 @@ async def running_feed(
     on_event: Callable[[FeedEvent], None] | None = None,
     on_frame: Callable[[str | bytes, int], None] | None = None,
     state: DeskState | None = None,
+    lock: StateLock | None = None,
 ) -> AsyncIterator[Running]:
     """Run a feed against the simulator; stop it (and check it stopped cleanly) on exit."""
     tokens = TokenProvider(
@@ -112,7 +114,15 @@ async def running_feed(
         backoff_base=0.02,
         backoff_cap=0.1,
     )
-    feed = Feed(sim.ws_url, tokens, desired, options=feed_options, on_frame=on_frame, state=state)
+    feed = Feed(
+        sim.ws_url,
+        tokens,
+        desired,
+        options=feed_options,
+        on_frame=on_frame,
+        state=state,
+        lock=lock,
+    )
     events: list[FeedEvent] = []
 
     def collect(event: FeedEvent) -> None:

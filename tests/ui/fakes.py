@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -117,6 +118,7 @@ class FakeFeed:
     calls: list[tuple[str, Any]] = field(default_factory=list)
     expires_in: float | None = 3540.0
     stopped: asyncio.Event = field(default_factory=asyncio.Event)
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
     async def run(self, on_event: Callable[[Any], None] | None = None) -> None:
         """Deliver the script, then idle until stopped."""

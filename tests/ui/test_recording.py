@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 from textual.widgets import Static
 
-from sor_tui.core.state import DeskState
 from sor_tui.record.reader import read_recording
-from sor_tui.record.recorder import Recorder
-from sor_tui.record.recording_state import RecordingDeskState
-from sor_tui.runtime.shared_state import SharedDeskState, SharedRecordingDeskState
 from sor_tui.runtime.sources import DemoSource
 from sor_tui.ui.screens.credentials import CredentialsScreen
 from sor_tui.ui.widgets.secret_input import SecretInput
 from tests.ui.test_flows_sim import _live, demo_app, wait_until
 
 pytestmark = pytest.mark.timeout(60)
-
-
-def test_the_recording_state_keeps_the_shared_lock_around_every_layer() -> None:
-    mro = SharedRecordingDeskState.__mro__
-    assert mro.index(SharedDeskState) < mro.index(RecordingDeskState) < mro.index(DeskState)
-    state = SharedRecordingDeskState()
-    held: list[bool] = []
-
-    class Probe(Recorder):
-        def mark(self, kind: str, market: str | None = None, at_ns: int | None = None) -> None:
-            # Another thread cannot take the lock while the feed thread is recording.
-            other = threading.Thread(target=lambda: held.append(not state.lock.acquire(False)))
-            other.start()
-            other.join()
-
-    state.start_recording(Probe.__new__(Probe))
-    state.begin_sync("BTCUSD")
-    assert held == [True]
-    assert state.stop_recording() is not None and state.recorder is None
 
 
 async def test_record_setting_records_from_the_start_and_ctrl_r_toggles(tmp_path: Path) -> None:
