@@ -131,8 +131,12 @@ class Feed:
 
     @property
     def counters(self) -> FeedCounters:
-        """A frozen snapshot of the feed's counters."""
-        return replace(self._metrics.snapshot(), clock_offset_ns=self._state.server_clock.offset_ns)
+        """A frozen snapshot of the feed's counters (rejected frames as the state counts them)."""
+        with self._lock:
+            rejects = dict(self._state.rejects_by_reason)
+        return replace(
+            self._metrics.snapshot(rejects), clock_offset_ns=self._state.server_clock.offset_ns
+        )
 
     @property
     def extensions(self) -> tuple[str, ...]:

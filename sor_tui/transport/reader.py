@@ -1,8 +1,9 @@
 """The session's read loop: frames off the connection, decoded and handled in order.
 
 With a ``FastConnection`` the loop takes whole batches of text frames (one await per
-batch) and handles ``BookUpdate`` — the bulk of the traffic — inline; anything else goes to
-the session's general handler. With a plain websockets connection it reads frame by frame.
+batch); with a plain websockets connection it reads frame by frame. Either way every event
+goes to the session's one handler, whose first branch is the book UPDATE (the bulk of the
+traffic).
 The desk state's lock is held for a whole batch (released only around an await), so the
 state's readers on other threads see every batch whole and the lock is taken once a batch.
 """
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from websockets.asyncio.client import ClientConnection
 
-from sor_tui.core.events import BookUpdate, ServerEvent
+from sor_tui.core.events import ServerEvent
 from sor_tui.core.protocol import decode
 from sor_tui.transport.fastframes import FastConnection
 
@@ -63,16 +64,13 @@ async def read_frames(
     max_bytes: int,
     metrics: Metrics,
     handle: Callable[[ServerEvent, int], None],
-    apply: Callable[[ServerEvent, int], None],
-    emit: Callable[[BookUpdate], None],
     ended: Callable[[], bool],
     lock: StateLock,
     on_frame: Callable[[str | bytes, int], None] | None = None,
 ) -> None:
     """Read until the connection ends (``ConnectionClosed``) or ``ended()`` turns true.
 
-    ``handle(event, received_ns)`` is the general handler; for a ``BookUpdate`` the loop
-    does what it does for one itself: ``apply``, ``emit``, record the lag.
+    ``handle(event, received_ns)`` handles every event, in order.
     ``on_frame(frame, received_ns)`` sees every raw frame first, in order (the recorder).
     Both run with ``lock`` held.
     """
@@ -90,7 +88,6 @@ async def read_frames(
             if ended():
                 return
         return
-    lag = metrics.lag_ns
     while True:
         # One await per batch of frames, not per frame; None marks a message that
         # websockets handled (control frames, fragments, anything unusual).
@@ -114,13 +111,7 @@ async def read_frames(
                 else:
                     if on_frame is not None:
                         on_frame(text, received_ns)
-                    event = decode(text, max_bytes=max_bytes)
-                    if type(event) is BookUpdate:
-                        apply(event, received_ns)
-                        emit(event)
-                        lag[event.market] = received_ns - event.time_ns
-                        continue
-                    handle(event, received_ns)
+                    handle(decode(text, max_bytes=max_bytes), received_ns)
                 if ended():
                     return
         finally:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import WebSocketException
 from websockets.protocol import State
 
 from sor_tui.core.events import (
@@ -48,6 +47,7 @@ from sor_tui.core.subscriptions import (
     DataState,
     SubscriptionRegistry,
 )
+from sor_tui.transport.connection_end import SessionEnded, close_reason, is_connection_error
 from sor_tui.transport.metrics import Metrics
 from sor_tui.transport.reader import StateLock, read_frames
 from sor_tui.transport.status import FeedEvent, Problem, SubscriptionAnswered
@@ -72,10 +72,6 @@ class _Op:
     kind: str  # "subscribe" | "unsubscribe" | "list"
     channel: Channel | None = None
     resync: bool = False
-
-
-class SessionEnded(Exception):
-    """The session decided to end its connection (stalled heartbeat, server fault)."""
 
 
 class Session:
@@ -173,20 +169,9 @@ class Session:
             exc = task.exception()
             if isinstance(exc, SessionEnded):
                 return str(exc)
-            if exc is not None and not _is_connection_error(exc):
+            if exc is not None and not is_connection_error(exc):
                 raise exc
-        return self._end_reason or self._close_reason()
-
-    def _close_reason(self) -> str:
-        protocol = self.ws.protocol
-        received, sent = protocol.close_rcvd, protocol.close_sent
-        if received is not None:
-            reason = sanitize(received.reason, 80)
-            return f"closed by server ({received.code}{': ' + reason if reason else ''})"
-        if sent is not None and sent.reason:
-            # Our side failed the connection, e.g. websockets' "keepalive ping timeout".
-            return f"connection failed: {sanitize(sent.reason, 80)}"
-        return "connection lost"
+        return self._end_reason or close_reason(self.ws)
 
     async def _read(self) -> None:
         await read_frames(
@@ -194,8 +179,6 @@ class Session:
             max_bytes=self._options.max_frame_bytes,
             metrics=self._metrics,
             handle=self._handle,
-            apply=self._state.apply,
-            emit=self._emit,
             ended=lambda: self._end_reason is not None,
             lock=self._lock,
             on_frame=self._on_frame,
@@ -280,7 +263,7 @@ class Session:
             if self.ws.state is not State.OPEN:
                 # A failed keepalive starts a closing handshake that can take close_timeout
                 # on a dead link; the connection is already useless, so end it now.
-                raise SessionEnded(self._close_reason())
+                raise SessionEnded(close_reason(self.ws))
             now = self._clock()
             if self.heartbeat.expired(now):
                 raise SessionEnded(f"no heartbeat for {self.heartbeat.timeout():.3g} s")
@@ -305,8 +288,8 @@ class Session:
         self._state.apply(event, received_ns)
         self._emit(event)
         if type(event) is BookUpdate:
-            # The bulk of the traffic: nothing in the registry can change, so stop here
-            # (reader.read_frames inlines this branch: keep the two alike).
+            # The bulk of the traffic, and its only path: nothing in the registry can
+            # change, so stop here.
             self._metrics.lag_ns[event.market] = received_ns - event.time_ns
             return
         data_channel = _DATA_CHANNEL.get(type(event))
@@ -330,8 +313,6 @@ class Session:
         elif isinstance(event, Rejected):
             if event.channel == ChannelType.HEARTBEAT:
                 self._beat()  # any frame on the heartbeat channel proves the server is alive
-            self._metrics.frames_dropped += 1
-            self._metrics.rejects[event.reason] += 1
             text = f"frame rejected: {event.detail or event.reason}"
             self._emit(Problem("frame", event.reason, sanitize(text), event.market))
         self._publish_registry()
@@ -402,8 +383,3 @@ class Session:
         self._emit(Problem("server", code, sanitize(message)))
         if code == INTERNAL_SERVER_ERROR:
             self._end_reason = "server reported INTERNAL_SERVER_ERROR"
-
-
-def _is_connection_error(exc: BaseException) -> bool:
-    """Errors that end a connection normally (as opposed to bugs, which propagate)."""
-    return isinstance(exc, OSError | TimeoutError | WebSocketException)
