@@ -18,20 +18,23 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import Any
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import InvalidStatus, WebSocketException
 from websockets.protocol import State
 
 from sor_tui import __version__
-from sor_tui.config.settings import is_loopback_host
 from sor_tui.core.events import Channel, ChannelType
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.state import DeskState
 from sor_tui.core.subscriptions import SUBSCRIBE, UNSUBSCRIBE, SubscriptionRegistry
 from sor_tui.transport.backoff import Backoff, ReconnectPolicy
+from sor_tui.transport.connect import (
+    ConnectWithoutRedirects,
+    describe_connect_error,
+    websocket_proxy,
+)
 from sor_tui.transport.fastframes import FastConnection
 from sor_tui.transport.metrics import Metrics
 from sor_tui.transport.oauth import TokenError, parse_retry_after
@@ -266,7 +269,7 @@ class Feed:
         except InvalidStatus as exc:
             return self._rejected_handshake(exc, token)
         except (OSError, TimeoutError, WebSocketException) as exc:
-            detail = _describe_error(exc)
+            detail = describe_connect_error(exc)
             log.info("connection attempt failed: %s", detail)
             return _Outcome(detail)
         self._retried_401 = False
@@ -386,25 +389,3 @@ class Feed:
         self._status = FeedStatus(state, sanitize(detail), retry_at, attempt, self._clock())
         log.info("feed %s: %s", state, self._status.detail)
         self._emit(StatusChanged(self._status))
-
-
-class ConnectWithoutRedirects(connect):
-    """websockets' ``connect`` that never follows a redirect: a 3xx is a refused handshake."""
-
-    def process_redirect(self, exc: Exception) -> Exception | str:
-        """Never follow: the bearer token must not go anywhere but the configured URL."""
-        return exc
-
-
-def websocket_proxy(url: str) -> str | Literal[True] | None:
-    """``connect``'s ``proxy``: none for a loopback server, else the environment's."""
-    host = urlsplit(url).hostname
-    return None if is_loopback_host(host) else True
-
-
-def _describe_error(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError):
-        return "handshake timed out"
-    if isinstance(exc, OSError):
-        return sanitize(f"network error: {exc.strerror or type(exc).__name__}")
-    return sanitize(f"connection failed: {type(exc).__name__}")

@@ -11,14 +11,8 @@ from sor_tui.record.live import LiveRecording
 from sor_tui.record.reader import read_recording
 from sor_tui.record.replay import Replay
 from tests.record.helpers import FULL, recording_feed
-from tests.transport.feed_harness import (
-    BTC_BOOK,
-    BTC_EXEC,
-    HEARTBEAT,
-    is_live,
-    simulator,
-    wait_until,
-)
+from tests.transport.feed_harness import BTC_BOOK, BTC_EXEC, HEARTBEAT, is_live, simulator
+from tests.waiting import wait_until
 
 
 def _levels(view: BookView | None) -> object:

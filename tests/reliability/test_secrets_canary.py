@@ -37,15 +37,9 @@ from sor_tui.transport.feed import Feed
 from sor_tui.transport.oauth import TokenProvider
 from sor_tui.ui.factory import make_app
 from tests.reliability.harness import FAST_FEED, error_rows, live_app, pilot_until
-from tests.transport.feed_harness import (
-    BTC_BOOK,
-    BTC_EXEC,
-    HEARTBEAT,
-    options,
-    simulator,
-    wait_until,
-)
+from tests.transport.feed_harness import BTC_BOOK, BTC_EXEC, HEARTBEAT, options, simulator
 from tests.transport.oauth_server import OAuthServer, Reply
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -35,8 +35,8 @@ from tests.transport.feed_harness import (
     running_feed,
     settle_and_compare,
     simulator,
-    wait_until,
 )
+from tests.waiting import wait_until
 
 BTC_TOP = Channel("market_data.top_of_book", "BTCUSD")
 NOPE_BOOK = Channel("market_data", "NOPEUSD")

@@ -14,7 +14,8 @@ from sor_tui.record.live import LiveRecording
 from sor_tui.record.recorder import Recorder
 from sor_tui.record.recording_state import RecordingDeskState
 from sor_tui.runtime.shared_state import new_state_lock
-from tests.transport.feed_harness import is_live, running_feed, simulator, wait_until
+from tests.transport.feed_harness import is_live, running_feed, simulator
+from tests.waiting import wait_until
 
 T0 = 1_772_460_307_000_000_000
 

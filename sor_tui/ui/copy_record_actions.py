@@ -1,4 +1,4 @@
-"""Keys and actions of replay (pause, step, speed, seek) and of copying the book or tape.
+"""Keys and actions of copying the book or tape, and of recording the live feed.
 
 Copying uses ``App.copy_to_clipboard``, which sends OSC 52, so it works over SSH in
 terminals that allow it. The copy functions take any app with a feed and a desk, so the
@@ -23,17 +23,6 @@ COPY_BINDINGS: list[BindingType] = [
     Binding(
         "y", "copy_tape", "Copy tape", id="desk.copy_tape", show=False, tooltip="Copy the tape"
     ),
-]
-
-REPLAY_BINDINGS: list[BindingType] = [
-    Binding("space", "replay_pause", "Pause", id="replay.pause", tooltip="Pause or resume"),
-    Binding("full_stop", "replay_step", "Step", id="replay.step", tooltip="Apply one frame"),
-    Binding("greater_than_sign", "replay_speed(1)", "Faster", id="replay.faster"),
-    Binding("less_than_sign", "replay_speed(-1)", "Slower", id="replay.slower"),
-    Binding("shift+right", "replay_seek(10)", "+10s", id="replay.forward", show=False),
-    Binding("shift+left", "replay_seek(-10)", "-10s", id="replay.back", show=False),
-    Binding("home", "replay_jump('start')", "Start", id="replay.start", show=False),
-    Binding("end", "replay_jump('end')", "End", id="replay.end", show=False),
 ]
 
 
