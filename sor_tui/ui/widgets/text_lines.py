@@ -1,8 +1,8 @@
 """A widget drawn line by line from cached strips (Textual's line API).
 
 Converting a large styled ``Text`` through Textual's content pipeline on every refresh
-dominated frame time (measured: ~24 ms per ladder at 160x48); turning it into strips
-once per change and serving ``render_line`` from that cache is far cheaper. On a change
+dominated frame time; turning it into strips once per change and serving ``render_line``
+from that cache is far cheaper (figures in bench/README.md). On a change
 of content only (same size, theme and classes) the new strips are built at once and only
 the lines that differ are marked dirty, so the compositor repaints those lines alone.
 
@@ -165,7 +165,7 @@ class TextLines(Widget):
         return style
 
     def base_style(self) -> Style:
-        """The widget's own style (``rich_style`` costs ~40 µs: looked up once per look)."""
+        """The widget's own style (``rich_style`` is costly: looked up once per look)."""
         base = self._base
         if base is None:
             base = self._base = self.rich_style
