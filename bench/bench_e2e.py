@@ -24,8 +24,8 @@ from sor_tui.config.settings import load_settings
 from sor_tui.core.state import DeskState
 from sor_tui.core.views import BookStatus
 from sor_tui.transport.feed import Feed, FeedOptions, channels_from_settings
+from sor_tui.transport.json_lines import JsonLinesWriter
 from sor_tui.transport.oauth import TokenProvider
-from sor_tui.transport.stream import JsonLinesWriter
 
 NAME = "e2e"
 MARKETS = ["BTCUSD"]

@@ -126,9 +126,9 @@ async def _app(state: Any, executions: int) -> dict[str, float]:
     from sor_tui.config.credentials import Credentials
     from sor_tui.config.settings import load_settings
     from sor_tui.core.protocol import decode
+    from sor_tui.runtime.sources import LiveSource
     from sor_tui.transport.feed import Feed, FeedOptions, channels_from_settings
     from sor_tui.ui.factory import make_app
-    from sor_tui.ui.sources import LiveSource
 
     rng = random.Random(9)
     # Prints from the last ~100 s, as a live session holds them (inside the stats window).

@@ -1,7 +1,7 @@
 """Demo start to first rendered book: a fresh process runs what ``sor-tui demo`` runs, headless.
 
 The parent notes the wall time, starts ``python -m bench.bench_startup``; the child imports
-the demo launcher's modules, builds the app with ``make_app`` and a ``DemoSource`` (the
+the demo launcher's modules, builds the app with ``make_app`` and a demo source (the
 in-process simulator, token fetch, websockets, subscribe, SNAPSHOT) and runs it with
 ``run_test``; it prints the wall time of the first painted ladder line showing a LIVE
 book. Interpreter start and imports are included, terminal output is not (headless).
@@ -21,14 +21,13 @@ NAME = "startup"
 
 
 async def _child() -> float:
+    from sor_tui.commands.demo import DEMO_MARKETS, demo_source
     from sor_tui.config.settings import load_settings
     from sor_tui.core.views import BookStatus
-    from sor_tui.launch_demo import DEMO_MARKETS
     from sor_tui.ui.factory import make_app
-    from sor_tui.ui.sources import DemoSource
 
     settings = load_settings(markets=",".join(DEMO_MARKETS))
-    app = make_app(settings, source=DemoSource(settings, seed=1))
+    app = make_app(settings, source=demo_source(settings, seed=1))
     first: list[float] = []
     async with app.run_test(size=(200, 62)) as pilot:
         while not app.desk.ready:

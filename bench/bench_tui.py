@@ -40,9 +40,9 @@ from sor_tui.config.settings import Settings, load_settings
 from sor_tui.core.events import BookUpdate
 from sor_tui.core.state import DeskState
 from sor_tui.core.views import BookStatus
+from sor_tui.runtime.sources import LiveSource
 from sor_tui.ui.factory import make_app
 from sor_tui.ui.messages import MarketFocused
-from sor_tui.ui.sources import LiveSource
 from sor_tui.ui.widgets.book_ladder import BookLadder
 
 NAME = "tui"

@@ -15,16 +15,16 @@ from sor_tui import __version__
 from sor_tui.config.core_dumps import disable_core_dumps
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "tui": ("sor_tui.launch", "Open the TUI on the configured environment (default)"),
-    "demo": ("sor_tui.launch_demo", "Start the built-in simulator and open the TUI on it"),
+    "tui": ("sor_tui.commands.tui", "Open the TUI on the configured environment (default)"),
+    "demo": ("sor_tui.commands.demo", "Start the built-in simulator and open the TUI on it"),
     "stream": ("sor_tui.commands.stream", "Headless: print books and executions as JSON Lines"),
     "record": ("sor_tui.commands.record", "Headless: record the feed to rotating files"),
     "serve": ("sor_tui.commands.serve", "Serve the desk to a browser (textual-serve)"),
-    "sim": ("sor_tui.sim.cli", "Run the local SOR simulator in the foreground"),
-    "login": ("sor_tui.config.login", "Store client id and secret in the keyring (verified)"),
-    "logout": ("sor_tui.config.logout", "Delete stored credentials from the keyring"),
-    "replay": ("sor_tui.launch_replay", "Open the TUI on a recording"),
-    "export": ("sor_tui.record.export_cli", "Export executions or book views from a recording"),
+    "sim": ("sor_tui.commands.sim", "Run the local SOR simulator in the foreground"),
+    "login": ("sor_tui.commands.login", "Store client id and secret in the keyring (verified)"),
+    "logout": ("sor_tui.commands.logout", "Delete stored credentials from the keyring"),
+    "replay": ("sor_tui.commands.replay", "Open the TUI on a recording"),
+    "export": ("sor_tui.commands.export", "Export executions or book views from a recording"),
     "probe": ("sor_tui.commands.probe", "Report what a real environment chose (read-only, 60 s)"),
 }
 

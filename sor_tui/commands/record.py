@@ -13,9 +13,13 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sor_tui.commands.stream import record_overrides
-from sor_tui.record.headless import HeadlessRecording, RecordingPolicy
-from sor_tui.transport import stream
+from sor_tui.commands.stream import (
+    add_feed_arguments,
+    headless_recording,
+    record_overrides,
+    run_plan,
+)
+from sor_tui.record.headless import RecordingPolicy
 from sor_tui.transport.companion import Companion, HeadlessPlan
 
 if TYPE_CHECKING:
@@ -47,7 +51,7 @@ def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The stream's connection options plus rotation, retention and health reports."""
-    stream.add_arguments(parser)
+    add_feed_arguments(parser)
     parser.add_argument("--record-dir", help="directory for recordings (default: data dir)")
     parser.add_argument(
         "--rotate-every",
@@ -88,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     )
 
     def recorder(settings: Settings) -> Companion:
-        return HeadlessRecording.from_settings(settings, policy, "sor-tui record")
+        return headless_recording(settings, policy, "sor-tui record")
 
     plan = HeadlessPlan(
         command="record",
@@ -96,4 +100,4 @@ def run(args: argparse.Namespace) -> int:
         json_lines=False,
         companion=recorder,
     )
-    return stream.run(args, plan)
+    return run_plan(args, plan)

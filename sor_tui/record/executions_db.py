@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from sor_tui.config.paths import ensure_dir
 from sor_tui.core.events import Execution
 from sor_tui.core.numbers import canonical_text
 
@@ -65,7 +64,7 @@ class ExecutionsDB:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        ensure_dir(path.parent)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # private
         # Created readable by the user only; SQLite gives its -wal and -shm files the
         # database's permissions.
         os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))

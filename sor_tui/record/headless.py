@@ -15,18 +15,46 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, Protocol
 
 from sor_tui.core.state import DeskState
 from sor_tui.record.executions_db import ExecutionsDB
 from sor_tui.record.live import describe
 from sor_tui.record.recorder import DB_NAME, SUFFIX, Recorder, recording_name
 from sor_tui.record.recording_state import RecordingDeskState
-from sor_tui.transport.companion import CompanionError
 
-if TYPE_CHECKING:
-    from sor_tui.config.settings import Settings
-    from sor_tui.transport.feed import Feed
+
+class RecordingStartError(Exception):
+    """The recordings folder or its first file cannot be written: a message to show."""
+
+
+class _FeedCounters(Protocol):
+    @property
+    def messages_per_second(self) -> int: ...
+    @property
+    def frames_dropped(self) -> int: ...
+    @property
+    def reconnects(self) -> int: ...
+
+
+class _FeedStatus(Protocol):
+    @property
+    def state(self) -> object: ...
+
+
+class FeedHealth(Protocol):
+    """What a health line reads of the feed being recorded."""
+
+    @property
+    def counters(self) -> _FeedCounters:
+        """The feed's running counters."""
+        ...
+
+    @property
+    def status(self) -> _FeedStatus:
+        """The feed's connection status."""
+        ...
+
 
 CHECK_INTERVAL = 0.2
 """Seconds between checks of the recorder (a failure ends the run within this)."""
@@ -72,24 +100,7 @@ class HeadlessRecording:
             self._db = ExecutionsDB(directory / DB_NAME)
             self._recorder = self._next_file()
         except (OSError, sqlite3.Error) as error:
-            raise CompanionError(f"cannot record in {directory}: {describe(error)}") from error
-
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, policy: RecordingPolicy | None = None, label: str = ""
-    ) -> HeadlessRecording:
-        """A recorder for the settings' feed, writing to their recordings directory."""
-        return cls(
-            settings.recordings_path,
-            ws_url=settings.ws_url,
-            markets=settings.markets,
-            policy=policy,
-            label=label or "sor-tui record",
-            state=RecordingDeskState(
-                replay_window_ns=int(settings.replay_window * 1e9),
-                crossed_resync=settings.crossed_book_resync,
-            ),
-        )
+            raise RecordingStartError(f"cannot record in {directory}: {describe(error)}") from error
 
     def __repr__(self) -> str:
         return f"HeadlessRecording(path={str(self.path)!r})"
@@ -120,7 +131,7 @@ class HeadlessRecording:
         self.files_started += 1
         return recorder
 
-    async def watch(self, feed: Feed) -> str | None:
+    async def watch(self, feed: FeedHealth) -> str | None:
         """Rotate, keep the retention limit and report health until a write fails."""
         policy = self.policy
         opened = time.monotonic()
@@ -158,7 +169,7 @@ class HeadlessRecording:
         self.files_deleted += enforce_retention(self.directory, self.policy.keep_files)
         return None
 
-    def health(self, feed: Feed) -> str:
+    def health(self, feed: FeedHealth) -> str:
         """One line: connection, rate, what was recorded, where, and what went wrong."""
         counters = feed.counters
         recorder = self._recorder

@@ -11,14 +11,11 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sor_tui.record.recorder import Recorder
 from sor_tui.record.recording_state import RecordingDeskState
-
-if TYPE_CHECKING:
-    from sor_tui.config.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -34,21 +31,17 @@ class LiveRecording:
         ws_url: str = "",
         markets: Sequence[str] = (),
         flush_interval: float = 0.5,
+        lock: AbstractContextManager[object] | None = None,
     ) -> None:
         self.state = state
+        # The state's lock (the feed thread writes it): a switch never lands mid-batch.
+        self.lock = lock if lock is not None else nullcontext()
         self.directory = directory
         self.ws_url = ws_url
         self.markets = tuple(markets)
         self.flush_interval = flush_interval
         self.last_path: Path | None = None
         self.start_error: str | None = None  # why the last start failed (None: it did not)
-
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, state: RecordingDeskState, ws_url: str
-    ) -> LiveRecording:
-        """A switch for ``state`` writing to the settings' recordings directory."""
-        return cls(state, settings.recordings_path, ws_url=ws_url, markets=settings.markets)
 
     def __repr__(self) -> str:
         return f"LiveRecording(active={self.active}, directory={str(self.directory)!r})"
@@ -92,7 +85,8 @@ class LiveRecording:
             self.start_error = f"cannot record in {self.directory}: {describe(error)}"
             raise
         self.start_error = None
-        self.state.start_recording(recorder)
+        with self.lock:
+            self.state.start_recording(recorder)
         self.last_path = recorder.path
         log.info("recording to %s", recorder.path)
         return recorder.path
@@ -100,7 +94,8 @@ class LiveRecording:
     def stop(self) -> Path | None:
         """Stop recording and close the file; returns its path (None if not recording)."""
         self.start_error = None
-        recorder = self.state.stop_recording()
+        with self.lock:
+            recorder = self.state.stop_recording()
         if recorder is None:
             return None
         recorder.close()

@@ -22,7 +22,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 
-from sor_tui.config.paths import ensure_dir
 from sor_tui.core.events import Execution
 from sor_tui.core.timestamps import format_rfc3339_ns
 from sor_tui.record.executions_db import ExecutionsDB
@@ -94,7 +93,7 @@ class Recorder:
         self.members = 0
         self.bytes_written = 0
         self.started_ns = self._clock()
-        ensure_dir(path.parent)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # private
         # Unbuffered: each member reaches the OS in one write, so a SIGKILL cannot split it
         # inside our own buffer. Readable by the user only: it holds the whole session.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -121,7 +120,7 @@ class Recorder:
         flush_interval: float = 0.5,
     ) -> Recorder:
         """A recorder on a new uniquely named file in ``directory`` (and its executions DB)."""
-        ensure_dir(directory)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # private
         name = recording_name(time.time_ns())
         db = ExecutionsDB(directory / DB_NAME) if with_db else None
         return cls(

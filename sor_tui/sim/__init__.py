@@ -18,5 +18,6 @@ Python API (tests, demo, benchmarks)::
 Modules: config (SimConfig), markets (tick table), generator (seeded books), engine (fan-out),
 operations (requests and error codes), session (per-connection writer), oauth and tokens
 (token endpoint), scenarios (fault switches), garbage (hostile frames), wire (encoders),
-cli (``sor-tui sim``), throughput (``python -m sor_tui.sim.throughput``).
+replay_source (serving a recording). ``sor-tui sim`` is ``sor_tui.commands.sim``; the
+firehose benchmark is ``python -m bench.sim_throughput``.
 """

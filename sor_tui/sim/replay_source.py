@@ -11,7 +11,6 @@ itself).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import base64
 import binascii
@@ -19,7 +18,6 @@ import contextlib
 import json
 import logging
 import signal
-import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -256,29 +254,3 @@ async def serve_recording_forever(path: Path, config: SimConfig, speed: float = 
         print(f"SOR_OAUTH_URL={server.oauth_url}", flush=True)
         log.info("serving %d recorded frames at x%g", len(frames), speed)
         await stop.wait()
-
-
-def run_replay(args: argparse.Namespace, config: SimConfig) -> int:
-    """``sor-tui sim --replay FILE [--speed X]``: the sim CLI's one-line hook lands here."""
-    path = Path(args.replay)
-    speed = float(getattr(args, "speed", 1.0) or 1.0)
-    if speed <= 0:
-        print("sor-tui sim: --speed must be greater than zero", file=sys.stderr)
-        return 2
-    try:
-        read_frames(path)  # fail fast, before printing any URL
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        print(f"sor-tui sim: cannot replay {path.name!r}: {reason}", file=sys.stderr)
-        return 2
-    except ValueError as exc:  # the messages above: no file content in them
-        print(f"sor-tui sim: cannot replay {path.name!r}: {exc}", file=sys.stderr)
-        return 2
-    asyncio.run(serve_recording_forever(path, config, speed))
-    return 0
-
-
-def add_replay_arguments(parser: argparse.ArgumentParser) -> None:
-    """The ``--replay FILE`` and ``--speed X`` options for ``sor-tui sim``."""
-    parser.add_argument("--replay", metavar="FILE", help="serve a sor-tui recording's frames")
-    parser.add_argument("--speed", type=float, default=1.0, help="replay speed (with --replay)")

@@ -8,7 +8,6 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
@@ -26,23 +25,10 @@ from sor_tui.sim.oauth import OAuthServer
 from sor_tui.sim.operations import Operations
 from sor_tui.sim.scenarios import ScenarioSet, parse_scenario
 from sor_tui.sim.session import Session
+from sor_tui.sim.stats import SimStats
 from sor_tui.sim.tokens import IssuedToken, TokenStore
 
 log = logging.getLogger("sor_tui.sim")
-
-
-@dataclass(slots=True)
-class SimStats:
-    """Counters for tests and benchmarks."""
-
-    token_requests: int = 0
-    token_responses: Counter[int] = field(default_factory=Counter)
-    handshakes: Counter[int] = field(default_factory=Counter)
-    """Handshake answers by HTTP status (101 = accepted)."""
-    connections_opened: int = 0
-    frames_sent: Counter[str] = field(default_factory=Counter)
-    """Frames queued, by kind: UPDATE, SNAPSHOT, TOP_OF_BOOK, execution, heartbeat, ..."""
-    active_subscriptions: int = 0
 
 
 class Simulator:
@@ -140,8 +126,7 @@ class Simulator:
 
     @property
     def _host(self) -> str:
-        host = self.config.host
-        return f"[{host}]" if ":" in host else host
+        return f"[{self.config.host}]" if ":" in self.config.host else self.config.host
 
     @property
     def ws_url(self) -> str:

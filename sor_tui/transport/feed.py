@@ -14,23 +14,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import Any
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import InvalidStatus, WebSocketException
 from websockets.protocol import State
 
 from sor_tui import __version__
-from sor_tui.config.settings import is_loopback_host
 from sor_tui.core.events import Channel, ChannelType
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.state import DeskState
 from sor_tui.core.subscriptions import SUBSCRIBE, UNSUBSCRIBE, SubscriptionRegistry
 from sor_tui.transport.backoff import Backoff, ReconnectPolicy
+from sor_tui.transport.connect import (
+    ConnectWithoutRedirects,
+    describe_connect_error,
+    websocket_proxy,
+)
 from sor_tui.transport.fastframes import FastConnection
 from sor_tui.transport.metrics import Metrics
 from sor_tui.transport.oauth import TokenError, parse_retry_after
@@ -40,6 +44,7 @@ from sor_tui.transport.options import (
     TokenSource,
     channels_from_settings,
 )
+from sor_tui.transport.reader import StateLock
 from sor_tui.transport.session import Session
 from sor_tui.transport.status import (
     FeedCounters,
@@ -78,8 +83,12 @@ class Feed:
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_frame: Callable[[str | bytes, int], None] | None = None,
+        lock: StateLock | None = None,
     ) -> None:
         self._url = ws_url
+        # The desk state's one lock: the reader holds it per batch of frames, and so does
+        # any other change made here; readers on other threads take it per read.
+        self._lock: StateLock = lock if lock is not None else threading.RLock()
         self._on_frame = on_frame  # sees every raw frame with its receive time (recording)
         self._tokens = tokens
         self._options = options
@@ -109,6 +118,11 @@ class Feed:
         return self._state
 
     @property
+    def lock(self) -> StateLock:
+        """The desk state's lock: hold it while reading the state from another thread."""
+        return self._lock
+
+    @property
     def registry(self) -> SubscriptionRegistry:
         """The desired-subscription registry (read it; change it via subscribe/unsubscribe)."""
         return self._registry
@@ -120,8 +134,12 @@ class Feed:
 
     @property
     def counters(self) -> FeedCounters:
-        """A frozen snapshot of the feed's counters."""
-        return replace(self._metrics.snapshot(), clock_offset_ns=self._state.server_clock.offset_ns)
+        """A frozen snapshot of the feed's counters (rejected frames as the state counts them)."""
+        with self._lock:
+            rejects = dict(self._state.rejects_by_reason)
+        return replace(
+            self._metrics.snapshot(rejects), clock_offset_ns=self._state.server_clock.offset_ns
+        )
 
     @property
     def extensions(self) -> tuple[str, ...]:
@@ -152,7 +170,8 @@ class Feed:
         self._tell_desired_markets()
         for channel in removed:
             if channel.type == ChannelType.MARKET_DATA and channel.market:
-                self._state.end_sync(channel.market)
+                with self._lock:
+                    self._state.end_sync(channel.market)
         on_server = tuple(c for c in removed if self._registry.get(c) is not None)
         if on_server and self._session is not None:
             self._session.enqueue(UNSUBSCRIBE, on_server)
@@ -161,9 +180,9 @@ class Feed:
 
     def _tell_desired_markets(self) -> None:
         # Prints and top of book of markets not subscribed to are dropped (and counted).
-        self._state.set_desired_markets(
-            {channel.market for channel in self._registry.desired() if channel.market}
-        )
+        markets = {channel.market for channel in self._registry.desired() if channel.market}
+        with self._lock:
+            self._state.set_desired_markets(markets)
 
     def resync(self, market: str) -> bool:
         """Fetch a fresh SNAPSHOT for a book (unsubscribe + subscribe); False if not possible."""
@@ -250,7 +269,7 @@ class Feed:
         except InvalidStatus as exc:
             return self._rejected_handshake(exc, token)
         except (OSError, TimeoutError, WebSocketException) as exc:
-            detail = _describe_error(exc)
+            detail = describe_connect_error(exc)
             log.info("connection attempt failed: %s", detail)
             return _Outcome(detail)
         self._retried_401 = False
@@ -308,6 +327,7 @@ class Feed:
             publish_registry=self._publish_registry,
             last_resync=self._last_resync,
             clock=self._clock,
+            lock=self._lock,
             on_frame=self._on_frame,
             heartbeat_learned=self._heartbeat_learned,
         )
@@ -342,7 +362,8 @@ class Feed:
 
     def _lost(self) -> None:
         """Discard per-connection state: books go stale now, answers are forgotten."""
-        self._state.connection_lost()
+        with self._lock:
+            self._state.connection_lost()
         self._registry.connection_lost()
         self._publish_registry()
 
@@ -368,25 +389,3 @@ class Feed:
         self._status = FeedStatus(state, sanitize(detail), retry_at, attempt, self._clock())
         log.info("feed %s: %s", state, self._status.detail)
         self._emit(StatusChanged(self._status))
-
-
-class ConnectWithoutRedirects(connect):
-    """websockets' ``connect`` that never follows a redirect: a 3xx is a refused handshake."""
-
-    def process_redirect(self, exc: Exception) -> Exception | str:
-        """Never follow: the bearer token must not go anywhere but the configured URL."""
-        return exc
-
-
-def websocket_proxy(url: str) -> str | Literal[True] | None:
-    """``connect``'s ``proxy``: none for a loopback server, else the environment's."""
-    host = urlsplit(url).hostname
-    return None if is_loopback_host(host) else True
-
-
-def _describe_error(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError):
-        return "handshake timed out"
-    if isinstance(exc, OSError):
-        return sanitize(f"network error: {exc.strerror or type(exc).__name__}")
-    return sanitize(f"connection failed: {type(exc).__name__}")

@@ -1,8 +1,7 @@
-"""Feed counters that survive reconnects: messages, rolling rate, rejects, lag."""
+"""Feed counters that survive reconnects: messages, rolling rate, lag."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 
 from sor_tui.core.state import MAX_MARKETS
@@ -17,9 +16,7 @@ class Metrics:
     def __init__(self, clock: Callable[[], float]) -> None:
         self.messages = 0
         self.reconnects = 0
-        self.frames_dropped = 0
         self.requests_unsent = 0  # requests that could not be encoded (shown, never sent)
-        self.rejects: Counter[str] = Counter()
         self.lag_ns: dict[str, int] = {}
         self._clock = clock
         self._buckets = [0] * self._BUCKETS
@@ -48,14 +45,14 @@ class Metrics:
         self._advance(self._clock())
         return sum(self._buckets)
 
-    def snapshot(self) -> FeedCounters:
-        """A frozen copy of the counters."""
+    def snapshot(self, rejects_by_reason: dict[str, int]) -> FeedCounters:
+        """A frozen copy of the counters, with the desk state's count of rejected frames."""
         return FeedCounters(
             messages=self.messages,
             messages_per_second=self.per_second(),
             reconnects=self.reconnects,
-            frames_dropped=self.frames_dropped,
+            frames_dropped=sum(rejects_by_reason.values()),
             requests_unsent=self.requests_unsent,
-            rejects_by_reason=dict(self.rejects),
+            rejects_by_reason=rejects_by_reason,
             lag_ns=dict(self.lag_ns),
         )

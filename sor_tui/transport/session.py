@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import WebSocketException
 from websockets.protocol import State
 
 from sor_tui.core.events import (
@@ -48,8 +47,9 @@ from sor_tui.core.subscriptions import (
     DataState,
     SubscriptionRegistry,
 )
+from sor_tui.transport.connection_end import SessionEnded, close_reason, is_connection_error
 from sor_tui.transport.metrics import Metrics
-from sor_tui.transport.reader import read_frames
+from sor_tui.transport.reader import StateLock, read_frames
 from sor_tui.transport.status import FeedEvent, Problem, SubscriptionAnswered
 
 if TYPE_CHECKING:
@@ -74,10 +74,6 @@ class _Op:
     resync: bool = False
 
 
-class SessionEnded(Exception):
-    """The session decided to end its connection (stalled heartbeat, server fault)."""
-
-
 class Session:
     """The live part of one connection; ``run()`` returns why the connection ended."""
 
@@ -93,10 +89,12 @@ class Session:
         publish_registry: Callable[[], None],
         last_resync: dict[str, float],
         clock: Callable[[], float],
+        lock: StateLock,
         on_frame: Callable[[str | bytes, int], None] | None = None,
         heartbeat_learned: float | None = None,
     ) -> None:
         self.ws = ws
+        self._lock = lock  # the desk state's: held per batch by the reader, and here
         self._on_frame = on_frame
         self.opened_at = clock()
         self.got_data = False  # a snapshot, heartbeat or execution arrived
@@ -140,7 +138,8 @@ class Session:
             return False
         self._last_resync[market] = now
         self._sync_started.pop(market, None)
-        self._state.mark_resyncing(market)
+        with self._lock:
+            self._state.mark_resyncing(market)
         log.info("resyncing %s: %s", market, reason)
         if automatic:
             self._emit(Problem("feed", "RESYNC", f"resyncing {market}: {reason}", market))
@@ -170,30 +169,18 @@ class Session:
             exc = task.exception()
             if isinstance(exc, SessionEnded):
                 return str(exc)
-            if exc is not None and not _is_connection_error(exc):
+            if exc is not None and not is_connection_error(exc):
                 raise exc
-        return self._end_reason or self._close_reason()
-
-    def _close_reason(self) -> str:
-        protocol = self.ws.protocol
-        received, sent = protocol.close_rcvd, protocol.close_sent
-        if received is not None:
-            reason = sanitize(received.reason, 80)
-            return f"closed by server ({received.code}{': ' + reason if reason else ''})"
-        if sent is not None and sent.reason:
-            # Our side failed the connection, e.g. websockets' "keepalive ping timeout".
-            return f"connection failed: {sanitize(sent.reason, 80)}"
-        return "connection lost"
+        return self._end_reason or close_reason(self.ws)
 
     async def _read(self) -> None:
         await read_frames(
             self.ws,
             max_bytes=self._options.max_frame_bytes,
             metrics=self._metrics,
-            handle=self._handle,
-            apply=self._state.apply,
-            emit=self._emit,
+            handle=self._handler(),
             ended=lambda: self._end_reason is not None,
+            lock=self._lock,
             on_frame=self._on_frame,
         )
 
@@ -262,7 +249,8 @@ class Session:
             if channel.type == ChannelType.MARKET_DATA and channel.market is not None:
                 self._sync_started.pop(channel.market, None)  # timed from the ack instead
                 if kind == SUBSCRIBE:
-                    self._state.begin_sync(channel.market)
+                    with self._lock:
+                        self._state.begin_sync(channel.market)
         self._last_request_at = now
         self._publish_registry()
         await self._send(encoded)
@@ -275,7 +263,7 @@ class Session:
             if self.ws.state is not State.OPEN:
                 # A failed keepalive starts a closing handshake that can take close_timeout
                 # on a dead link; the connection is already useless, so end it now.
-                raise SessionEnded(self._close_reason())
+                raise SessionEnded(close_reason(self.ws))
             now = self._clock()
             if self.heartbeat.expired(now):
                 raise SessionEnded(f"no heartbeat for {self.heartbeat.timeout():.3g} s")
@@ -283,7 +271,9 @@ class Session:
                 if now - started > options.snapshot_timeout:
                     waited = f"no snapshot within {options.snapshot_timeout:g} s"
                     self.resync(market, waited, automatic=True)
-            for market, reason in self._state.resync_needed():
+            with self._lock:
+                needed = self._state.resync_needed()
+            for market, reason in needed:
                 # Reported once by the state, so keep it until the rate limit lets it through.
                 self._deferred_resyncs[market] = sanitize(str(reason), 120)
             for market, reason in list(self._deferred_resyncs.items()):
@@ -294,14 +284,27 @@ class Session:
 
     # -- incoming events ---------------------------------------------------------------
 
-    def _handle(self, event: ServerEvent, received_ns: int) -> None:
-        self._state.apply(event, received_ns)
-        self._emit(event)
-        if type(event) is BookUpdate:
-            # The bulk of the traffic: nothing in the registry can change, so stop here
-            # (reader.read_frames inlines this branch: keep the two alike).
-            self._metrics.lag_ns[event.market] = received_ns - event.time_ns
-            return
+    def _handler(self) -> Callable[[ServerEvent, int], None]:
+        """The one handler of every event: apply, emit, then what it changes here. A book
+        UPDATE (the bulk of the traffic) stops after its lag; a closure reads no attributes."""
+        apply, emit, lag, control = (
+            self._state.apply,
+            self._emit,
+            self._metrics.lag_ns,
+            self._control,
+        )
+
+        def handle(event: ServerEvent, received_ns: int) -> None:
+            apply(event, received_ns)
+            emit(event)
+            if type(event) is BookUpdate:
+                lag[event.market] = received_ns - event.time_ns
+                return
+            control(event, received_ns)
+
+        return handle
+
+    def _control(self, event: ServerEvent, received_ns: int) -> None:
         data_channel = _DATA_CHANNEL.get(type(event))
         if data_channel is not None:
             market = str(getattr(event, "market", ""))
@@ -323,8 +326,6 @@ class Session:
         elif isinstance(event, Rejected):
             if event.channel == ChannelType.HEARTBEAT:
                 self._beat()  # any frame on the heartbeat channel proves the server is alive
-            self._metrics.frames_dropped += 1
-            self._metrics.rejects[event.reason] += 1
             text = f"frame rejected: {event.detail or event.reason}"
             self._emit(Problem("frame", event.reason, sanitize(text), event.market))
         self._publish_registry()
@@ -395,8 +396,3 @@ class Session:
         self._emit(Problem("server", code, sanitize(message)))
         if code == INTERNAL_SERVER_ERROR:
             self._end_reason = "server reported INTERNAL_SERVER_ERROR"
-
-
-def _is_connection_error(exc: BaseException) -> bool:
-    """Errors that end a connection normally (as opposed to bugs, which propagate)."""
-    return isinstance(exc, OSError | TimeoutError | WebSocketException)

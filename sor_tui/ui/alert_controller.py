@@ -8,7 +8,6 @@ lands in the error pane; saving rules runs in a thread worker: the desk never wa
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -22,8 +21,9 @@ from sor_tui.core.alerts.monitor import AlertMonitor
 from sor_tui.core.alerts.rules import MARKET_KINDS, AlertRule
 from sor_tui.core.events import Execution
 from sor_tui.core.subscriptions import SubscriptionEntry
+from sor_tui.runtime.problem_log import LoggedProblem
+from sor_tui.runtime.services import AlertWebhook, open_webhook
 from sor_tui.transport.status import FeedStatus, Problem
-from sor_tui.transport.webhook import WebhookSender
 from sor_tui.ui.alert_messages import (
     AlertAcknowledgeRequested,
     AlertRequest,
@@ -32,7 +32,6 @@ from sor_tui.ui.alert_messages import (
 )
 from sor_tui.ui.desk_config import AlertDelivery
 from sor_tui.ui.desktop_notify import inside_tmux, notification_bytes, terminal_writer
-from sor_tui.ui.messages import LoggedProblem
 
 if TYPE_CHECKING:
     from sor_tui.ui.app import SorApp
@@ -50,9 +49,9 @@ class DeskAlerts:
         self.monitor = AlertMonitor(rules)
         self.write = terminal_writer(app)
         self.tmux = inside_tmux()
-        self.webhook: WebhookSender | None = None
+        self.webhook: AlertWebhook | None = None
         if delivery.webhook_url:
-            self.webhook = WebhookSender(
+            self.webhook = open_webhook(
                 delivery.webhook_url,
                 timeout=delivery.webhook_timeout,
                 retries=delivery.webhook_retries,
@@ -81,7 +80,8 @@ class DeskAlerts:
         self.monitor.health.on_prints(executions)
 
     def tick(self, state: Any, markets: Iterable[str]) -> list[AlertEvent]:
-        """Evaluate (a few times a second), deliver, and refresh the Alerts tab."""
+        """Evaluate (a few times a second), deliver, and refresh the Alerts tab (the caller
+        holds the state's lock)."""
         clock = self.app.clock
         now = clock.monotonic()
         if not self.monitor.due(now):
@@ -214,8 +214,7 @@ class DeskAlerts:
 
 
 def subscribed_markets(state: Any) -> tuple[str, ...]:
-    """The markets the state has books for, read under its lock (the feed thread adds them)."""
+    """The markets the state has books for (the caller holds the state's lock)."""
     if state is None:
         return ()
-    with getattr(state, "lock", None) or contextlib.nullcontext():
-        return tuple(getattr(state, "markets", ()))
+    return tuple(getattr(state, "markets", ()))

@@ -1,8 +1,10 @@
 """The sor-tui App: a router between the feed worker, the frame timer and the screens.
 
 The feed runs in one exclusive async worker whose callback only fills the inbox; one
-timer at the render rate turns the latest state into messages; handlers below route those
-messages to the desk screen and turn panel requests into feed calls.
+timer at the render rate turns the latest state into messages. The handlers live in
+focused modules mixed in here: ``feed_views`` routes a frame's facts to the desk,
+``feed_requests`` turns panel requests into feed calls, ``desk_actions`` and
+``view_actions`` hold the key and palette actions.
 """
 
 from __future__ import annotations
@@ -19,44 +21,45 @@ from rich.traceback import Traceback
 from textual import events, on, work
 from textual.app import SystemCommand
 from textual.screen import Screen
-from textual.widgets import TabbedContent
 from textual.worker import Worker, WorkerState
 
 from sor_tui.core.chart_data import ChartData
 from sor_tui.core.frame_pacing import FramePacer
 from sor_tui.core.sanitize import sanitize
-from sor_tui.transport.status import FeedStatus, Problem
-from sor_tui.ui import alert_messages as alert_msg
+from sor_tui.runtime.clock import Clock
+from sor_tui.runtime.feed_thread import FeedThread
+from sor_tui.runtime.frame import FrameComposer
+from sor_tui.runtime.gc_policy import GcPolicy
+from sor_tui.runtime.inbox import FeedInbox
+from sor_tui.runtime.ports import FeedLike, FeedSource
+from sor_tui.runtime.shared_state import reading
+from sor_tui.transport.status import Problem
 from sor_tui.ui import messages as msg
 from sor_tui.ui.alert_controller import DeskAlerts
 from sor_tui.ui.bindings import APP_BINDINGS
 from sor_tui.ui.board_feed import BoardFeed
-from sor_tui.ui.clock import Clock
 from sor_tui.ui.commands import desk_commands
+from sor_tui.ui.copy_record_actions import RECORD_BINDINGS
 from sor_tui.ui.cursor_actions import cursor_text
-from sor_tui.ui.desk_config import CredentialsContext, DeskConfig
+from sor_tui.ui.desk_actions import DeskActions
+from sor_tui.ui.desk_config import DeskConfig
 from sor_tui.ui.environment_switch import mark_environment
-from sor_tui.ui.feed_thread import FeedThread
-from sor_tui.ui.frame import FrameComposer
+from sor_tui.ui.feed_requests import FeedRequests
+from sor_tui.ui.feed_views import FeedViews
 from sor_tui.ui.gaps import GapTracker
-from sor_tui.ui.gc_policy import GcPolicy
-from sor_tui.ui.inbox import FeedInbox
-from sor_tui.ui.ports import FeedLike, FeedSource
-from sor_tui.ui.replay_actions import RECORD_BINDINGS, toggle_recording
 from sor_tui.ui.screens.desk import DeskScreen
 from sor_tui.ui.status_view import recording_problem, status_line
 from sor_tui.ui.terminal_link import PAUSE_BINDINGS, DisplayPause, with_link
-from sor_tui.ui.terminal_output import TerminalOutputApp
+from sor_tui.ui.textual_adapter import TerminalOutputApp
 from sor_tui.ui.themes import DEFAULT_THEME, DESK_VARIABLES, THEMES
 from sor_tui.ui.view_actions import ViewActions, refresh_board, view_commands
 from sor_tui.ui.view_bindings import VIEW_APP_BINDINGS
-from sor_tui.ui.widgets.trade_tape import last_price
 from sor_tui.ui.workspace_actions import restore_workspace, save_workspace
 
 STOP_TIMEOUT = 5.0  # seconds a stopping feed may take before the app moves on
 
 
-class SorApp(ViewActions, TerminalOutputApp[str | None]):
+class SorApp(FeedViews, FeedRequests, DeskActions, ViewActions, TerminalOutputApp[str | None]):
     """The desk terminal app; built by ``make_app``."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -223,14 +226,16 @@ class SorApp(ViewActions, TerminalOutputApp[str | None]):
         self.composer.groups = {m: g for m, g in desk.groups.items() if g}
         self.composer.tape_filter = desk.focused_market if desk.tape_filtered else None
         state = self.feed.state if self.feed is not None else None
-        frame = self.composer.compose(state, desk.visible_markets())
+        with reading(self.feed):  # one hold for all of this frame's reads
+            frame = msg.frame_messages(self.composer.compose(state, desk.visible_markets()))
         for message in self.pause.shown(frame):
             self.post_message(message)
         if not self.pause.active:
             desk.tick_frame()
             first = desk.ladders()[0].view if desk.ladders() else None
             desk.chart_panel.tick(self.charts, desk.focused_market, first, self.clock.wall_ns())
-        self.alerts.tick(state, desk.markets)
+        with reading(self.feed):
+            self.alerts.tick(state, desk.markets)
         line = status_line(
             self.feed, self.source, self.clock, desk.focused_market, self.feed_failure
         )
@@ -243,186 +248,7 @@ class SorApp(ViewActions, TerminalOutputApp[str | None]):
         if problem is not None:
             self.inbox.add_problem(problem)
 
-    # ---- facts -> widgets --------------------------------------------------------------
-
-    @on(msg.BookChanged)
-    def show_book(self, event: msg.BookChanged) -> None:
-        """Route a book view to the desk."""
-        self.charts.add_mid(event.view.market, self.clock.wall_ns(), event.view.mid)
-        if not self.desk.ready:
-            return
-        self.desk.show_book(event.view)
-
-    @on(msg.TapeChanged)
-    def show_tape(self, event: msg.TapeChanged) -> None:
-        """Route the tape view to the tape and the last prices to the ladders."""
-        self.alerts.on_prints(event.new_executions)
-        self.charts.add_executions(event.new_executions)
-        if not self.desk.ready:
-            return
-        self.desk.tape.show(event.tape)
-        for ladder in self.desk.ladders():
-            ladder.show_last_trade(last_price(event.tape, ladder.market))
-
-    @on(msg.ProblemsLogged)
-    def log_problems(self, event: msg.ProblemsLogged) -> None:
-        """Add problems to the error pane; toast the important ones (a few per frame)."""
-        self.alerts.on_problems(event.problems)
-        if not self.desk.ready:
-            return
-        self.desk.error_log.add_problems(event.problems)
-        for problem in [p for p in event.problems if p.important][:3]:
-            market = f" {problem.market}" if problem.market else ""
-            self.notify(
-                f"{problem.code}{market}: {problem.explanation}",
-                title=problem.source,
-                severity="error",
-                timeout=6,
-                markup=False,
-            )
-
-    @on(msg.SubscriptionsUpdated)
-    def show_subscriptions(self, event: msg.SubscriptionsUpdated) -> None:
-        """Route registry entries to the subscription panel."""
-        self.alerts.on_subscriptions(event.entries)
-        if not self.desk.ready:
-            return
-        self.desk.subscription_panel.show(event.entries)
-
-    @on(msg.FeedFailed)
-    def log_feed_failure(self, event: msg.FeedFailed) -> None:
-        """Show a crashed feed worker as a problem."""
-        self.feed_failure = event.description
-        self.inbox.add_problem(Problem("feed", "feed_failed", event.description))
-
-    @on(msg.FeedStatusChanged)
-    def mark_gaps(self, event: msg.FeedStatusChanged) -> None:
-        """A lost connection leaves a lasting gap row on the tape and an error-pane entry."""
-        status = event.status
-        if not isinstance(status, FeedStatus):
-            return
-        self.alerts.on_status(status)
-        was_open = self.gaps.open
-        closed = self.gaps.on_status(status)
-        if self.gaps.open and not was_open:
-            self.charts.connection_lost(self.gaps.gaps[-1].start_ns)
-        elif closed is not None and closed.end_ns is not None:
-            self.charts.connection_restored(closed.end_ns)
-        if closed is not None:
-            self.inbox.add_problem(closed.problem())
-        if self.desk.ready:
-            self.desk.tape.show_gaps(tuple(self.gaps.gaps))
-
-    @on(msg.FeedStatusChanged)
-    def toast_final_status(self, event: msg.FeedStatusChanged) -> None:
-        """Final states (auth failed, forbidden) deserve a toast besides the status bar."""
-        state = str(getattr(event.status, "state", ""))
-        previous, self.last_state = self.last_state, state
-        if state in ("AUTH_FAILED", "FORBIDDEN") and state != previous:
-            detail = sanitize(str(getattr(event.status, "detail", "")), 200)
-            self.notify(detail or state, title=state, severity="error", timeout=10, markup=False)
-
-    # ---- requests -> feed and alerts -----------------------------------------------------
-
-    @on(alert_msg.AlertAcknowledgeRequested)
-    @on(alert_msg.AlertSnoozeRequested)
-    @on(alert_msg.AlertRuleAddRequested)
-    @on(alert_msg.AlertRuleRemoveRequested)
-    def act_on_alert(self, event: alert_msg.AlertRequest) -> None:
-        """Acknowledge, snooze, add or remove: the alert controller carries it out."""
-        self.alerts.act_on(event)
-
-    @on(msg.SubscribeRequested)
-    def subscribe(self, event: msg.SubscribeRequested) -> None:
-        """Subscribe the requested channels."""
-        self.on_feed("subscribe", event.channels)
-
-    @on(msg.UnsubscribeRequested)
-    def unsubscribe(self, event: msg.UnsubscribeRequested) -> None:
-        """Unsubscribe the requested channels."""
-        self.on_feed("unsubscribe", event.channels)
-
-    @on(msg.ResyncRequested)
-    def resync(self, event: msg.ResyncRequested) -> None:
-        """Fetch a fresh snapshot of one market."""
-        feed = self.feed
-        connected = feed is not None and str(feed.status.state) == "CONNECTED"
-        if not connected or not self.on_feed("resync", event.market):
-            self.notify(f"Cannot resync {event.market} now (not connected)", timeout=3)
-
-    @on(msg.SubscriptionListRequested)
-    def refresh_subscription_list(self) -> None:
-        """Ask the server for its list."""
-        self.on_feed("refresh_subscription_list")
-
-    @on(msg.MarketFocused)
-    def redraw_books(self) -> None:
-        """Markets, grouping or depth changed: the next frame re-sends every view."""
-        self.composer.invalidate()
-
-    @on(msg.CredentialsChanged)
-    def restart_with_credentials(self, event: msg.CredentialsChanged) -> None:
-        """New credentials saved: rebuild the source (keyring in a thread) and reconnect."""
-        if self.config.live_source is not None:
-            self.build_live_source()
-
-    @work(thread=True, group="credentials", exit_on_error=False)
-    def build_live_source(self) -> None:
-        """Resolve credentials off the event loop, then restart the feed on the loop."""
-        factory = self.config.live_source
-        source = factory() if factory is not None else None
-        if source is not None:
-            self.call_from_thread(self.start_feed, source)
-
-    # ---- actions -----------------------------------------------------------------------
-
-    def action_show_tab(self, tab: str) -> None:
-        """Switch the desk's tab."""
-        if self.screen is not self.desk:
-            return
-        self.desk.query_one(TabbedContent).active = tab
-        self.desk.focus_tab(tab)  # at once, so the next keys already reach the tab
-
-    def action_help(self) -> None:
-        """Show the help screen."""
-        from sor_tui.ui.screens.help import HelpScreen
-
-        self.push_screen(HelpScreen(self.config.keymap))
-
-    def action_credentials(self) -> None:
-        """Open the credentials screen."""
-        from sor_tui.ui.screens.credentials import CredentialsScreen
-
-        self.push_screen(CredentialsScreen(self.credentials_context()))
-
-    def credentials_context(self) -> CredentialsContext:
-        """Where "Test" fetches a token: in the demo, the simulator's endpoint, never the
-        configured environment's (its loopback port exists only while the demo runs)."""
-        context = self.config.credentials
-        source = self.source
-        if source is None or source.environment != "demo":
-            return context
-        simulator = getattr(source, "simulator", None)
-        oauth_url = str(getattr(simulator, "oauth_url", "") or "")
-        client_id = str(getattr(simulator, "client_id", "") or "") or context.client_id
-        return replace(context, oauth_url=oauth_url, client_id=client_id)
-
-    def action_toggle_pause(self) -> None:
-        """Freeze the display while the feed keeps running; again to resume."""
-        if not self.pause.toggle(self.clock.monotonic()):
-            self.composer.invalidate()  # resume: the next frame redraws the latest state
-        self.render_frame()
-
-    def action_toggle_recording(self) -> None:
-        """Start or stop recording the live feed (REC in the status bar while on)."""
-        toggle_recording(self)
-
-    def action_next_theme(self) -> None:
-        """Cycle through the desk's themes."""
-        names = [theme.name for theme in THEMES]
-        current = names.index(self.theme) if self.theme in names else -1
-        self.theme = names[(current + 1) % len(names)]
-        self.notify(f"Theme: {self.theme}", timeout=1.5)
+    # ---- the command palette and quitting ----------------------------------------------
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every action in the command palette."""

@@ -6,7 +6,6 @@ otherwise; last, change and volume over the window come from the chart data (the
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,14 +34,13 @@ class BoardFeed:
     def rows(
         self, state: Any, markets: Iterable[str], charts: ChartData, now_ns: int
     ) -> list[BoardRow]:
-        """One row per market: the desk's markets, then any other the state knows."""
-        lock = getattr(state, "lock", None)
-        with lock if lock is not None else contextlib.nullcontext():
-            tops = dict(getattr(state, "top_of_book", {}) or {})
-            known = getattr(state, "markets", ())
-            if callable(known):
-                known = known()
-            names = list(dict.fromkeys([*markets, *known, *tops]))[:MAX_ROWS]
+        """One row per market: the desk's markets, then any other the state knows (the
+        caller holds the state's lock)."""
+        tops = dict(getattr(state, "top_of_book", {}) or {})
+        known = getattr(state, "markets", ())
+        if callable(known):
+            known = known()
+        names = list(dict.fromkeys([*markets, *known, *tops]))[:MAX_ROWS]
         rows = []
         for market in names:
             view = state.book_view(market, 1)

@@ -11,8 +11,8 @@ from sor_tui.config.credentials import Credentials, CredentialStore
 from sor_tui.config.settings import SOR_SCOPE
 from sor_tui.config.workspaces import WorkspaceBook
 from sor_tui.core.alerts.rules import AlertRule
+from sor_tui.runtime.ports import FeedSource
 from sor_tui.transport.status import Problem
-from sor_tui.ui.ports import FeedSource
 from sor_tui.ui.themes import DEFAULT_THEME
 
 

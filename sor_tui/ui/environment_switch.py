@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from sor_tui.config.credentials import Credentials
 from sor_tui.config.settings import ENVIRONMENT_URLS
-from sor_tui.ui.ports import FeedSource
+from sor_tui.runtime.ports import FeedSource
 from sor_tui.ui.screens.environment import EnvironmentScreen, SessionCredentialsScreen
 
 if TYPE_CHECKING:

@@ -5,8 +5,8 @@ The launchers and the tests call this same factory, so what is tested is what ru
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 from sor_tui.config import paths
 from sor_tui.config.alert_rules import alert_rules
@@ -19,12 +19,12 @@ from sor_tui.config.credentials import (
 )
 from sor_tui.config.settings import ENVIRONMENT_URLS, Settings
 from sor_tui.config.workspaces import ProfileWorkspaces
+from sor_tui.runtime.clock import Clock
+from sor_tui.runtime.ports import FeedSource
+from sor_tui.runtime.sources import LiveSource
 from sor_tui.transport.status import Problem
 from sor_tui.ui.app import SorApp
-from sor_tui.ui.clock import Clock
 from sor_tui.ui.desk_config import AlertDelivery, CredentialsContext, DeskConfig
-from sor_tui.ui.ports import FeedSource
-from sor_tui.ui.sources import DemoSource, LiveSource
 from sor_tui.ui.themes import DEFAULT_THEME
 
 # The settings' default theme means "not chosen": the desk then uses its own dark theme.
@@ -74,13 +74,13 @@ def make_app(
     source: FeedSource | None = None,
     store: CredentialStore | None = None,
     clock: Clock | None = None,
-    demo_seed: int = 1,
-    sim_options: dict[str, Any] | None = None,
+    demo_source: Callable[[], FeedSource] | None = None,
     startup_problems: tuple[Problem, ...] = (),
     tune_gc: bool = False,
     workspaces: ProfileWorkspaces | None = None,
 ) -> SorApp:
-    """The desk app for these settings; ``source=None`` offers credentials or the demo."""
+    """The desk app for these settings; ``source=None`` offers credentials (and the demo when
+    ``demo_source`` is given)."""
     theme = DEFAULT_THEME if settings.theme in _UNCHOSEN_THEMES else settings.theme
     config = DeskConfig(
         environment=source.environment if source is not None else settings.environment,
@@ -96,7 +96,7 @@ def make_app(
         keymap=dict(settings.keymap),
         source=source,
         live_source=lambda: live_source(settings, store),
-        demo_source=lambda: DemoSource(settings, seed=demo_seed, sim_options=sim_options),
+        demo_source=demo_source,
         credentials=CredentialsContext(
             store=store,
             oauth_url=settings.oauth_url,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from sor_tui.runtime.clock import Clock
 from sor_tui.transport.status import FeedState, FeedStatus, Problem
-from sor_tui.ui.clock import Clock
 from sor_tui.ui.format import format_clock
 
 MAX_GAPS = 64

@@ -14,6 +14,8 @@ from textual.message import Message
 
 from sor_tui.core.events import Channel, Execution
 from sor_tui.core.views import BookView, TapeView
+from sor_tui.runtime.frame import Frame
+from sor_tui.runtime.problem_log import LoggedProblem
 
 # ---- facts ------------------------------------------------------------------------------
 
@@ -42,19 +44,6 @@ class FeedStatusChanged(Message):
     """The feed's connection status changed (a transport FeedStatus); never collapsed."""
 
     status: Any
-
-
-@dataclass(frozen=True)
-class LoggedProblem:
-    """One error-pane entry: all text already sanitized."""
-
-    wall_ns: int
-    source: str
-    code: str
-    message: str
-    explanation: str
-    market: str | None = None
-    important: bool = False
 
 
 @dataclass
@@ -123,3 +112,16 @@ class CredentialsChanged(Message):
     """Credentials were saved or deleted; the feed should restart with them."""
 
     client_id: str | None
+
+
+def frame_messages(frame: Frame) -> list[Message]:
+    """The messages of one frame, in the order they should be handled."""
+    messages: list[Message] = [FeedStatusChanged(status) for status in frame.statuses]
+    if frame.entries is not None:
+        messages.append(SubscriptionsUpdated(frame.entries))
+    if frame.problems:
+        messages.append(ProblemsLogged(frame.problems))
+    messages.extend(BookChanged(view) for view in frame.books)
+    if frame.tape is not None:
+        messages.append(TapeChanged(frame.tape, frame.new_executions))
+    return messages

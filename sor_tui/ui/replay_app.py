@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from textual.binding import Binding, BindingType
+
 from sor_tui.config.settings import Settings
 from sor_tui.core.chart_data import ChartData
-from sor_tui.record.replay_feed import ReplayFeed, ReplayFeedSource
+from sor_tui.runtime.clock import Clock
+from sor_tui.runtime.replay_feed import ReplayFeed, ReplayFeedSource
 from sor_tui.ui.app import SorApp
-from sor_tui.ui.clock import Clock
+from sor_tui.ui.copy_record_actions import COPY_BINDINGS, copy_book, copy_tape
 from sor_tui.ui.desk_config import DeskConfig
-from sor_tui.ui.replay_actions import COPY_BINDINGS, REPLAY_BINDINGS, copy_book, copy_tape
 from sor_tui.ui.themes import DEFAULT_THEME
 
 _UNCHOSEN_THEMES = frozenset({"", "textual-dark"})
+
+REPLAY_BINDINGS: list[BindingType] = [
+    Binding("space", "replay_pause", "Pause", id="replay.pause", tooltip="Pause or resume"),
+    Binding("full_stop", "replay_step", "Step", id="replay.step", tooltip="Apply one frame"),
+    Binding("greater_than_sign", "replay_speed(1)", "Faster", id="replay.faster"),
+    Binding("less_than_sign", "replay_speed(-1)", "Slower", id="replay.slower"),
+    Binding("shift+right", "replay_seek(10)", "+10s", id="replay.forward", show=False),
+    Binding("shift+left", "replay_seek(-10)", "-10s", id="replay.back", show=False),
+    Binding("home", "replay_jump('start')", "Start", id="replay.start", show=False),
+    Binding("end", "replay_jump('end')", "End", id="replay.end", show=False),
+]
 
 
 class ReplayApp(SorApp):

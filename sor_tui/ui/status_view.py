@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from sor_tui.runtime.clock import Clock
+from sor_tui.runtime.ports import FeedLike, FeedSource
 from sor_tui.transport.status import FeedCounters, FeedStatus, Problem
-from sor_tui.ui.clock import Clock
-from sor_tui.ui.ports import FeedLike, FeedSource
 from sor_tui.ui.widgets.status_bar import StatusLine
 
 

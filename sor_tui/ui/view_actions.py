@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.app import SystemCommand
 
+from sor_tui.runtime.shared_state import reading
 from sor_tui.ui.board_feed import BoardFeed
 from sor_tui.ui.environment_switch import choose_environment
 from sor_tui.ui.screens.board import BoardScreen
@@ -60,7 +61,8 @@ def refresh_board(app: SorApp, line: StatusLine | None) -> None:
     feed = app.feed
     if feed is None or not app.board_feed.due(app.clock.monotonic()):
         return
-    rows = app.board_feed.rows(feed.state, app.desk.markets, app.charts, app.clock.wall_ns())
+    with reading(feed):
+        rows = app.board_feed.rows(feed.state, app.desk.markets, app.charts, app.clock.wall_ns())
     screen.show(rows)
 
 

@@ -16,7 +16,8 @@ import pytest
 from sor_tui.transport.webhook import WebhookSender
 from sor_tui.ui.desktop_notify import notification_bytes, osc9, osc777, tmux_passthrough
 from tests.reliability.harness import tui_in_a_terminal
-from tests.transport.feed_harness import simulator, wait_until
+from tests.transport.feed_harness import simulator
+from tests.waiting import wait_until
 
 ESC, BEL = "\x1b", "\x07"
 

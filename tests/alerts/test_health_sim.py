@@ -28,8 +28,8 @@ from tests.transport.feed_harness import (
     options,
     running_feed,
     simulator,
-    wait_until,
 )
+from tests.waiting import wait_until
 
 MARGIN = 1.5
 """Seconds of slack for the evaluation cadence and a loaded machine."""

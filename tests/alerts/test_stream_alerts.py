@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from sor_tui.config import paths
-from tests.transport.feed_harness import simulator, wait_until
+from tests.transport.feed_harness import simulator
 from tests.transport.test_stream import finish, stream
+from tests.waiting import wait_until
 
 CONFIG = """\
 # the desk's own settings stay as they are

@@ -23,7 +23,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests.transport.feed_harness import wait_until
+from tests.waiting import wait_until
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-B]")

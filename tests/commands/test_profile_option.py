@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from sor_tui.commands.tui import add_arguments, overrides, with_profile
 from sor_tui.config.settings import load_settings
 from sor_tui.config.workspaces import Workspace, WorkspaceBook, open_profile, save_book
-from sor_tui.launch import add_arguments, overrides, with_profile
 
 
 def parse(*argv: str) -> argparse.Namespace:

@@ -28,7 +28,7 @@ from sor_tui.config.credentials import (
 )
 from sor_tui.config.encrypted_store import EncryptedFileKeyring
 from sor_tui.config.settings import ENVIRONMENT_URLS, load_settings
-from tests.config.test_login import ThreadedServer
+from tests.commands.test_login import ThreadedServer
 from tests.transport.oauth_server import OAuthServer
 
 pytestmark = pytest.mark.timeout(90)

@@ -13,14 +13,8 @@ from sor_tui.record.recorder import Recorder
 from sor_tui.record.recording_state import RecordingDeskState
 from sor_tui.record.replay import Replay
 from tests.record.helpers import recording_feed
-from tests.transport.feed_harness import (
-    BTC_BOOK,
-    BTC_EXEC,
-    HEARTBEAT,
-    is_live,
-    simulator,
-    wait_until,
-)
+from tests.transport.feed_harness import BTC_BOOK, BTC_EXEC, HEARTBEAT, is_live, simulator
+from tests.waiting import wait_until
 
 PRINT = Execution("BTCUSD", Decimal("65000.50"), Decimal("0.1000"), 1_772_460_307_000_000_001, "t")
 

@@ -10,9 +10,13 @@ from typing import Any
 import pytest
 
 from sor_tui.commands.record import size_in_bytes
-from sor_tui.record.headless import HeadlessRecording, RecordingPolicy, enforce_retention
+from sor_tui.record.headless import (
+    HeadlessRecording,
+    RecordingPolicy,
+    RecordingStartError,
+    enforce_retention,
+)
 from sor_tui.record.reader import read_recording
-from sor_tui.transport.companion import CompanionError
 from tests.record.disk_full import fill_disk_under
 
 
@@ -62,5 +66,5 @@ async def test_a_full_disk_ends_the_watch_with_the_reason(tmp_path: Path) -> Non
 def test_a_folder_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(CompanionError, match=r"cannot record in .*file/rec: Not a directory"):
+    with pytest.raises(RecordingStartError, match=r"cannot record in .*file/rec: Not a directory"):
         HeadlessRecording(blocker / "rec")

@@ -11,14 +11,8 @@ from sor_tui.record.live import LiveRecording
 from sor_tui.record.reader import read_recording
 from sor_tui.record.replay import Replay
 from tests.record.helpers import FULL, recording_feed
-from tests.transport.feed_harness import (
-    BTC_BOOK,
-    BTC_EXEC,
-    HEARTBEAT,
-    is_live,
-    simulator,
-    wait_until,
-)
+from tests.transport.feed_harness import BTC_BOOK, BTC_EXEC, HEARTBEAT, is_live, simulator
+from tests.waiting import wait_until
 
 
 def _levels(view: BookView | None) -> object:
@@ -42,7 +36,9 @@ async def test_toggle_mid_session_records_a_replayable_file(tmp_path: Path) -> N
         state, run = session.state, session.running
         session.recorder.close()
         state.stop_recording()  # start like a desk with recording off
-        live = LiveRecording.from_settings(settings, state, sim.ws_url)
+        live = LiveRecording(
+            state, settings.recordings_path, ws_url=sim.ws_url, markets=settings.markets
+        )
         assert not live.active
         await wait_until(lambda: is_live(run, "BTCUSD"), what="live")
         updates = state.counters().get("updates_applied", 0)

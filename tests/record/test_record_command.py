@@ -15,10 +15,11 @@ from sor_tui.record.executions_db import ExecutionsDB
 from sor_tui.record.reader import read_recording
 from sor_tui.record.recorder import DB_NAME
 from sor_tui.record.replay import Replay
-from sor_tui.transport.stream import book_line
+from sor_tui.transport.json_lines import book_line
 from tests.record.disk_full import limit_file_size
 from tests.record.headless_harness import command, print_key, sim_args, sim_env
-from tests.transport.feed_harness import simulator, wait_until
+from tests.transport.feed_harness import simulator
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(120)
 

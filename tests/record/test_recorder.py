@@ -15,14 +15,8 @@ import pytest
 from sor_tui.record.reader import RecordingError, read_recording
 from sor_tui.record.recorder import Recorder, public_url
 from tests.record.helpers import recording_feed
-from tests.transport.feed_harness import (
-    BTC_BOOK,
-    BTC_EXEC,
-    HEARTBEAT,
-    is_live,
-    simulator,
-    wait_until,
-)
+from tests.transport.feed_harness import BTC_BOOK, BTC_EXEC, HEARTBEAT, is_live, simulator
+from tests.waiting import wait_until
 
 
 def _write(path: Path, count: int, per_flush: int = 10) -> None:

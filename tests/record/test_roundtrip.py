@@ -16,8 +16,8 @@ from tests.transport.feed_harness import (
     HEARTBEAT,
     is_live,
     simulator,
-    wait_until,
 )
+from tests.waiting import wait_until
 
 MARKETS = ("BTCUSD", "ETHUSD")
 

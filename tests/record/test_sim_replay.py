@@ -18,6 +18,7 @@ from sor_tui.record.replay import Replay
 from sor_tui.sim.config import SOR_SCOPE, SimConfig
 from sor_tui.sim.replay_source import RecordingServer, read_frames
 from tests.record.frames import write_sample
+from tests.waiting import wait_until
 
 
 async def _token(server: RecordingServer) -> str:
@@ -128,7 +129,6 @@ async def test_our_feed_against_a_served_recording_rebuilds_the_recorded_book(
         is_live,
         running_feed,
         simulator,
-        wait_until,
     )
 
     path = tmp_path / "captured.jsonl.gz"

@@ -28,6 +28,7 @@ from textual.widgets import DataTable
 from sor_tui.config.credentials import Credentials, CredentialStore
 from sor_tui.config.settings import Settings
 from sor_tui.core.events import Channel
+from sor_tui.runtime.sources import LiveSource
 from sor_tui.sim.config import SimConfig
 from sor_tui.sim.server import Simulator
 from sor_tui.transport.feed import Feed, FeedOptions
@@ -35,7 +36,6 @@ from sor_tui.transport.oauth import TokenProvider
 from sor_tui.transport.status import FeedEvent
 from sor_tui.ui.app import SorApp
 from sor_tui.ui.factory import make_app
-from sor_tui.ui.sources import LiveSource
 from sor_tui.ui.widgets.error_log import ErrorLog
 from tests.transport.feed_harness import Running
 

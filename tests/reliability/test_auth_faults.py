@@ -28,9 +28,9 @@ from tests.transport.feed_harness import (
     options,
     running_feed,
     simulator,
-    wait_until,
 )
 from tests.transport.oauth_server import OAuthServer, Reply, token_reply
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 

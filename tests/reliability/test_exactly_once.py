@@ -30,15 +30,8 @@ from sor_tui.record.recording_state import RecordingDeskState
 from sor_tui.sim.server import Simulator
 from sor_tui.transport.feed import Feed
 from sor_tui.transport.oauth import TokenProvider
-from tests.transport.feed_harness import (
-    BTC_BOOK,
-    BTC_EXEC,
-    ETH_EXEC,
-    HEARTBEAT,
-    options,
-    simulator,
-    wait_until,
-)
+from tests.transport.feed_harness import BTC_BOOK, BTC_EXEC, ETH_EXEC, HEARTBEAT, options, simulator
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 

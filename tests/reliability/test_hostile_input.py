@@ -37,8 +37,8 @@ from tests.transport.feed_harness import (
     running_feed,
     settle_and_compare,
     simulator,
-    wait_until,
 )
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 

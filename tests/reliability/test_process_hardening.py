@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from sor_tui.sim.cli import client_url, exposure_warning
+from sor_tui.commands.sim import client_url, exposure_warning
 
 PROBE = """
 import ctypes, resource, sys

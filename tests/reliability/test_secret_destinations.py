@@ -20,7 +20,7 @@ from sor_tui.config.credentials import (
     resolve_credentials,
 )
 from sor_tui.config.settings import ENVIRONMENT_URLS, ConfigError, load_settings
-from tests.config.test_login import ThreadedServer
+from tests.commands.test_login import ThreadedServer
 from tests.memory_keyring import MemoryKeyring
 from tests.transport.oauth_server import OAuthServer
 

@@ -30,22 +30,16 @@ from sor_tui.config.settings import Settings
 from sor_tui.core.state import DeskState
 from sor_tui.record.recorder import Recorder
 from sor_tui.record.recording_state import RecordingDeskState
+from sor_tui.runtime.sources import LiveSource
 from sor_tui.sim.config import ClientSpec
 from sor_tui.sim.server import Simulator
 from sor_tui.transport.feed import Feed
 from sor_tui.transport.oauth import TokenProvider
 from sor_tui.ui.factory import make_app
-from sor_tui.ui.sources import LiveSource
 from tests.reliability.harness import FAST_FEED, error_rows, live_app, pilot_until
-from tests.transport.feed_harness import (
-    BTC_BOOK,
-    BTC_EXEC,
-    HEARTBEAT,
-    options,
-    simulator,
-    wait_until,
-)
+from tests.transport.feed_harness import BTC_BOOK, BTC_EXEC, HEARTBEAT, options, simulator
 from tests.transport.oauth_server import OAuthServer, Reply
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 

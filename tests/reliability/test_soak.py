@@ -30,8 +30,8 @@ from tests.transport.feed_harness import (
     options,
     running_feed,
     simulator,
-    wait_until,
 )
+from tests.waiting import wait_until
 
 # Read at import: the autouse fixture clears SOR_* variables before each test runs.
 CI_SECONDS = float(os.environ.get("SOR_CHAOS_CI_SECONDS", "60"))

@@ -17,8 +17,9 @@ from sor_tui.config.settings import ConfigError, load_settings
 from sor_tui.transport.feed import Feed
 from sor_tui.transport.oauth import TokenProvider
 from sor_tui.transport.status import Problem
-from tests.transport.feed_harness import BTC_BOOK, options, simulator, wait_until
+from tests.transport.feed_harness import BTC_BOOK, options, simulator
 from tests.transport.test_feed_reconnect import _StaticTokens
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(30)
 

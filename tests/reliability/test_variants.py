@@ -24,8 +24,8 @@ from sor_tui.core.numbers import canonical_text
 from sor_tui.core.state import DeskState
 from sor_tui.sim.server import Simulator
 from sor_tui.transport.feed import FeedOptions
+from sor_tui.transport.json_lines import JsonLinesWriter
 from sor_tui.transport.status import Problem, SubscriptionAnswered
-from sor_tui.transport.stream import JsonLinesWriter
 from tests.transport.feed_harness import (
     BTC_BOOK,
     BTC_EXEC,
@@ -35,8 +35,8 @@ from tests.transport.feed_harness import (
     running_feed,
     settle_and_compare,
     simulator,
-    wait_until,
 )
+from tests.waiting import wait_until
 
 BTC_TOP = Channel("market_data.top_of_book", "BTCUSD")
 NOPE_BOOK = Channel("market_data", "NOPEUSD")

@@ -201,10 +201,3 @@ class BookApplier:
         bids = sorted(self.bids.items(), key=lambda kv: Decimal(kv[0]), reverse=True)
         asks = sorted(self.asks.items(), key=lambda kv: Decimal(kv[0]))
         return ([(p, canon(str(a))) for p, a in bids], [(p, canon(str(a))) for p, a in asks])
-
-
-async def eventually(predicate: Callable[[], bool], within: float = 5.0) -> None:
-    """Poll a condition that has no event to wait on (bounded)."""
-    async with asyncio.timeout(within):
-        while not predicate():  # noqa: ASYNC110
-            await asyncio.sleep(0.01)

@@ -7,7 +7,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from sor_tui.sim.server import Simulator
-from tests.sim.conftest import SimFactory, eventually, get_token, open_ws
+from tests.sim.conftest import SimFactory, get_token, open_ws
+from tests.waiting import wait_until
 
 
 async def status_of(sim: Simulator, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
@@ -110,5 +111,5 @@ async def test_server_pings(make_sim: SimFactory) -> None:
     reader = await open_ws(sim, ping_interval=None)
     await sim.wait_for_connections(1)
     server_side = next(iter(sim.sessions)).connection
-    await eventually(lambda: server_side.latency > 0)  # set when the pong comes back
+    await wait_until(lambda: server_side.latency > 0)  # set when the pong comes back
     await reader.ws.close()

@@ -18,13 +18,13 @@ from tests.sim.conftest import (
     Reader,
     SimFactory,
     channel,
-    eventually,
     get_token,
     is_kind,
     md,
     open_ws,
     parse_ns,
 )
+from tests.waiting import wait_until
 
 
 async def closed_code(reader: Reader, within: float = 5.0) -> int | None:
@@ -280,7 +280,7 @@ async def test_slow_consumer_is_closed_with_1008(make_sim: SimFactory) -> None:
     reader = await open_ws(sim, max_queue=4)
     markets = ["BTCUSD", "ETHUSD", "BCHUSD", "PAXGUSD", "SOLUSD", "AAVEUSD"]
     await reader.send({"type": "subscribe", "channels": [md(m) for m in markets]})
-    await eventually(lambda: sim.stats.frames_sent["SNAPSHOT"] >= 1)
+    await wait_until(lambda: sim.stats.frames_sent["SNAPSHOT"] >= 1)
     await asyncio.sleep(0.2)  # do not read: let the server's queue overflow
     assert await closed_code(reader, within=10) == 1008
 

@@ -6,7 +6,7 @@ import asyncio
 from collections import Counter
 from typing import Any
 
-from sor_tui.sim import throughput
+from bench import sim_throughput as throughput
 from sor_tui.sim.session import Session, ws_frame
 from tests.sim.conftest import SimFactory
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -19,7 +18,9 @@ from sor_tui.sim.config import SimConfig
 from sor_tui.sim.server import Simulator
 from sor_tui.transport.feed import Feed, FeedOptions
 from sor_tui.transport.oauth import TokenProvider
+from sor_tui.transport.reader import StateLock
 from sor_tui.transport.status import FeedEvent, FeedState, StatusChanged
+from tests.waiting import wait_until
 
 BTC_BOOK = Channel("market_data", "BTCUSD")
 ETH_BOOK = Channel("market_data", "ETHUSD")
@@ -102,6 +103,7 @@ async def running_feed(
     on_event: Callable[[FeedEvent], None] | None = None,
     on_frame: Callable[[str | bytes, int], None] | None = None,
     state: DeskState | None = None,
+    lock: StateLock | None = None,
 ) -> AsyncIterator[Running]:
     """Run a feed against the simulator; stop it (and check it stopped cleanly) on exit."""
     tokens = TokenProvider(
@@ -112,7 +114,15 @@ async def running_feed(
         backoff_base=0.02,
         backoff_cap=0.1,
     )
-    feed = Feed(sim.ws_url, tokens, desired, options=feed_options, on_frame=on_frame, state=state)
+    feed = Feed(
+        sim.ws_url,
+        tokens,
+        desired,
+        options=feed_options,
+        on_frame=on_frame,
+        state=state,
+        lock=lock,
+    )
     events: list[FeedEvent] = []
 
     def collect(event: FeedEvent) -> None:
@@ -131,17 +141,6 @@ async def running_feed(
         if not task.cancelled():
             task.result()  # a feed that crashed fails the test here
         await tokens.aclose()
-
-
-async def wait_until(
-    predicate: Callable[[], object], within: float = 10.0, what: str = "condition"
-) -> None:
-    """Poll ``predicate`` until true; fail the test after ``within`` seconds."""
-    deadline = time.monotonic() + within
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {within} s waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 def is_live(running: Running, market: str) -> bool:

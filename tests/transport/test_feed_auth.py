@@ -10,14 +10,8 @@ from pydantic import SecretStr
 from sor_tui.transport.feed import Feed
 from sor_tui.transport.oauth import TokenProvider
 from sor_tui.transport.status import FeedState, Problem
-from tests.transport.feed_harness import (
-    BTC_BOOK,
-    is_live,
-    options,
-    running_feed,
-    simulator,
-    wait_until,
-)
+from tests.transport.feed_harness import BTC_BOOK, is_live, options, running_feed, simulator
+from tests.waiting import wait_until
 
 
 async def test_handshake_401_refreshes_the_token_exactly_once() -> None:

@@ -21,8 +21,8 @@ from tests.transport.feed_harness import (
     running_feed,
     settle_and_compare,
     simulator,
-    wait_until,
 )
+from tests.waiting import wait_until
 
 
 async def test_connects_subscribes_in_one_request_and_builds_the_book() -> None:

@@ -23,8 +23,8 @@ from tests.transport.feed_harness import (
     running_feed,
     settle_and_compare,
     simulator,
-    wait_until,
 )
+from tests.waiting import wait_until
 
 
 async def test_garbage_frames_counted_and_book_unaffected() -> None:

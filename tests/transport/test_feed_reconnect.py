@@ -27,8 +27,8 @@ from tests.transport.feed_harness import (
     running_feed,
     settle_and_compare,
     simulator,
-    wait_until,
 )
+from tests.waiting import wait_until
 
 
 async def test_drop_mid_feed_marks_stale_resubscribes_and_resyncs() -> None:

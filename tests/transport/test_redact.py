@@ -21,6 +21,7 @@ from sor_tui.transport.redact import (
     install_redaction,
     uninstall_redaction,
 )
+from tests.waiting import wait_until
 
 SECRET = "s3cr3t/with+odd=chars&more"
 TOKEN = "tok_abcDEF123456789_xyz"
@@ -122,7 +123,7 @@ async def test_feed_and_token_fetch_at_debug_leak_nothing() -> None:
 
     from sor_tui.transport.feed import Feed
     from sor_tui.transport.oauth import TokenProvider
-    from tests.transport.feed_harness import BTC_BOOK, FAST, simulator, wait_until
+    from tests.transport.feed_harness import BTC_BOOK, FAST, simulator
 
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

@@ -15,7 +15,8 @@ from typing import Any
 
 from sor_tui.core.numbers import canonical_text
 from sor_tui.sim.server import Simulator
-from tests.transport.feed_harness import simulator, wait_until
+from tests.transport.feed_harness import simulator
+from tests.waiting import wait_until
 
 PYTHON = sys.executable
 

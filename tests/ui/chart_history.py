@@ -8,8 +8,8 @@ from decimal import Decimal
 from sor_tui.core.events import Execution
 from sor_tui.core.markets import market as market_info
 from sor_tui.core.state import DeskState
+from sor_tui.runtime.clock import FrozenClock
 from sor_tui.transport.status import FeedState, FeedStatus, StatusChanged
-from sor_tui.ui.clock import FrozenClock
 
 _CLOCK = FrozenClock()
 MINUTES = 45

@@ -8,8 +8,8 @@ import pytest
 
 from sor_tui.config.credentials import CredentialStore
 from sor_tui.config.settings import Settings
+from sor_tui.runtime.clock import FrozenClock
 from sor_tui.ui.app import SorApp
-from sor_tui.ui.clock import FrozenClock
 from sor_tui.ui.factory import make_app
 from tests.ui.fakes import MARKETS, FakeFeed, FakeSource
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,6 +17,7 @@ from sor_tui.core.events import BookSnapshot, BookUpdate, Channel, Execution, Pr
 from sor_tui.core.markets import market as market_info
 from sor_tui.core.state import DeskState
 from sor_tui.core.subscriptions import DataState, ServerAnswer, SubscriptionEntry
+from sor_tui.runtime.clock import FrozenClock
 from sor_tui.transport.status import (
     FeedCounters,
     FeedState,
@@ -23,7 +25,6 @@ from sor_tui.transport.status import (
     Problem,
     StatusChanged,
 )
-from sor_tui.ui.clock import FrozenClock
 
 EPOCH_NS = FrozenClock().wall - 3_000_000_000  # frames are three seconds old on the clock
 MARKETS = ("BTCUSD", "ETHUSD", "SOLUSD", "LTCUSD")
@@ -117,6 +118,7 @@ class FakeFeed:
     calls: list[tuple[str, Any]] = field(default_factory=list)
     expires_in: float | None = 3540.0
     stopped: asyncio.Event = field(default_factory=asyncio.Event)
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
     async def run(self, on_event: Callable[[Any], None] | None = None) -> None:
         """Deliver the script, then idle until stopped."""

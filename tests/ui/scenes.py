@@ -8,6 +8,7 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from sor_tui.runtime.clock import FrozenClock
 from sor_tui.transport.status import (
     FeedState,
     FeedStatus,
@@ -16,7 +17,6 @@ from sor_tui.transport.status import (
     SubscriptionsChanged,
 )
 from sor_tui.ui.app import SorApp
-from sor_tui.ui.clock import FrozenClock
 from tests.ui.chart_history import add_history, gap_script
 from tests.ui.conftest import build_app
 from tests.ui.fakes import FakeFeed, build_state, entries, problems

@@ -9,9 +9,9 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from sor_tui.runtime.clock import FrozenClock
 from sor_tui.transport.status import Problem, SubscriptionsChanged
 from sor_tui.ui.app import SorApp
-from sor_tui.ui.clock import FrozenClock
 from tests.ui.conftest import build_app
 from tests.ui.fakes import FakeFeed, entries
 

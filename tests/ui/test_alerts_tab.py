@@ -14,9 +14,9 @@ from sor_tui.config import paths
 from sor_tui.core.alerts.machine import AlertPhase
 from sor_tui.core.events import BookSnapshot, PriceLevel
 from sor_tui.core.state import DeskState
+from sor_tui.runtime.clock import FrozenClock
 from sor_tui.transport.status import SubscriptionsChanged
 from sor_tui.ui.app import SorApp
-from sor_tui.ui.clock import FrozenClock
 from tests.ui.conftest import build_app
 from tests.ui.fakes import EPOCH_NS, FakeFeed, build_state, entries
 

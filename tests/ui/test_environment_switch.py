@@ -10,15 +10,17 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 
+from sor_tui.commands.demo import demo_source
 from sor_tui.config.credentials import Credentials, CredentialStore
 from sor_tui.config.settings import Settings
+from sor_tui.runtime.sources import LiveSource
 from sor_tui.sim.config import SimConfig
 from sor_tui.sim.server import Simulator
 from sor_tui.ui.app import SorApp
 from sor_tui.ui.factory import make_app
 from sor_tui.ui.screens.environment import EnvironmentScreen, SessionCredentialsScreen
-from sor_tui.ui.sources import LiveSource
-from tests.ui.test_flows_sim import SIM, wait_until
+from tests.ui.test_flows_sim import SIM
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -40,7 +42,7 @@ def live_on(app: SorApp, environment: str) -> bool:
 async def pick(pilot: Pilot[object], app: SorApp, environment: str) -> None:
     """ctrl+o, then the environment's row."""
     await pilot.press("ctrl+o")
-    await wait_until(pilot, lambda: isinstance(app.screen, EnvironmentScreen))
+    await wait_until(lambda: isinstance(app.screen, EnvironmentScreen), pilot=pilot)
     screen = app.screen
     assert isinstance(screen, EnvironmentScreen)
     option_list = screen.query_one("#environment-list")
@@ -60,19 +62,26 @@ async def test_switch_between_the_demo_and_a_second_simulator() -> None:
             backoff_floor=0.05,
         )
         credentials = Credentials(sandbox.client_id, settings.client_secret, "env")  # type: ignore[arg-type]
-        app = make_app(settings, source=LiveSource(settings, credentials), store=CredentialStore())
+        app = make_app(
+            settings,
+            source=LiveSource(settings, credentials),
+            store=CredentialStore(),
+            demo_source=lambda: demo_source(settings),
+        )
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_until(pilot, lambda: live_on(app, "sandbox"))
+            await wait_until(lambda: live_on(app, "sandbox"), pilot=pilot)
             await pick(pilot, app, "demo")
-            await wait_until(pilot, lambda: live_on(app, "demo"), within=30)
+            await wait_until(lambda: live_on(app, "demo"), within=30, pilot=pilot)
             assert not app.desk.has_class("-production")
             await pick(pilot, app, "sandbox")
-            await wait_until(pilot, lambda: live_on(app, "sandbox"), within=30)
+            await wait_until(lambda: live_on(app, "sandbox"), within=30, pilot=pilot)
             assert isinstance(app.source, LiveSource)
             assert app.source.settings.ws_url == sandbox.ws_url  # its own host, not the demo's
             # Production has no stored credentials here: it asks, and esc keeps the sandbox.
             await pick(pilot, app, "production")
-            await wait_until(pilot, lambda: isinstance(app.screen, SessionCredentialsScreen))
+            await wait_until(
+                pilot=pilot, condition=lambda: isinstance(app.screen, SessionCredentialsScreen)
+            )
             await pilot.press("escape")
             await pilot.pause()
             assert app.source is not None and app.source.environment == "sandbox"

@@ -6,34 +6,25 @@ Waits are bounded polls on state, never timing assertions.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
 from textual.message import Message
 from textual.pilot import Pilot
 
+from sor_tui.commands.demo import demo_source
 from sor_tui.config.credentials import CredentialStore
 from sor_tui.config.settings import Settings
 from sor_tui.core.subscriptions import ServerAnswer
 from sor_tui.ui import messages as msg
 from sor_tui.ui.app import SorApp
 from sor_tui.ui.factory import make_app
-from sor_tui.ui.sources import DemoSource
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
 FAST_FEED = {"request_spacing": 0.0, "resync_interval": 0.0, "backoff_floor": 0.05}
 SIM = {"rate": 20.0, "snapshot_delay": 0.05, "heartbeat_interval": 0.5}
-
-
-async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], within: float = 15) -> None:
-    """Let the app run until ``condition`` holds (fails after ``within`` seconds)."""
-    for _ in range(int(within / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 def demo_app(**settings: object) -> SorApp:
@@ -44,7 +35,7 @@ def demo_app(**settings: object) -> SorApp:
     }
     values.update(settings)
     config = Settings(**values)  # type: ignore[arg-type]
-    source = DemoSource(config, seed=5, sim_options=SIM, feed_overrides=FAST_FEED)
+    source = demo_source(config, seed=5, sim_options=SIM, feed_overrides=FAST_FEED)
     return make_app(config, source=source, store=CredentialStore())
 
 
@@ -53,7 +44,7 @@ async def running() -> AsyncIterator[tuple[SorApp, Pilot[object], list[Message]]
     seen: list[Message] = []
     app = demo_app()
     async with app.run_test(size=(100, 30), message_hook=seen.append) as pilot:
-        await wait_until(pilot, lambda: _live(app, "BTCUSD"))
+        await wait_until(lambda: _live(app, "BTCUSD"), pilot=pilot)
         yield app, pilot, seen
 
 
@@ -74,7 +65,8 @@ async def test_demo_connects_and_shows_live_books(
 ) -> None:
     app, pilot, seen = running
     await wait_until(
-        pilot, lambda: app.desk.tape.tape is not None and bool(app.desk.tape.tape.entries)
+        pilot=pilot,
+        condition=lambda: app.desk.tape.tape is not None and bool(app.desk.tape.tape.entries),
     )
     assert app.desk.status_bar.line.state == "CONNECTED"
     assert app.desk.status_bar.line.token_expires_in is not None
@@ -101,15 +93,15 @@ async def test_subscribe_then_unsubscribe(
         entry = _entry(app, "market_data", "SOLUSD")
         return entry is not None and entry.answer is ServerAnswer.OK and entry.data.value == "LIVE"  # type: ignore[attr-defined]
 
-    await wait_until(pilot, solana_live)
+    await wait_until(solana_live, pilot=pilot)
     table = app.desk.subscription_panel.table
     row = table.get_row_index("market_data:SOLUSD")
     table.move_cursor(row=row)
     await pilot.press("d")
     assert any(isinstance(m, msg.UnsubscribeRequested) for m in seen)
     await wait_until(
-        pilot,
-        lambda: (
+        pilot=pilot,
+        condition=lambda: (
             _entry(app, "market_data", "SOLUSD") is None
             or not _entry(app, "market_data", "SOLUSD").desired
         ),
@@ -133,7 +125,7 @@ async def test_resync_fetches_a_fresh_snapshot(
             and (view.snapshot_time_ns or 0) > (first.snapshot_time_ns or 0)
         )
 
-    await wait_until(pilot, fresh)
+    await wait_until(fresh, pilot=pilot)
 
 
 async def test_subscription_error_appears_in_panel_and_error_log(
@@ -146,10 +138,10 @@ async def test_subscription_error_appears_in_panel_and_error_log(
         entry = _entry(app, "market_data", "NOPEUSD")
         return entry is not None and entry.answer is ServerAnswer.ERROR  # type: ignore[attr-defined]
 
-    await wait_until(pilot, refused)
+    await wait_until(refused, pilot=pilot)
     await wait_until(
-        pilot,
-        lambda: any(
+        pilot=pilot,
+        condition=lambda: any(
             p.code == "UNKNOWN_CHANNEL_PARAMS_CONFIGURATION" for _, p in app.desk.error_log.problems
         ),
     )
@@ -171,12 +163,12 @@ async def test_reconnect_is_shown(running: tuple[SorApp, Pilot[object], list[Mes
     # The simulator lives on the feed's thread and loop: call it there.
     assert app.runner is not None
     assert app.runner.call(app.source.simulator.drop_connections)  # type: ignore[union-attr]
-    await wait_until(pilot, lambda: app.desk.status_bar.line.reconnects >= 1)
+    await wait_until(lambda: app.desk.status_bar.line.reconnects >= 1, pilot=pilot)
     # The message flow shows the loss and the recovery, in that order.
-    await wait_until(pilot, lambda: "CONNECTED" in states_since_drop())
+    await wait_until(lambda: "CONNECTED" in states_since_drop(), pilot=pilot)
     states = states_since_drop()
     assert states[0] in ("RECONNECTING", "CONNECTING") and states[-1] == "CONNECTED"
-    await wait_until(pilot, lambda: _live(app, "BTCUSD"))
+    await wait_until(lambda: _live(app, "BTCUSD"), pilot=pilot)
 
 
 async def test_leaving_the_app_stops_the_feed_thread_and_simulator() -> None:
@@ -185,7 +177,9 @@ async def test_leaving_the_app_stops_the_feed_thread_and_simulator() -> None:
 
     app = demo_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.desk.status_bar.line.state == "CONNECTED")
+        await wait_until(
+            pilot=pilot, condition=lambda: app.desk.status_bar.line.state == "CONNECTED"
+        )
         runner = app.runner
         assert runner is not None and runner.running
     for _ in range(200):  # bounded: the stop is asynchronous, on the feed's own loop

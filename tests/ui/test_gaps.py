@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from sor_tui.runtime.clock import FrozenClock
 from sor_tui.transport.status import FeedState, FeedStatus, StatusChanged
-from sor_tui.ui.clock import FrozenClock
 from sor_tui.ui.gaps import Gap, GapTracker
 from tests.ui.conftest import AppBuilder
 from tests.ui.fakes import FakeFeed

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from sor_tui.config.settings import Settings
+from sor_tui.runtime.sources import DemoSource
 from sor_tui.ui.logfile import setup_logging
-from sor_tui.ui.sources import DemoSource
-from tests.ui.test_flows_sim import _live, demo_app, wait_until
+from tests.ui.test_flows_sim import _live, demo_app
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -26,7 +27,7 @@ async def test_the_log_file_gets_records_with_secrets_redacted(tmp_path: Path) -
     try:
         app = demo_app()
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_until(pilot, lambda: _live(app, "BTCUSD"))
+            await wait_until(lambda: _live(app, "BTCUSD"), pilot=pilot)
             source = app.source
             assert isinstance(source, DemoSource) and source.simulator is not None
             secret = source.simulator.client_secret

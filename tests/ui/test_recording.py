@@ -2,57 +2,34 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 from textual.widgets import Static
 
-from sor_tui.core.state import DeskState
 from sor_tui.record.reader import read_recording
-from sor_tui.record.recorder import Recorder
-from sor_tui.record.recording_state import RecordingDeskState
+from sor_tui.runtime.sources import DemoSource
 from sor_tui.ui.screens.credentials import CredentialsScreen
-from sor_tui.ui.shared_state import SharedDeskState, SharedRecordingDeskState
-from sor_tui.ui.sources import DemoSource
 from sor_tui.ui.widgets.secret_input import SecretInput
-from tests.ui.test_flows_sim import _live, demo_app, wait_until
+from tests.ui.test_flows_sim import _live, demo_app
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(60)
-
-
-def test_the_recording_state_keeps_the_shared_lock_around_every_layer() -> None:
-    mro = SharedRecordingDeskState.__mro__
-    assert mro.index(SharedDeskState) < mro.index(RecordingDeskState) < mro.index(DeskState)
-    state = SharedRecordingDeskState()
-    held: list[bool] = []
-
-    class Probe(Recorder):
-        def mark(self, kind: str, market: str | None = None, at_ns: int | None = None) -> None:
-            # Another thread cannot take the lock while the feed thread is recording.
-            other = threading.Thread(target=lambda: held.append(not state.lock.acquire(False)))
-            other.start()
-            other.join()
-
-    state.start_recording(Probe.__new__(Probe))
-    state.begin_sync("BTCUSD")
-    assert held == [True]
-    assert state.stop_recording() is not None and state.recorder is None
 
 
 async def test_record_setting_records_from_the_start_and_ctrl_r_toggles(tmp_path: Path) -> None:
     app = demo_app(record=True, record_dir=str(tmp_path / "rec"))
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: _live(app, "BTCUSD"))
+        await wait_until(lambda: _live(app, "BTCUSD"), pilot=pilot)
         source = app.source
         assert isinstance(source, DemoSource) and source.recording is not None
         assert source.recording.active
-        await wait_until(pilot, lambda: app.desk.status_bar.line.recording)
+        await wait_until(lambda: app.desk.status_bar.line.recording, pilot=pilot)
         first = source.recording.path
         assert first is not None
         await pilot.press("ctrl+r")
         assert not source.recording.active
-        await wait_until(pilot, lambda: not app.desk.status_bar.line.recording)
+        await wait_until(lambda: not app.desk.status_bar.line.recording, pilot=pilot)
         await pilot.press("ctrl+r")
         assert source.recording.active and source.recording.path != first
         await pilot.press("q")
@@ -67,7 +44,7 @@ async def test_record_setting_records_from_the_start_and_ctrl_r_toggles(tmp_path
 async def test_without_the_setting_nothing_is_recorded(tmp_path: Path) -> None:
     app = demo_app(record_dir=str(tmp_path / "rec"))
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: _live(app, "BTCUSD"))
+        await wait_until(lambda: _live(app, "BTCUSD"), pilot=pilot)
         source = app.source
         assert isinstance(source, DemoSource) and source.recording is not None
         assert not source.recording.active and not app.desk.status_bar.line.recording
@@ -77,7 +54,7 @@ async def test_without_the_setting_nothing_is_recorded(tmp_path: Path) -> None:
 async def test_demo_credentials_test_asks_the_simulator_not_the_environment() -> None:
     app = demo_app(oauth_url="https://oauth.example.invalid/oauth2/token")
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: _live(app, "BTCUSD"))
+        await wait_until(lambda: _live(app, "BTCUSD"), pilot=pilot)
         source = app.source
         assert isinstance(source, DemoSource) and source.simulator is not None
         await pilot.press("k")
@@ -87,4 +64,4 @@ async def test_demo_credentials_test_asks_the_simulator_not_the_environment() ->
         screen.query_one("#client-secret", SecretInput).value = source.simulator.client_secret
         await pilot.press("ctrl+t")
         result = screen.query_one("#credentials-result", Static)
-        await wait_until(pilot, lambda: str(result.render()).startswith("OK"))
+        await wait_until(lambda: str(result.render()).startswith("OK"), pilot=pilot)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from sor_tui.commands.tui import add_display_arguments, overrides
 from sor_tui.config.settings import Settings, load_settings
 from sor_tui.core.frame_pacing import LinkFigures
-from sor_tui.launch import add_display_arguments, overrides
-from sor_tui.ui.clock import FrozenClock
+from sor_tui.runtime.clock import FrozenClock
 from sor_tui.ui.factory import make_app, render_rate
 from sor_tui.ui.terminal_link import DisplayPause, with_link
 from sor_tui.ui.widgets.book_ladder import BookLadder

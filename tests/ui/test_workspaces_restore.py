@@ -8,8 +8,8 @@ from decimal import Decimal
 from sor_tui.config.credentials import CredentialStore
 from sor_tui.config.settings import Settings
 from sor_tui.config.workspaces import Workspace, WorkspaceBook, open_profile, save_book
+from sor_tui.runtime.clock import FrozenClock
 from sor_tui.ui.app import SorApp
-from sor_tui.ui.clock import FrozenClock
 from sor_tui.ui.factory import make_app
 from sor_tui.ui.widgets.error_log import ErrorLog
 from tests.ui.fakes import MARKETS, FakeFeed, FakeSource

@@ -22,7 +22,7 @@ from sor_tui.config.credentials import CredentialStoreError
 from sor_tui.config.secret_binding import origin
 from sor_tui.core.explain import explain
 from sor_tui.core.sanitize import sanitize
-from sor_tui.transport.oauth import TokenError, TokenProvider
+from sor_tui.runtime.services import check_token
 from sor_tui.ui.desk_config import CredentialsContext
 from sor_tui.ui.messages import CredentialsChanged
 from sor_tui.ui.screens.dialog import DialogScreen
@@ -235,21 +235,15 @@ class CredentialsScreen(DialogScreen[None]):
             self._result("No token URL is configured.", ok=False)
             return
         self._result("Testing…", ok=True)
-        provider = TokenProvider(
-            context.oauth_url,
-            client_id,
-            secret,
-            context.scope,
-            deadline=context.token_deadline,
+        checked = await check_token(
+            context.oauth_url, client_id, secret, context.scope, deadline=context.token_deadline
         )
-        try:
-            token = await provider.get_token()
-        except TokenError as error:
-            self._result(f"Failed ({error.kind}): {error.message} {explain(error.kind)}", ok=False)
+        if checked.minutes is None:
+            self._result(
+                f"Failed ({checked.kind}): {checked.message} {explain(checked.kind)}", ok=False
+            )
             return
-        finally:
-            await provider.aclose()
-        minutes = int(token.remaining() // 60)
+        minutes = checked.minutes
         self._result(f"OK: the token endpoint issued a token valid for {minutes} min.", ok=True)
 
     @work(exclusive=True, group="credentials")

@@ -21,11 +21,11 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from sor_tui.core.desk_layout import MAX_LADDERS, MIN_HEIGHT, MIN_WIDTH, TapePlace, desk_layout
 from sor_tui.core.markets import market as market_info
 from sor_tui.core.views import BookView
+from sor_tui.runtime.clock import Clock
 from sor_tui.ui.bindings import DESK_BINDINGS, GROUP_MULTIPLES, MARKET_DIGIT_BINDINGS
-from sor_tui.ui.clock import Clock
+from sor_tui.ui.copy_record_actions import COPY_BINDINGS, copy_book, copy_tape
 from sor_tui.ui.cursor_actions import CURSOR_ACTIONS, CURSOR_BINDINGS, cursor_alert, step_cursor
 from sor_tui.ui.messages import MarketFocused, ResyncRequested
-from sor_tui.ui.replay_actions import COPY_BINDINGS, copy_book, copy_tape
 from sor_tui.ui.view_bindings import CHART_BINDINGS
 from sor_tui.ui.widgets.alerts_panel import AlertsPanel
 from sor_tui.ui.widgets.book_ladder import BookLadder, badge_of

@@ -6,7 +6,7 @@ from typing import Any, Generic, TypeVar
 
 from textual.screen import ModalScreen
 
-from sor_tui.ui.terminal_output import toast_rack
+from sor_tui.ui.textual_adapter import toast_rack
 
 ResultType = TypeVar("ResultType")
 

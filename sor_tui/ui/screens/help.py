@@ -10,8 +10,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from sor_tui.ui.bindings import APP_BINDINGS, DESK_BINDINGS
+from sor_tui.ui.copy_record_actions import COPY_BINDINGS, RECORD_BINDINGS
 from sor_tui.ui.cursor_actions import CURSOR_BINDINGS
-from sor_tui.ui.replay_actions import COPY_BINDINGS, RECORD_BINDINGS
 from sor_tui.ui.screens.board import BoardScreen
 from sor_tui.ui.screens.credentials import CredentialsScreen
 from sor_tui.ui.screens.dialog import DialogScreen

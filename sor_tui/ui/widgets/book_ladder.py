@@ -24,7 +24,7 @@ from sor_tui.core.ladder_columns import LadderColumns, plan_ladder
 from sor_tui.core.number_text import Column, exact_text, fit_parts, rounded_text
 from sor_tui.core.sanitize import sanitize
 from sor_tui.core.views import BookStatus, BookView, LevelChange, LevelView
-from sor_tui.ui.clock import Clock
+from sor_tui.runtime.clock import Clock
 from sor_tui.ui.format import format_age, places_of
 from sor_tui.ui.widgets.text_lines import TextLines
 

@@ -11,8 +11,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
+from sor_tui.runtime.problem_log import LoggedProblem
 from sor_tui.ui.format import format_clock
-from sor_tui.ui.messages import LoggedProblem
 
 MAX_PROBLEMS = 1000
 

@@ -1,8 +1,8 @@
 """A widget drawn line by line from cached strips (Textual's line API).
 
 Converting a large styled ``Text`` through Textual's content pipeline on every refresh
-dominated frame time (measured: ~24 ms per ladder at 160x48); turning it into strips
-once per change and serving ``render_line`` from that cache is far cheaper. On a change
+dominated frame time; turning it into strips once per change and serving ``render_line``
+from that cache is far cheaper (figures in bench/README.md). On a change
 of content only (same size, theme and classes) the new strips are built at once and only
 the lines that differ are marked dirty, so the compositor repaints those lines alone.
 
@@ -33,6 +33,8 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from sor_tui.ui.textual_adapter import forget_rendered_lines, has_border_titles, release_strip
+
 # The app's line filters and the widget's background, which the filters depend on.
 _Paint = tuple[tuple[LineFilter, ...], Color]
 # What the cached strips and styles depend on besides the content.
@@ -46,6 +48,9 @@ class TextLines(Widget):
 
     RULE: ClassVar[str] = ""
     """A character drawn in the last column of every line (a right-hand rule), or none."""
+
+    _own_refresh: bool = True
+    """True while this widget asks for its own repaint (and while Textual builds it)."""
 
     def build_text(self, width: int, height: int) -> Text:
         """The widget's full text for this size."""
@@ -139,7 +144,7 @@ class TextLines(Widget):
         recompose: bool = False,
     ) -> Self:
         """Textual's refresh; a whole repaint we did not ask for (CSS, theme) drops styles."""
-        if repaint and not regions and not getattr(self, "_own_refresh", True):
+        if repaint and not regions and not self._own_refresh:
             # Component styles are re-applied before such a refresh: look them up again.
             self._forget_styles()
             self._stale = True
@@ -160,7 +165,7 @@ class TextLines(Widget):
         return style
 
     def base_style(self) -> Style:
-        """The widget's own style (``rich_style`` costs ~40 µs: looked up once per look)."""
+        """The widget's own style (``rich_style`` is costly: looked up once per look)."""
         base = self._base
         if base is None:
             base = self._base = self.rich_style
@@ -235,7 +240,7 @@ class TextLines(Widget):
         plain = self._plain
         if plain is None or plain[0] != look:
             plain = self._plain = (look, self._is_plain())
-            self._styles_cache.clear()  # it may hold lines from before the change
+            forget_rendered_lines(self)  # it may hold lines from before the change
         if not plain[1]:
             # Its filters run again over our filtered lines: they are idempotent.
             return super().render_lines(crop)
@@ -257,8 +262,7 @@ class TextLines(Widget):
             and self.opacity == 1.0
             and styles.text_opacity == 1.0
             and (not styles.has_rule("hatch") or styles.hatch == "none")
-            and self._border_title is None
-            and self._border_subtitle is None
+            and not has_border_titles(self)
         )  # (auto_links only restyles links under the mouse: these lines hold none)
 
     def kept_line(self, key: object, draw: Callable[[], Strip]) -> Strip:
@@ -307,17 +311,13 @@ class TextLines(Widget):
 def _release(old: list[Strip], new: list[Strip]) -> None:
     """Let the strips no longer shown be freed by reference counting alone.
 
-    Textual's ``Strip.divide`` caches ``[self]`` when a strip is cut only at its end (the
-    compositor does that to every line of a widget as wide as its region), a reference
-    cycle: only a full collection frees such a strip and its seven caches. The desk keeps
-    full collections rare (``gc_policy``), so dropped lines would pile up (measured:
-    ~250 strips a second at 2k msgs/s). Clearing that one cache breaks the cycle; a cache
-    is always safe to clear (a strip still in use recomputes it).
+    A strip Textual divided holds a reference cycle that only a full collection frees, and
+    the desk keeps full collections rare (``gc_policy``), so dropped lines would pile up.
     """
     kept = {id(strip) for strip in new}
     for strip in old:
         if id(strip) not in kept:
-            strip._divide_cache.clear()
+            release_strip(strip)
 
 
 def _line(strips: list[Strip], y: int) -> Strip | None:

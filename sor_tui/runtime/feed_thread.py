@@ -1,15 +1,11 @@
 """Run a feed source on its own asyncio loop in a daemon thread.
 
 Why: a busy WebSocket reader processes every buffered frame before it yields, so on the
-UI's loop it starved the frame timer and the keyboard (measured: 1.2 frames/s and
-2-3 s key latency at 3.5k msgs/s). On its own loop the reader can be as greedy as it
-likes; the UI thread takes views under ``SharedDeskState``'s lock at its frame rate.
-The in-process demo simulator runs on that loop too, off the UI's.
-
-The loop is uvloop's where it is installed (not on Windows): the stdlib loop spent ~30 µs
-of Python per wake-up on this class of machine (measured: 39 µs per message received one
-at a time, against 11 µs with uvloop), which at a quiet 1.5k msgs/s was most of the feed's
-CPU.
+UI's loop it would starve the frame timer and the keyboard. On its own loop the reader can
+be as greedy as it likes; the UI thread takes views under the desk state's lock
+(``shared_state``) at its frame rate. The in-process demo simulator runs on that loop too,
+off the UI's. The loop is uvloop's where it is installed (not on Windows): the stdlib
+loop's cost per wake-up was most of a quiet feed's CPU (figures in bench/README.md).
 """
 
 from __future__ import annotations
@@ -20,7 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from sor_tui.ui.ports import FeedLike, FeedSource
+from sor_tui.runtime.ports import FeedLike, FeedSource
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 

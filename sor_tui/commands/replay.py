@@ -1,8 +1,4 @@
-"""``sor-tui replay FILE``: arguments and the recording check; the TUI is in launch_replay.
-
-The record layer may not import the UI, so the command's entry point is
-``sor_tui.launch_replay``, which takes its options from here.
-"""
+"""``sor-tui replay FILE``: open the desk on a recording, with pause, step, speed and seek."""
 
 from __future__ import annotations
 
@@ -10,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from sor_tui.config.settings import ConfigError, load_settings
 from sor_tui.core.sanitize import sanitize
 from sor_tui.record.reader import Header, RecordingError, iter_entries
-from sor_tui.record.replay_feed import ReplayFeedSource
+from sor_tui.runtime.replay_feed import ReplayFeedSource
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,11 +43,33 @@ def describe(error: RecordingError) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Without the TUI layer this command only checks the file (see ``sor_tui.launch_replay``)."""
+    """Run the ``replay`` command."""
     try:
-        _, header = open_source(args)
+        source, header = open_source(args)
     except RecordingError as error:
         print(describe(error), file=sys.stderr)
         return 2
-    print(f"recording of {', '.join(header.markets) or 'no markets'}; open it with sor-tui replay")
-    return 0
+    chosen: dict[str, object] = {}
+    markets = markets_of(args, header)
+    if markets:
+        chosen["markets"] = markets
+    if args.theme:
+        chosen["theme"] = args.theme
+    try:
+        settings = load_settings(**chosen)
+    except ConfigError as error:
+        print(f"sor-tui: {error}", file=sys.stderr)
+        return 2
+    if settings.record:
+        # Refused, never ignored: a replay's frames are a recording already.
+        print(
+            "sor-tui replay: recording is on (SOR_RECORD, .env or config.toml), but a replay "
+            "cannot record: its frames are a recording already. Run it with SOR_RECORD=false.",
+            file=sys.stderr,
+        )
+        return 2
+    from sor_tui.ui.replay_app import make_replay_app  # Textual only once the file is good
+
+    app = make_replay_app(settings, source)
+    app.run(mouse=app.config.mouse)
+    return app.return_code or 0

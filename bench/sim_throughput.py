@@ -1,6 +1,6 @@
 """Measure the simulator's firehose: UPDATE frames per second to one plain websockets client.
 
-Run: ``python -m sor_tui.sim.throughput [--seconds 5] [--markets BTCUSD] [--raw|--sansio]``;
+Run: ``python -m bench.sim_throughput [--seconds 5] [--markets BTCUSD] [--raw|--sansio]``;
 ``--raw`` counts with no WebSocket client at all, so the figure is the simulator's own limit,
 printed with its CPU per frame.  The simulator runs
 in a subprocess (``sor-tui sim --firehose``) so that server and client use separate cores.

@@ -1,28 +1,19 @@
-"""``sor-tui stream``: headless JSON Lines of books, executions, subscriptions and status.
+"""JSON Lines of books, executions, subscriptions and status (``sor-tui stream``'s output).
 
-stdout carries one JSON object per line; logs go to stderr. Books are coalesced to at most
-the render rate per market and always written once more in their final state; executions
-are written every one, exactly once (the desk state de-duplicates replays). Exit status: 0
-for a normal end (duration reached, SIGINT/SIGTERM), 2 for configuration or credential
-problems, 3 when the server or token endpoint refuses the credentials, 4 when a required
-recording cannot be written.
-
-A command can attach a ``Companion`` (the recorder of ``stream --record`` and ``record``,
-see ``companion``): it provides the desk state and the raw-frame hook, watches the run and
-can end it.
+Books are coalesced to at most the render rate per market and always written once more in
+their final state; executions are written every one, exactly once (the desk state
+de-duplicates replays). ``run_feed`` runs a feed into a writer until it is stopped.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
 import logging
 import os
 import signal
-import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -31,13 +22,8 @@ from sor_tui.core.numbers import canonical_text
 from sor_tui.core.state import DeskState
 from sor_tui.core.timestamps import format_rfc3339_ns
 from sor_tui.core.views import BookView
-from sor_tui.transport.companion import (
-    Companion,
-    CompanionError,
-    HeadlessPlan,
-    watch_companion,
-)
-from sor_tui.transport.feed import Feed, FeedOptions, channels_from_settings
+from sor_tui.transport.companion import Companion, watch_companion
+from sor_tui.transport.feed import Feed
 from sor_tui.transport.status import (
     FeedEvent,
     FeedState,
@@ -45,188 +31,12 @@ from sor_tui.transport.status import (
     StatusChanged,
     SubscriptionAnswered,
 )
-from sor_tui.transport.stream_alerts import StreamAlerts, stream_alerts
+from sor_tui.transport.stream_alerts import StreamAlerts
 
 log = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_CONFIG = 2
-EXIT_AUTH = 3
-EXIT_WRITE = 4
 
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare the ``stream`` command's options."""
-    parser.add_argument("--markets", help="comma-separated markets, e.g. BTCUSD,ETHUSD")
-    parser.add_argument(
-        "--channels", help="comma-separated channel types, e.g. market_data,execution_data"
-    )
-    parser.add_argument("--depth", type=int, help="price levels per book side (default: setting)")
-    parser.add_argument("--duration", type=float, help="stop after this many seconds")
-    parser.add_argument("--ws-url", help="WebSocket URL (overrides the environment's)")
-    parser.add_argument("--oauth-url", help="OAuth2 token URL (overrides the environment's)")
-    parser.add_argument("--environment", help="sandbox, production or demo")
-    parser.add_argument(
-        "--sim", action="store_true", help="start the local simulator in-process and stream it"
-    )
-    parser.add_argument("--log-level", help="stderr log level (default: setting, WARNING)")
-    parser.add_argument(
-        "--trust-endpoint",
-        action="store_true",
-        help="send the stored secret to the configured token URL even though it was "
-        "verified with another host (prefer 'sor-tui login --oauth-url ...')",
-    )
-
-
-def run(args: argparse.Namespace, plan: HeadlessPlan | None = None) -> int:
-    """Run the stream until the duration ends, a signal arrives or authentication fails."""
-    try:
-        return asyncio.run(_main(args, plan or HeadlessPlan()))
-    except KeyboardInterrupt:  # a second Ctrl-C while shutting down
-        return EXIT_OK
-
-
-def _fail(message: str, code: int, command: str = "stream") -> int:
-    print(f"sor-tui {command}: {message}", file=sys.stderr)
-    return code
-
-
-def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    names = ("markets", "channels", "ws_url", "oauth_url", "environment", "log_level")
-    overrides: dict[str, Any] = {n: getattr(args, n) for n in names if getattr(args, n, None)}
-    if args.depth is not None:
-        overrides["book_depth"] = args.depth
-    return overrides
-
-
-async def _main(args: argparse.Namespace, plan: HeadlessPlan) -> int:
-    if args.duration is not None and args.duration <= 0:
-        return _fail("--duration must be positive", EXIT_CONFIG, plan.command)
-    overrides = {**_overrides(args), **plan.overrides}
-    if args.sim:
-        async with _simulator(plan.command) as sim_overrides:
-            return await _stream(args, {**overrides, **sim_overrides}, plan)
-    return await _stream(args, overrides, plan)
-
-
-@contextlib.asynccontextmanager
-async def _simulator(command: str) -> AsyncIterator[dict[str, Any]]:
-    # Imported only for --sim: a production stream never loads the simulator.
-    from sor_tui.sim.config import SimConfig
-    from sor_tui.sim.server import Simulator
-
-    async with Simulator(SimConfig()) as sim:
-        print(f"sor-tui {command}: simulator on {sim.ws_url}", file=sys.stderr)
-        yield {
-            "environment": "demo",
-            "ws_url": sim.ws_url,
-            "oauth_url": sim.oauth_url,
-            "client_id": sim.client_id,
-            "client_secret": sim.client_secret,
-        }
-
-
-async def _stream(args: argparse.Namespace, overrides: dict[str, Any], plan: HeadlessPlan) -> int:
-    from sor_tui.config.credentials import (
-        CredentialStoreError,
-        StoreLockedError,
-        aresolve_credentials,
-        open_store,
-    )
-    from sor_tui.config.file_trust import secret_file_warnings
-    from sor_tui.config.passphrase_prompt import unlock_with_prompt
-    from sor_tui.config.settings import ConfigError, load_settings
-    from sor_tui.transport.oauth import TokenProvider
-    from sor_tui.transport.redact import credential_secrets, install_redaction
-
-    command = plan.command
-    try:
-        settings = load_settings(**overrides)
-    except ConfigError as exc:
-        return _fail(" ".join(exc.message.split()), EXIT_CONFIG, command)
-    _configure_logging(settings.log_level)
-    for warning in secret_file_warnings():
-        print(f"sor-tui stream: warning: {warning}", file=sys.stderr)
-    try:
-        store = open_store(settings)
-        if settings.client_secret is None and sys.stdin.isatty():
-            # A person at a terminal: ask (masked, on the terminal) rather than fail.
-            await asyncio.to_thread(unlock_with_prompt, store, create=False)
-        credentials = await aresolve_credentials(
-            settings, store, trust_endpoint=getattr(args, "trust_endpoint", False)
-        )
-    except StoreLockedError as exc:
-        return _fail(
-            f"{exc.message} Without a terminal to ask on, set SOR_CLIENT_ID and "
-            "SOR_CLIENT_SECRET instead.",
-            EXIT_CONFIG,
-        )
-    except CredentialStoreError as exc:
-        return _fail(" ".join(exc.message.split()), EXIT_CONFIG, command)
-    if credentials is None:
-        return _fail(
-            "no credentials: set SOR_CLIENT_ID and SOR_CLIENT_SECRET, or run 'sor-tui login'",
-            EXIT_CONFIG,
-            command,
-        )
-    try:
-        companion = plan.companion(settings) if plan.companion is not None else None
-    except CompanionError as exc:
-        return _fail(str(exc), EXIT_WRITE, command)
-    async with TokenProvider(
-        settings.oauth_url,
-        credentials.client_id,
-        credentials.client_secret,
-        settings.scope,
-        deadline=settings.token_deadline,
-    ) as tokens:
-
-        def current_token() -> str | None:
-            cached = tokens.cached
-            return None if cached is None else cached.value.get_secret_value()
-
-        install_redaction(
-            credential_secrets(
-                credentials.client_id, credentials.client_secret.get_secret_value(), current_token
-            )
-        )
-        state = (
-            companion.state
-            if companion is not None
-            else DeskState(
-                replay_window_ns=int(settings.replay_window * 1e9),
-                crossed_resync=settings.crossed_book_resync,
-            )
-        )
-        feed = Feed(
-            settings.ws_url,
-            tokens,
-            channels_from_settings(settings.markets, settings.channels),
-            options=FeedOptions.from_settings(settings),
-            state=state,
-            on_frame=companion.on_frame if companion is not None else None,
-        )
-        markets = list(settings.markets) if "market_data" in settings.channels else []
-        out = sys.stdout if plan.json_lines else None
-        alerts = stream_alerts(settings.alerts)
-        writer = JsonLinesWriter(out, state, markets, settings.book_depth, alerts)
-        try:
-            failed = await _run_feed(feed, writer, settings.render_rate, args.duration, companion)
-        finally:
-            if alerts.webhook is not None:
-                alerts.webhook.close(wait=2.0)
-    status = feed.status
-    if failed is not None:
-        return _fail(failed, EXIT_WRITE, command)
-    if status.state is FeedState.AUTH_FAILED:
-        advice = "check SOR_CLIENT_ID and SOR_CLIENT_SECRET, or run 'sor-tui login'"
-        return _fail(f"{status.detail}; {advice}", EXIT_AUTH, command)
-    if status.state is FeedState.FORBIDDEN:
-        return _fail(f"forbidden: {status.detail}", EXIT_AUTH, command)
-    return EXIT_OK
-
-
-async def _run_feed(
+async def run_feed(
     feed: Feed,
     writer: JsonLinesWriter,
     render_rate: float,
@@ -275,14 +85,6 @@ async def _run_feed(
     if closed is not None and not failures:
         failures.append(closed)
     return failures[0] if failures else None
-
-
-def _configure_logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(level)
 
 
 @dataclass(slots=True)

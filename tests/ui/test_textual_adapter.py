@@ -21,9 +21,17 @@ from textual._xterm_parser import XTermParser
 from textual.app import App
 from textual.geometry import Region
 from textual.strip import Strip
+from textual.widget import Widget
 
 from sor_tui.ui.span_writer import SpanWriter
-from sor_tui.ui.terminal_output import DiffedUpdate, fragments, toast_rack
+from sor_tui.ui.textual_adapter import (
+    DiffedUpdate,
+    forget_rendered_lines,
+    fragments,
+    has_border_titles,
+    release_strip,
+    toast_rack,
+)
 from tests.ui.cell_screen import CellScreen
 from tests.ui.conftest import AppBuilder
 from tests.ui.fakes import FakeFeed, build_state
@@ -198,3 +206,17 @@ def test_a_hyperlinked_fragment_is_written_whole_and_rewritten_next_time() -> No
     again = ChopsUpdate([{0: strip}], [(0, 0, 10)], [[10]])
     assert "\x1b]8;" in DiffedUpdate(again, writer, (10, 1)).render_segments(CONSOLE)
     _check_same([update, again], 10, 1)
+
+
+def test_the_widget_and_strip_caches_are_where_the_adapter_looks() -> None:
+    widget = Widget()
+    assert callable(widget._styles_cache.clear)
+    assert widget._border_title is None and widget._border_subtitle is None
+    widget.border_title = "title"
+    assert has_border_titles(widget)
+    strip = Strip([Segment("abcd")])
+    strip.divide([4])  # cut only at its end: the cached cycle ``release_strip`` breaks
+    assert strip._divide_cache
+    release_strip(strip)
+    assert not strip._divide_cache
+    forget_rendered_lines(widget)

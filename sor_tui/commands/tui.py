@@ -20,10 +20,11 @@ from sor_tui.config.credentials import (
 from sor_tui.config.file_trust import secret_file_warnings
 from sor_tui.config.settings import ConfigError, Settings, load_settings
 from sor_tui.config.workspaces import ProfileWorkspaces, open_profile
+from sor_tui.runtime.ports import FeedSource
+from sor_tui.runtime.sources import LiveSource
 from sor_tui.transport.status import Problem
 from sor_tui.ui.factory import make_app
 from sor_tui.ui.logfile import setup_logging
-from sor_tui.ui.sources import LiveSource
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -106,6 +107,13 @@ def overrides(args: argparse.Namespace) -> dict[str, object]:
     return chosen
 
 
+def _demo(settings: Settings) -> FeedSource:
+    """The demo offered on the welcome screen when there are no credentials."""
+    from sor_tui.commands.demo import demo_source  # demo imports this module's options
+
+    return demo_source(settings)
+
+
 def run_app_with(
     settings: Settings,
     store: CredentialStore,
@@ -139,6 +147,7 @@ def run_app_with(
             startup_problems=tuple(problems),
             tune_gc=True,
             workspaces=workspaces,
+            demo_source=lambda: _demo(settings),
         )
         app.run(mouse=app.config.mouse)
     finally:

@@ -1,4 +1,4 @@
-"""Keys and actions of replay (pause, step, speed, seek) and of copying the book or tape.
+"""Keys and actions of copying the book or tape, and of recording the live feed.
 
 Copying uses ``App.copy_to_clipboard``, which sends OSC 52, so it works over SSH in
 terminals that allow it. The copy functions take any app with a feed and a desk, so the
@@ -13,6 +13,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from sor_tui.record.export import book_text, tape_text
+from sor_tui.runtime.shared_state import reading
 
 COPY_DEPTH = 200
 COPY_TAPE_LIMIT = 500
@@ -22,17 +23,6 @@ COPY_BINDINGS: list[BindingType] = [
     Binding(
         "y", "copy_tape", "Copy tape", id="desk.copy_tape", show=False, tooltip="Copy the tape"
     ),
-]
-
-REPLAY_BINDINGS: list[BindingType] = [
-    Binding("space", "replay_pause", "Pause", id="replay.pause", tooltip="Pause or resume"),
-    Binding("full_stop", "replay_step", "Step", id="replay.step", tooltip="Apply one frame"),
-    Binding("greater_than_sign", "replay_speed(1)", "Faster", id="replay.faster"),
-    Binding("less_than_sign", "replay_speed(-1)", "Slower", id="replay.slower"),
-    Binding("shift+right", "replay_seek(10)", "+10s", id="replay.forward", show=False),
-    Binding("shift+left", "replay_seek(-10)", "-10s", id="replay.back", show=False),
-    Binding("home", "replay_jump('start')", "Start", id="replay.start", show=False),
-    Binding("end", "replay_jump('end')", "End", id="replay.end", show=False),
 ]
 
 
@@ -45,7 +35,10 @@ def copy_book(app: App[Any]) -> bool:
     """Copy the focused market's book (full depth) to the clipboard; False when none."""
     feed = getattr(app, "feed", None)
     market = _focused_market(app)
-    view = feed.state.book_view(market, COPY_DEPTH) if feed is not None and market else None
+    view = None
+    if feed is not None and market:
+        with reading(feed):
+            view = feed.state.book_view(market, COPY_DEPTH)
     if view is None:
         app.notify("No book to copy", timeout=3)
         return False
@@ -63,7 +56,8 @@ def copy_tape(app: App[Any]) -> bool:
     desk = getattr(app, "desk", None)
     filtered = bool(getattr(desk, "tape_filtered", False))
     market = _focused_market(app) if filtered else None
-    tape = feed.state.tape_view(COPY_TAPE_LIMIT, market)
+    with reading(feed):
+        tape = feed.state.tape_view(COPY_TAPE_LIMIT, market)
     app.copy_to_clipboard(tape_text(tape))
     app.notify(f"Copied {len(tape.entries)} prints", timeout=3)
     return True

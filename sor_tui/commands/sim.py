@@ -8,11 +8,12 @@ import contextlib
 import logging
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 from sor_tui.sim.config import DEFAULT_MARKETS, SimConfig
 from sor_tui.sim.markets import MARKETS
-from sor_tui.sim.replay_source import add_replay_arguments, run_replay
+from sor_tui.sim.replay_source import read_frames, serve_recording_forever
 from sor_tui.sim.scenarios import SCENARIOS, parse_scenario
 from sor_tui.sim.server import Simulator
 
@@ -142,6 +143,31 @@ def run(args: argparse.Namespace) -> int:
         print(f"sor-tui sim: {exc}", file=sys.stderr)
         return 2
     if args.replay:
-        return run_replay(args, config)
+        return run_replay(Path(args.replay), args.speed, config)
     asyncio.run(serve_forever(config))
+    return 0
+
+
+def add_replay_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``--replay FILE`` and ``--speed X`` options."""
+    parser.add_argument("--replay", metavar="FILE", help="serve a sor-tui recording's frames")
+    parser.add_argument("--speed", type=float, default=1.0, help="replay speed (with --replay)")
+
+
+def run_replay(path: Path, speed: float | None, config: SimConfig) -> int:
+    """``sor-tui sim --replay FILE [--speed X]``: serve a recording's frames."""
+    speed = float(speed or 1.0)
+    if speed <= 0:
+        print("sor-tui sim: --speed must be greater than zero", file=sys.stderr)
+        return 2
+    try:
+        read_frames(path)  # fail fast, before printing any URL
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        print(f"sor-tui sim: cannot replay {path.name!r}: {reason}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # the reader's messages: no file content in them
+        print(f"sor-tui sim: cannot replay {path.name!r}: {exc}", file=sys.stderr)
+        return 2
+    asyncio.run(serve_recording_forever(path, config, speed))
     return 0

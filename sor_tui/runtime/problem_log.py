@@ -1,24 +1,30 @@
-"""The feed's ``on_event`` target: cheap appends to pending buffers, drained once per frame.
+"""The error pane's entries: a problem sanitized, explained and marked important or not.
 
-Nothing here touches a widget. The frame timer drains the buffers and turns them into
-messages, so the UI's work is bounded by the frame rate, not by the message rate.
+The desk's own codes are explained here; the core's ``explain`` covers protocol and
+transport codes.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from typing import Any, TypeVar
+from dataclasses import dataclass
 
-from sor_tui.core.events import BookUpdate
 from sor_tui.core.explain import explain
 from sor_tui.core.sanitize import sanitize
-from sor_tui.core.subscriptions import SubscriptionEntry
-from sor_tui.transport.status import FeedStatus, Problem, StatusChanged, SubscriptionsChanged
-from sor_tui.ui.clock import Clock
-from sor_tui.ui.messages import LoggedProblem
+from sor_tui.transport.status import Problem
 
-MAX_PENDING_PROBLEMS = 500
-T = TypeVar("T")
+
+@dataclass(frozen=True)
+class LoggedProblem:
+    """One error-pane entry: all text already sanitized."""
+
+    wall_ns: int
+    source: str
+    code: str
+    message: str
+    explanation: str
+    market: str | None = None
+    important: bool = False
+
 
 # Codes worth a toast; rejected frames and benign answers only go to the error pane.
 IMPORTANT_CODES = frozenset(
@@ -44,8 +50,8 @@ IMPORTANT_CODES = frozenset(
 )
 
 
-# Codes the desk itself raises; the core's explain() covers protocol and transport codes.
-UI_EXPLANATIONS = {
+# Codes the desk itself raises.
+DESK_EXPLANATIONS = {
     "log_file": (
         "SOR_LOG_FILE names a file that cannot be written, so this run logs nowhere. Choose "
         "a writable path (its directory is created if missing) or leave it empty."
@@ -106,60 +112,7 @@ def logged(problem: Problem, wall_ns: int) -> LoggedProblem:
         source=sanitize(problem.source, 16),
         code=code,
         message=sanitize(problem.message, 200),
-        explanation=sanitize(UI_EXPLANATIONS.get(problem.code) or explain(problem.code), 400),
+        explanation=sanitize(DESK_EXPLANATIONS.get(problem.code) or explain(problem.code), 400),
         market=sanitize(problem.market, 16) if problem.market else None,
         important=code in IMPORTANT_CODES or problem.source in ("token", "handshake"),
     )
-
-
-class FeedInbox:
-    """Pending transport facts since the last frame.
-
-    ``on_event`` runs on the feed's thread and the ``take_*`` methods on the UI's; bounded
-    deques (atomic append and popleft) are the only shared structures.
-    """
-
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self.statuses: deque[FeedStatus] = deque(maxlen=64)
-        self.entries: deque[tuple[SubscriptionEntry, ...]] = deque(maxlen=8)
-        self.problems: deque[LoggedProblem] = deque(maxlen=MAX_PENDING_PROBLEMS)
-        self.events = 0
-
-    def on_event(self, event: Any) -> None:
-        """The feed's callback: must stay cheap (it runs for every message)."""
-        self.events += 1
-        if type(event) is BookUpdate:  # the bulk of the traffic: nothing for the inbox
-            return
-        if isinstance(event, StatusChanged):
-            self.statuses.append(event.status)
-        elif isinstance(event, SubscriptionsChanged):
-            self.entries.append(event.entries)
-        elif isinstance(event, Problem):
-            self.add_problem(event)
-
-    def add_problem(self, problem: Problem) -> None:
-        """Queue a problem for the error pane (bounded: a flood cannot exhaust memory)."""
-        self.problems.append(logged(problem, self.clock.wall_ns()))
-
-    def take_problems(self) -> tuple[LoggedProblem, ...]:
-        """Drain queued problems, oldest first."""
-        return tuple(_drain(self.problems))
-
-    def take_entries(self) -> tuple[SubscriptionEntry, ...] | None:
-        """The newest subscription entries if they changed since the last frame."""
-        drained = _drain(self.entries)
-        return drained[-1] if drained else None
-
-    def take_statuses(self) -> list[FeedStatus]:
-        """Every status change since the last frame, oldest first (a few at most)."""
-        return _drain(self.statuses)
-
-
-def _drain(queue: deque[T]) -> list[T]:
-    items: list[T] = []
-    while True:
-        try:
-            items.append(queue.popleft())
-        except IndexError:
-            return items

@@ -7,6 +7,7 @@ are interchangeable (memray's model: the data source is injected into the App).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from sor_tui.core.events import Channel, Execution
@@ -44,6 +45,11 @@ class FeedLike(Protocol):
     @property
     def state(self) -> DeskStateLike:
         """The desk state the feed applies events to."""
+        ...
+
+    @property
+    def lock(self) -> AbstractContextManager[Any]:
+        """The state's lock: held by the feed per batch, and by the UI while it reads."""
         ...
 
     @property

@@ -14,9 +14,9 @@ from sor_tui.core.reasons import NOT_JSON
 from sor_tui.core.views import BookStatus
 from sor_tui.record.reader import read_recording
 from sor_tui.record.replay import Replay
-from sor_tui.record.replay_feed import ReplayFeed, ReplayFeedSource
+from sor_tui.runtime.clock import FrozenClock
+from sor_tui.runtime.replay_feed import ReplayFeed, ReplayFeedSource
 from sor_tui.transport.status import Problem, StatusChanged
-from sor_tui.ui.clock import FrozenClock
 from sor_tui.ui.replay_app import ReplayApp, make_replay_app
 from tests.record.frames import T0, S, write_sample
 

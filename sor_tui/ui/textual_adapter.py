@@ -1,10 +1,11 @@
-"""The one adapter onto Textual's private parts: the output path and the toast rack.
+"""The one adapter onto Textual's private parts: the output path, the toast rack, and the
+widget and strip caches that ``TextLines`` manages.
 
 ``TerminalOutputApp`` sees every frame Textual writes: it can write the frame through a
 ``SpanWriter`` (only changed cells), counts the bytes, and calls ``frame_displayed`` after
-each one so that the app can ask the terminal for a round trip. Everything here that
-touches Textual internals is checked by ``tests/ui/test_terminal_output.py``, which fails
-when a Textual release changes them.
+each one so that the app can ask the terminal for a round trip. Nothing else in the project
+touches a Textual private name. Everything here that does is checked by
+``tests/ui/test_textual_adapter.py``, which fails when a Textual release changes it.
 """
 
 from __future__ import annotations
@@ -64,6 +65,26 @@ def toast_rack(screen: Screen[Any]) -> Widget | None:
         return screen.get_child_by_type(ToastRack)
     except NoMatches:
         return None
+
+
+def forget_rendered_lines(widget: Widget) -> None:
+    """Drop the lines Textual's style pass cached for ``widget`` (they may be outdated)."""
+    widget._styles_cache.clear()
+
+
+def has_border_titles(widget: Widget) -> bool:
+    """Whether ``widget`` shows a border title or subtitle (its style pass draws them)."""
+    return widget._border_title is not None or widget._border_subtitle is not None
+
+
+def release_strip(strip: Strip) -> None:
+    """Break the reference cycle ``Strip.divide`` caches, so refcounting frees the strip.
+
+    ``divide`` caches ``[self]`` when a strip is cut only at its end (the compositor does
+    that to every line of a widget as wide as its region); clearing a cache is always safe
+    (a strip still in use recomputes it).
+    """
+    strip._divide_cache.clear()
 
 
 class DiffedUpdate(CompositorUpdate):

@@ -1,20 +1,25 @@
-"""Feed sources: the configured environment, and the in-process demo simulator.
+"""Feed sources: the configured environment, and a loopback server such as the simulator.
 
 Both build the same real client path (token provider, feed, desk state); the demo only
-starts the simulator first and points the client at its loopback ports.
+starts its server first (the command builds it) and points the client at its loopback ports.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from typing import Any
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Protocol
 
 from pydantic import SecretStr
 
 from sor_tui.config.credentials import Credentials
 from sor_tui.config.settings import Settings
 from sor_tui.record.live import LiveRecording
+from sor_tui.record.recording_state import RecordingDeskState
+from sor_tui.runtime.shared_state import new_state_lock
 from sor_tui.transport.feed import Feed, FeedOptions, channels_from_settings
 from sor_tui.transport.oauth import TokenProvider
 from sor_tui.transport.redact import (
@@ -23,7 +28,6 @@ from sor_tui.transport.redact import (
     install_redaction,
     uninstall_redaction,
 )
-from sor_tui.ui.shared_state import SharedRecordingDeskState
 
 log = logging.getLogger(__name__)
 
@@ -65,18 +69,30 @@ class LiveSource:
         self._redact(credentials, self.tokens)
         desired = channels_from_settings(settings.markets, settings.channels)
         options = FeedOptions.from_settings(settings, **self.feed_overrides)
-        state = SharedRecordingDeskState(
+        state = RecordingDeskState(
             replay_window_ns=int(settings.replay_window * 1e9),
             crossed_resync=settings.crossed_book_resync,
         )
-        self._start_recording(state, ws_url)
+        lock = new_state_lock()
+        self._start_recording(state, lock, ws_url)
         return Feed(
-            ws_url, self.tokens, desired, options=options, state=state, on_frame=state.frame
+            ws_url,
+            self.tokens,
+            desired,
+            options=options,
+            state=state,
+            on_frame=state.frame,
+            lock=lock,
         )
 
-    def _start_recording(self, state: SharedRecordingDeskState, ws_url: str) -> None:
+    def _start_recording(
+        self, state: RecordingDeskState, lock: threading.RLock, ws_url: str
+    ) -> None:
         """The recording switch (ctrl+r); on from the start when ``settings.record``."""
-        self.recording = LiveRecording.from_settings(self.settings, state, ws_url)
+        settings = self.settings
+        self.recording = LiveRecording(
+            state, settings.recordings_path, ws_url=ws_url, markets=settings.markets, lock=lock
+        )
         if self.settings.record:
             try:
                 self.recording.start()
@@ -110,41 +126,51 @@ class LiveSource:
             self.redactor = None
 
 
-DEMO_RECORDED_EXECUTIONS = 10_000
-"""Sent prints the demo's simulator remembers (its record for tests; the demo reads none)."""
+class LoopbackServer(Protocol):
+    """A server on loopback ports with its own credentials (the demo's simulator)."""
+
+    @property
+    def ws_url(self) -> str: ...
+    @property
+    def oauth_url(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def client_secret(self) -> str: ...
+
+    async def __aenter__(self) -> Any: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Any: ...
 
 
 class DemoSource(LiveSource):
-    """Starts the built-in simulator on ephemeral loopback ports and connects to it."""
+    """Starts a loopback server (built by ``new_server``) and connects to it."""
 
     def __init__(
         self,
         settings: Settings,
+        new_server: Callable[[], LoopbackServer],
         *,
         seed: int = 1,
-        sim_options: dict[str, Any] | None = None,
         feed_overrides: dict[str, Any] | None = None,
     ) -> None:
         placeholder = Credentials("demo-client", SecretStr("demo-secret"), "env")
         super().__init__(settings, placeholder, feed_overrides=feed_overrides)
         self.environment = "demo"
         self.seed = seed
-        self.sim_options = dict(sim_options or {})
+        self.new_server = new_server
         self.simulator: Any = None
 
     def __repr__(self) -> str:
         return f"DemoSource(seed={self.seed})"
 
     async def open(self) -> Feed:
-        """Start the simulator, then build the real client path against it."""
-        from sor_tui.sim.config import SimConfig  # imported only when the demo runs
-        from sor_tui.sim.server import Simulator
-
-        # The demo never reads the simulator's record of sent prints (tests do): the default
-        # keeps a million, which grows a long busy demo by hundreds of MB.
-        options = {"max_recorded_executions": DEMO_RECORDED_EXECUTIONS, **self.sim_options}
-        config = SimConfig(seed=self.seed, **options)
-        simulator = Simulator(config)
+        """Start the server, then build the real client path against it."""
+        simulator = self.new_server()
         await simulator.__aenter__()
         self.simulator = simulator
         credentials = Credentials(simulator.client_id, SecretStr(simulator.client_secret), "env")

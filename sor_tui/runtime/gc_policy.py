@@ -1,31 +1,20 @@
-"""The garbage-collector policy of a running desk (its launchers turn it on).
+"""The garbage-collector policy of a running desk (its commands turn it on).
 
-Measured on the desk (bench/bench_tui.py, 2 markets at 200x62):
-
-- with CPython's defaults a full collection ran every ~1.5 s at 1k msgs/s and took ~60 ms,
-  walking everything start-up built (widgets, CSS, caches); that set the update-to-screen
-  p99 (160 ms) and cost ~6 % of a core;
-- with start-up frozen but automatic young collections, the pauses moved to the young
-  generations: every frame makes new strips (each ``Strip`` carries seven caches), so at
-  50k msgs/s a collection met 20-50k live young objects and paused 20-30 ms, at random
-  moments, often in the middle of a frame or a key press.
-
-So, once start-up is done, what is alive is collected and frozen (never walked again), and
-automatic collection is off: the app collects itself, half-way between two frames (the
-previous one is painted, the next is not due yet), the young generation once 5,000 new
-objects are tracked (every other frame at 50k msgs/s, ~2 ms; every few seconds when quiet)
-and the middle one every tenth such collection (~13 ms at 50k msgs/s). Reference counting
-frees everything else at once.
+CPython's automatic collections walk everything start-up built and pause at random moments,
+often in the middle of a frame or a key press. So, once start-up is done, what is alive is
+collected and frozen (never walked again), and automatic collection is off: the desk
+collects the young generation half-way between two frames once enough new objects are
+tracked, and the middle one every tenth such collection; reference counting frees the rest.
 Every few minutes the frozen set is released, fully collected and frozen again, so cyclic
-garbage of older objects (a closed screen) is reclaimed rather than kept for the session.
+garbage of older objects (a closed screen) is reclaimed. The figures behind these choices
+are in ``bench/`` (``bench_tui.py``).
 """
 
 from __future__ import annotations
 
 import gc
-from typing import Any
-
-from textual.app import App
+from collections.abc import Callable
+from typing import Any, Protocol
 
 FIRST_SETTLE = 2.0
 """Seconds after mount before the first freeze (start-up objects are built by then)."""
@@ -35,6 +24,20 @@ YOUNG_AT = 5_000
 """New tracked objects that make the next frame collect the young generation."""
 MIDDLE_EVERY = 10
 """Young collections between collections of the middle generation (CPython's default)."""
+
+
+class Timers(Protocol):
+    """What schedules the policy's calls (the Textual app does)."""
+
+    def set_timer(self, delay: float, callback: Callable[[], Any]) -> Any:
+        """Call ``callback`` once after ``delay`` seconds."""
+        ...
+
+    def set_interval(
+        self, interval: float, callback: Callable[[], Any], *, name: str | None = None
+    ) -> Any:
+        """Call ``callback`` every ``interval`` seconds."""
+        ...
 
 
 class GcPolicy:
@@ -51,7 +54,7 @@ class GcPolicy:
         """True between ``start`` and ``stop``."""
         return self._was_enabled is not None
 
-    def start(self, app: App[Any], frame_period: float) -> None:
+    def start(self, app: Timers, frame_period: float) -> None:
         """Turn automatic collection off now; collect between frames; freeze after start-up
         and every few minutes."""
         if self._was_enabled is None:

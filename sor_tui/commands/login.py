@@ -19,9 +19,6 @@ from sor_tui.config.file_trust import secret_file_warnings
 from sor_tui.config.passphrase_prompt import unlock_with_prompt
 from sor_tui.config.secret_binding import origin
 from sor_tui.config.settings import ConfigError, Settings, load_settings
-
-# Verification needs the transport's token provider; this command module is a small
-# composition root, so pyproject allows this one upward import explicitly.
 from sor_tui.transport.oauth import TokenError, TokenProvider
 
 

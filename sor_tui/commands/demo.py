@@ -8,21 +8,46 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
-from sor_tui.config.credentials import open_store
-from sor_tui.config.settings import ConfigError, load_settings
-from sor_tui.launch import (
+from sor_tui.commands.tui import (
     add_display_arguments,
     add_profile_argument,
     add_record_arguments,
     overrides,
     with_profile,
 )
+from sor_tui.config.credentials import open_store
+from sor_tui.config.settings import ConfigError, Settings, load_settings
+from sor_tui.runtime.sources import DemoSource, LoopbackServer
 from sor_tui.ui.factory import make_app
 from sor_tui.ui.logfile import setup_logging
-from sor_tui.ui.sources import DemoSource
 
 DEMO_MARKETS = ("BTCUSD", "ETHUSD", "SOLUSD", "LTCUSD")
+
+DEMO_RECORDED_EXECUTIONS = 10_000
+"""Sent prints the demo's simulator remembers (its record for tests; the demo reads none)."""
+
+
+def demo_source(
+    settings: Settings,
+    *,
+    seed: int = 1,
+    sim_options: dict[str, Any] | None = None,
+    feed_overrides: dict[str, Any] | None = None,
+) -> DemoSource:
+    """A source that starts the simulator in-process and connects the real client to it."""
+    # The demo never reads the simulator's record of sent prints (tests do): the default
+    # keeps a million, which grows a long busy demo by hundreds of MB.
+    options = {"max_recorded_executions": DEMO_RECORDED_EXECUTIONS, **(sim_options or {})}
+
+    def new_server() -> LoopbackServer:
+        from sor_tui.sim.config import SimConfig  # imported only when the demo runs
+        from sor_tui.sim.server import Simulator
+
+        return Simulator(SimConfig(seed=seed, **options))
+
+    return DemoSource(settings, new_server, seed=seed, feed_overrides=feed_overrides)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,14 +81,14 @@ def run(args: argparse.Namespace) -> int:
         sim_options["rate"] = args.rate
     if args.scenario:
         sim_options["scenarios"] = {name: {} for name in args.scenario}
-    source = DemoSource(settings, seed=args.seed, sim_options=sim_options)
+    source = demo_source(settings, seed=args.seed, sim_options=sim_options)
     logs = setup_logging(settings)  # before the feed starts: its redaction covers the file
     try:
         app = make_app(
             settings,
             source=source,
             store=open_store(settings),
-            demo_seed=args.seed,
+            demo_source=lambda: demo_source(settings, seed=args.seed, sim_options=sim_options),
             startup_problems=tuple(logs.problems),
             tune_gc=True,
             workspaces=workspaces,

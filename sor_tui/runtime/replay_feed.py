@@ -8,6 +8,7 @@ Subscribing does nothing: a recording holds what was subscribed when it was made
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -58,11 +59,17 @@ class ReplayFeed:
         self._rebuild: asyncio.Future[Replay] | None = None  # a backwards seek, in a thread
         self._rebuild_at: int | None = None  # where that rebuild will be
         replay.on_event = self._applied
+        self._lock = threading.RLock()  # held per tick while the replay applies events
 
     def __repr__(self) -> str:
         return f"ReplayFeed(position={self.replay.position}/{self.replay.total})"
 
     # -- what the desk reads -------------------------------------------------------------
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The state's lock: held per tick of replay, and by the UI while it reads."""
+        return self._lock
 
     @property
     def state(self) -> DeskState:
@@ -108,7 +115,8 @@ class ReplayFeed:
     def step(self, count: int = 1) -> int:
         """Pause and apply the next ``count`` entries."""
         self.paused = True
-        applied = self.replay.step(count)
+        with self._lock:
+            applied = self.replay.step(count)
         self._publish()
         return applied
 
@@ -132,7 +140,8 @@ class ReplayFeed:
         replay = self.replay
         self._quiet = True
         try:
-            replay.seek(min(max(t_ns, replay.start_ns), replay.end_ns))
+            with self._lock:
+                replay.seek(min(max(t_ns, replay.start_ns), replay.end_ns))
         finally:
             self._quiet = False
         self._publish()
@@ -189,7 +198,9 @@ class ReplayFeed:
                     pass
                 now = self._clock()
                 elapsed, last = now - last, now
-                if self._advance(elapsed):
+                with self._lock:
+                    swapped = self._advance(elapsed)
+                if swapped:
                     last = self._clock()  # a rebuild took a while: do not jump ahead by it
                 self._publish()
         finally:

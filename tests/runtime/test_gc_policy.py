@@ -7,10 +7,10 @@ import weakref
 
 from sor_tui.config.credentials import CredentialStore
 from sor_tui.config.settings import Settings
+from sor_tui.runtime.clock import FrozenClock
+from sor_tui.runtime.gc_policy import FIRST_SETTLE, MIDDLE_EVERY, YOUNG_AT
 from sor_tui.ui.app import SorApp
-from sor_tui.ui.clock import FrozenClock
 from sor_tui.ui.factory import make_app
-from sor_tui.ui.gc_policy import FIRST_SETTLE, MIDDLE_EVERY, YOUNG_AT
 from tests.ui.fakes import MARKETS, FakeFeed, FakeSource
 
 
