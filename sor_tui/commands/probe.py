@@ -134,27 +134,10 @@ async def probe(
     settings: Settings, credentials: Credentials, duration: float
 ) -> tuple[dict[str, Any], FeedState]:
     """Connect, watch for ``duration`` seconds, and return the report and the final state."""
-    from sor_tui.transport.oauth import TokenProvider
-    from sor_tui.transport.redact import credential_secrets, install_redaction
+    from sor_tui.transport.oauth import redacted_token_provider
 
     observer = ProbeObserver(UNKNOWN_MARKET)
-    async with TokenProvider(
-        settings.oauth_url,
-        credentials.client_id,
-        credentials.client_secret,
-        settings.scope,
-        deadline=settings.token_deadline,
-    ) as tokens:
-
-        def current_token() -> str | None:
-            cached = tokens.cached
-            return None if cached is None else cached.value.get_secret_value()
-
-        install_redaction(
-            credential_secrets(
-                credentials.client_id, credentials.client_secret.get_secret_value(), current_token
-            )
-        )
+    async with redacted_token_provider(settings, credentials) as tokens:
         state = DeskState()
         feed = Feed(
             settings.ws_url,

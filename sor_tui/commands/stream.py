@@ -119,8 +119,7 @@ async def _stream(args: argparse.Namespace, overrides: dict[str, Any], plan: Hea
     from sor_tui.config.file_trust import secret_file_warnings
     from sor_tui.config.passphrase_prompt import unlock_with_prompt
     from sor_tui.config.settings import ConfigError, load_settings
-    from sor_tui.transport.oauth import TokenProvider
-    from sor_tui.transport.redact import credential_secrets, install_redaction
+    from sor_tui.transport.oauth import redacted_token_provider
 
     command = plan.command
     try:
@@ -156,30 +155,9 @@ async def _stream(args: argparse.Namespace, overrides: dict[str, Any], plan: Hea
         companion = plan.companion(settings) if plan.companion is not None else None
     except CompanionError as exc:
         return _fail(str(exc), EXIT_WRITE, command)
-    async with TokenProvider(
-        settings.oauth_url,
-        credentials.client_id,
-        credentials.client_secret,
-        settings.scope,
-        deadline=settings.token_deadline,
-    ) as tokens:
-
-        def current_token() -> str | None:
-            cached = tokens.cached
-            return None if cached is None else cached.value.get_secret_value()
-
-        install_redaction(
-            credential_secrets(
-                credentials.client_id, credentials.client_secret.get_secret_value(), current_token
-            )
-        )
+    async with redacted_token_provider(settings, credentials) as tokens:
         state = (
-            companion.state
-            if companion is not None
-            else DeskState(
-                replay_window_ns=int(settings.replay_window * 1e9),
-                crossed_resync=settings.crossed_book_resync,
-            )
+            companion.state if companion is not None else DeskState(**settings.desk_state_options)
         )
         feed = Feed(
             settings.ws_url,
@@ -255,10 +233,7 @@ def headless_recording(
             markets=settings.markets,
             policy=policy,
             label=label,
-            state=RecordingDeskState(
-                replay_window_ns=int(settings.replay_window * 1e9),
-                crossed_resync=settings.crossed_book_resync,
-            ),
+            state=RecordingDeskState(**settings.desk_state_options),
         )
     except RecordingStartError as error:
         raise CompanionError(str(error)) from error

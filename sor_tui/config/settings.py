@@ -257,6 +257,14 @@ class Settings(BaseSettings):
             return None
         return value
 
+    @property
+    def desk_state_options(self) -> dict[str, Any]:
+        """The desk state's keyword options these settings choose (replay window, crosses)."""
+        return {
+            "replay_window_ns": int(self.replay_window * 1e9),
+            "crossed_resync": self.crossed_book_resync,
+        }
+
     @field_validator("scope")
     @classmethod
     def _check_scope(cls, value: str) -> str:

@@ -70,8 +70,7 @@ class LiveSource:
         desired = channels_from_settings(settings.markets, settings.channels)
         options = FeedOptions.from_settings(settings, **self.feed_overrides)
         state = RecordingDeskState(
-            replay_window_ns=int(settings.replay_window * 1e9),
-            crossed_resync=settings.crossed_book_resync,
+            **settings.desk_state_options,
         )
         lock = new_state_lock()
         self._start_recording(state, lock, ws_url)

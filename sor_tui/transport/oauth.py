@@ -10,7 +10,9 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
@@ -33,6 +35,11 @@ from sor_tui.transport.oauth_wire import (
     interpret_response,
     parse_retry_after,
 )
+from sor_tui.transport.redact import credential_secrets, install_redaction
+
+if TYPE_CHECKING:
+    from sor_tui.config.credentials import Credentials
+    from sor_tui.config.settings import Settings
 
 __all__ = [
     "ASSUMED_LIFETIME",
@@ -292,3 +299,29 @@ def _consume_exception(task: asyncio.Task[AccessToken]) -> None:
     # Every caller may have been cancelled: retrieve the error so asyncio does not warn.
     if not task.cancelled():
         task.exception()
+
+
+@asynccontextmanager
+async def redacted_token_provider(
+    settings: Settings, credentials: Credentials
+) -> AsyncIterator[TokenProvider]:
+    """The token provider for the settings' token host, for a headless command.
+
+    While it runs, the client id, the secret and every token it fetches are redacted from
+    every log line (websockets logs the Bearer header at DEBUG).
+    """
+    async with TokenProvider(
+        settings.oauth_url,
+        credentials.client_id,
+        credentials.client_secret,
+        settings.scope,
+        deadline=settings.token_deadline,
+    ) as tokens:
+
+        def current_token() -> str | None:
+            cached = tokens.cached
+            return None if cached is None else cached.value.get_secret_value()
+
+        secret = credentials.client_secret.get_secret_value()
+        install_redaction(credential_secrets(credentials.client_id, secret, current_token))
+        yield tokens
