@@ -13,9 +13,8 @@ tracked. Counters keyed by server strings fold extra keys into ``OTHER``.
 from __future__ import annotations
 
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 
 from sor_tui.core.book import OrderBook
@@ -38,9 +37,8 @@ from sor_tui.core.tape import ExecutionTape
 from sor_tui.core.views import BookStatus, BookView, TapeView
 
 _ROUTED = (BookStatus.SYNCING, BookStatus.LIVE)
-LAG_SAMPLES = 256
 MAX_MARKETS = 256
-"""Most markets tracked (books, prints, top of book, lags) and keys per counter."""
+"""Most markets tracked (books, prints, top of book) and keys per counter."""
 OTHER = "(other)"
 """The counter key for everything past ``MAX_MARKETS`` keys."""
 
@@ -54,35 +52,6 @@ def count(counter: Counter[str], key: str, amount: int = 1) -> None:
 
 REPLAY_WINDOW_NS = 5 * 10**9
 """How long after (re)subscribing an exact repeat of a print counts as a replay (§10.6)."""
-
-
-@dataclass(frozen=True, slots=True)
-class LagStats:
-    """Exchange-to-arrival lag of one market over its recent messages, in nanoseconds."""
-
-    p50_ns: int
-    max_ns: int
-    samples: int
-
-
-class LagWindow:
-    """The last ``LAG_SAMPLES`` lags of one market (small, so percentiles sort on read)."""
-
-    __slots__ = ("_samples",)
-
-    def __init__(self, size: int = LAG_SAMPLES) -> None:
-        self._samples: deque[int] = deque(maxlen=size)
-
-    def add(self, lag_ns: int) -> None:
-        """Record one lag."""
-        self._samples.append(lag_ns)
-
-    def stats(self) -> LagStats | None:
-        """Median and maximum of the window, or None when empty."""
-        if not self._samples:
-            return None
-        ordered = sorted(self._samples)
-        return LagStats(ordered[(len(ordered) - 1) // 2], ordered[-1], len(ordered))
 
 
 class DeskState:
@@ -131,7 +100,6 @@ class DeskState:
         self.ignored = 0
         self.session_messages = 0
         self.events = 0
-        self._lags: dict[str, LagWindow] = {}
         self._version = 0
 
     # -- events -----------------------------------------------------------------------
@@ -145,7 +113,6 @@ class DeskState:
             if book is None or book.status not in _ROUTED:
                 count(self.dropped_book_data, event.market)
                 return
-            self._lag(event.market, received_ns - event.time_ns)
             if isinstance(event, BookUpdate):
                 book.apply_update(event)
             else:
@@ -155,14 +122,12 @@ class DeskState:
             if not self._accepts(event.market):
                 self._drop_undesired(event.market)
                 return
-            self._lag(event.market, received_ns - event.executed_at_ns)
             if self.tape.add(event, dedupe=self._in_replay_window(event.market, received_ns)):
                 self.executions_by_market[event.market] += 1
         elif isinstance(event, TopOfBook):
             if not self._accepts(event.market):
                 self._drop_undesired(event.market)
                 return
-            self._lag(event.market, received_ns - event.time_ns)
             self.top_of_book[event.market] = event
         elif isinstance(event, Heartbeat):
             self.last_heartbeat_ns = received_ns
@@ -245,12 +210,6 @@ class DeskState:
         book = self._books.get(event.market)
         if book is not None and book.status in _ROUTED:
             book.request_resync(f"a market_data frame was rejected ({event.reason})")
-
-    def _lag(self, market: str, lag_ns: int) -> None:
-        window = self._lags.get(market)
-        if window is None:
-            window = self._lags[market] = LagWindow()
-        window.add(lag_ns)
 
     # -- subscription lifecycle (called by the session) --------------------------------
 
@@ -335,11 +294,6 @@ class DeskState:
     def drain_new_executions(self) -> list[Execution]:
         """Every accepted execution exactly once, in acceptance order."""
         return self.tape.drain_new()
-
-    def lag(self, market: str) -> LagStats | None:
-        """Exchange-to-arrival lag of ``market`` over its recent messages."""
-        window = self._lags.get(market)
-        return None if window is None else window.stats()
 
     @property
     def markets(self) -> tuple[str, ...]:

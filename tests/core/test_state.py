@@ -153,28 +153,6 @@ def test_executions_go_to_the_tape_with_counts() -> None:
     assert state.counters()["duplicates_suppressed"] == 1
 
 
-def test_lag_window_median_and_max() -> None:
-    state = desk()
-    live(state)
-    for lag in (5, 1, 9, 3):
-        state.apply(update(T + 100, (("100", "2"),)), T + 100 + lag)
-    stats = state.lag("BTCUSD")
-    assert stats is not None
-    assert stats.max_ns == 10**9  # the snapshot arrived a second after its time
-    assert stats.p50_ns == 5
-    assert stats.samples == 5
-    assert state.lag("ETHUSD") is None
-
-
-def test_lag_window_is_bounded() -> None:
-    state = desk()
-    live(state)
-    for offset in range(1, 1_000):
-        state.apply(update(T + offset, (("100", "2"),)), T + offset + 7)
-    stats = state.lag("BTCUSD")
-    assert stats is not None and stats.samples == 256 and stats.max_ns == 7
-
-
 def test_version_changes_on_any_change() -> None:
     state = desk()
     versions = [state.version]

@@ -37,7 +37,7 @@ def test_prints_and_top_of_book_of_undesired_markets_are_dropped_and_counted() -
     state.apply(top("ETHUSD"), NOW_NS)
     assert [e.market for e in state.drain_new_executions()] == ["BTCUSD"]
     assert state.dropped_undesired == {"ETHUSD": 2}
-    assert "ETHUSD" not in state.top_of_book and state.lag("ETHUSD") is None
+    assert "ETHUSD" not in state.top_of_book
     assert state.counters()["dropped_undesired"] == 2
 
 
@@ -48,18 +48,16 @@ def test_without_a_desired_set_at_most_max_markets_are_tracked() -> None:
         state.apply(top(f"M{number}"), NOW_NS)
     assert len(state.executions_by_market) == MAX_MARKETS
     assert len(state.top_of_book) == MAX_MARKETS
-    assert len(state._lags) == MAX_MARKETS
     assert len(state.dropped_undesired) == MAX_MARKETS + 1  # the rest under OTHER
     assert sum(state.dropped_undesired.values()) == 2 * 500
 
 
-def test_book_data_of_unknown_markets_leaves_bounded_counters_and_no_lags() -> None:
+def test_book_data_of_unknown_markets_leaves_bounded_counters() -> None:
     state = DeskState(wall_clock_ns=lambda: NOW_NS)
     for number in range(MAX_MARKETS * 4):
         state.apply(BookUpdate(f"X{number}", T, "t", (), ()), NOW_NS)
     assert len(state.dropped_book_data) == MAX_MARKETS + 1
     assert state.dropped_book_data[OTHER] == MAX_MARKETS * 3
-    assert state._lags == {}
 
 
 def test_books_are_bounded_by_evicting_idle_ones() -> None:
