@@ -21,12 +21,12 @@ import time
 
 from bench import ssh_link
 from bench.harness import Row
+from bench.link_watch import KEY_CAP, staleness_and_key
 from tests.terminal.slow_link import demo_argv, slow_link
 
 NAME = "link"
 BASELINE = {"SOR_RENDER_PACING": "false", "SOR_RENDER_DIFF": "false"}
 THOUSAND = "170"  # --rate per market giving ~1k msgs/s over the demo's four markets
-KEY_CAP = 30.0  # seconds a key may take before it is reported as this cap
 
 
 def _bytes_per_second(
@@ -50,16 +50,7 @@ def _staleness(rate: int, env: dict[str, str], warm: float, window: float) -> tu
     """Worst age of the newest print on screen over the window, and the tab-switch time."""
     with slow_link(demo_argv(), columns=160, rows=48, rate=rate, env=env) as terminal:
         terminal.wait_for(lambda text: "CONNECTED" in text, 30)
-        time.sleep(warm)
-        worst = 0.0
-        end = time.monotonic() + window
-        while time.monotonic() < end:
-            age = terminal.newest_print_age()
-            worst = max(worst, age if age is not None else 0.0)
-            time.sleep(0.25)
-        terminal.send("s")
-        key = terminal.wait_for(lambda text: "Channel" in text and "Want" in text, KEY_CAP)
-        return worst, KEY_CAP if key is None else key
+        return staleness_and_key(terminal, warm, window)
 
 
 def run(

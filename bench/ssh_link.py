@@ -25,12 +25,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.harness import ROOT, Row
+from bench.link_watch import KEY_CAP, staleness_and_key
 from tests.terminal.slow_link import slow_link
 
 NAME = "link"
 SSHD = Path("/usr/sbin/sshd")
 BASELINE = {"SOR_RENDER_PACING": "false", "SOR_RENDER_DIFF": "false"}
-KEY_CAP = 30.0  # seconds a key may take before it is reported as this cap
 START_TIMEOUT = 10.0  # seconds sshd may take to listen
 SKIPPED = "link over ssh: skipped (no sshd installed; apt-get install openssh-server)"
 
@@ -271,16 +271,7 @@ def _staleness(
         with slow_link(server.demo_argv(160, 48, env), columns=160, rows=48, rate=rate) as link:
             if link.wait_for(lambda text: "CONNECTED" in text, 30) is None:
                 raise SshdError(f"the demo did not connect over ssh: {link.text()[:200]!r}")
-            time.sleep(warm)
-            worst = 0.0
-            end = time.monotonic() + window
-            while time.monotonic() < end:
-                age = link.newest_print_age()
-                worst = max(worst, age if age is not None else 0.0)
-                time.sleep(0.25)
-            link.send("s")
-            key = link.wait_for(lambda text: "Channel" in text and "Want" in text, KEY_CAP)
-            return worst, KEY_CAP if key is None else key
+            return staleness_and_key(link, warm, window)
     finally:
         server.end_sessions()
 
